@@ -1,0 +1,18 @@
+"""Database models of the studies app (one concept per module)."""
+
+from .blocklist import BlockEntry
+from .participant import Participant, Review, Status
+from .records import Event, EventKind, Response
+from .study import Condition, Study
+
+__all__ = [
+    "BlockEntry",
+    "Condition",
+    "Event",
+    "EventKind",
+    "Participant",
+    "Response",
+    "Review",
+    "Status",
+    "Study",
+]
