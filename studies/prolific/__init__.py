@@ -1,0 +1,1 @@
+"""Prolific integration: API client, submission sync and approvals, idempotent bonus payments."""
