@@ -138,7 +138,14 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = (Queue("default"), Queue("gpu"))
 CELERY_TASK_ROUTES = {"explainers.tasks.*": {"queue": "gpu"}}
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))}
-CELERY_BEAT_SCHEDULE = {}
+CELERY_IMPORTS = ("studies.prolific.tasks",)
+CELERY_BEAT_SCHEDULE = {
+    # Frees the slots of RETURNED / TIMED-OUT Prolific submissions and approves completed ones.
+    "prolific-poll-submissions": {
+        "task": "studies.prolific.poll_submissions",
+        "schedule": float(os.environ.get("PROLIFIC_POLL_SECONDS", "120")),
+    },
+}
 
 # Prolific
 PROLIFIC_API_TOKEN = os.environ.get("PROLIFIC_API_TOKEN", "")

@@ -1,0 +1,124 @@
+"""Keep our participants in step with their Prolific submissions, and approve completed ones.
+
+* RETURNED and TIMED-OUT submissions free their slot: an ``active`` participant of ours becomes
+  ``returned`` / ``timed_out`` (so assignment stops counting them) with an Event saying why.
+* Approvals are only sent for participants who completed with us AND whose submission is
+  AWAITING REVIEW; a submission still ACTIVE is retried on the next poll; screened-out, returned,
+  timed-out or rejected submissions are never approved.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from studies.models import Event, EventKind, Participant, Review, Status, Study
+
+from .client import ProlificClient, Submission, SubmissionStatus
+from .errors import ProlificAPIError
+
+FREES_SLOT = {
+    SubmissionStatus.RETURNED: Status.RETURNED,
+    SubmissionStatus.TIMED_OUT: Status.TIMED_OUT,
+}
+
+
+@dataclass
+class SyncResult:
+    submissions: int = 0
+    freed: Counter = field(default_factory=Counter)
+    approved: int = 0
+    waiting: int = 0  # completed with us, still ACTIVE on Prolific: approve later
+    not_approvable: Counter = field(default_factory=Counter)
+    unmatched: int = 0
+
+    def summary(self) -> str:
+        freed = ", ".join(f"{n} {s}" for s, n in sorted(self.freed.items())) or "none"
+        refused = ", ".join(f"{n} {s}" for s, n in sorted(self.not_approvable.items()))
+        return (
+            f"{self.submissions} submissions; slots freed: {freed}; approved {self.approved}, "
+            f"waiting {self.waiting}" + (f", never approved: {refused}" if refused else "")
+            + (f"; {self.unmatched} without a participant here" if self.unmatched else "")
+        )
+
+
+def _match(study: Study, submissions: list[Submission]) -> dict[int, Submission]:
+    """Participant pk -> its submission (by session id = submission id, else latest attempt)."""
+    by_session = {s.id: s for s in submissions}
+    by_pid = {s.participant_id: s for s in submissions}
+    matched: dict[int, Submission] = {}
+    participants = Participant.objects.filter(study=study).order_by("prolific_pid", "attempt")
+    for p in participants:
+        sub = by_session.get(p.prolific_session_id) or by_pid.get(p.prolific_pid)
+        if sub is not None:
+            matched[p.pk] = sub  # later attempts overwrite earlier ones for a PID-only match
+    return matched
+
+
+def sync_study(study: Study, *, client: ProlificClient, approve=True) -> SyncResult:
+    """One poll of one study: update statuses, free slots, approve what can be approved."""
+    result = SyncResult()
+    if not study.prolific_study_id:
+        return result
+    submissions = client.list_submissions(study.prolific_study_id)
+    result.submissions = len(submissions)
+    matched = _match(study, submissions)
+    known = {sub.id for sub in matched.values()}
+    result.unmatched = sum(1 for s in submissions if s.id not in known)
+    for participant in Participant.objects.filter(pk__in=matched).order_by("id"):
+        sub = matched[participant.pk]
+        _apply_status(participant, sub, result)
+        if approve:
+            _approve(participant, sub, client, result)
+    return result
+
+
+def _apply_status(participant: Participant, sub: Submission, result: SyncResult) -> None:
+    new_status = FREES_SLOT.get(sub.status)
+    with transaction.atomic():
+        p = Participant.objects.select_for_update().get(pk=participant.pk)
+        changed = p.prolific_status != sub.status
+        p.prolific_status = sub.status
+        fields = ["prolific_status"]
+        if new_status and p.status == Status.ACTIVE:
+            old = p.status
+            p.status = new_status
+            p.ended_at = timezone.now()
+            p.end_reason = f"Prolific submission {sub.status}"
+            fields += ["status", "ended_at", "end_reason"]
+            Event.objects.create(
+                study_id=p.study_id, participant=p, kind=EventKind.STATUS,
+                data={"from": old, "to": new_status, "source": "prolific", "submission": sub.id},
+            )
+            result.freed[new_status.value] += 1
+        if changed or len(fields) > 1:
+            p.save(update_fields=fields)
+    participant.refresh_from_db()
+
+
+def _approve(participant: Participant, sub: Submission, client, result: SyncResult) -> None:
+    if participant.status != Status.COMPLETED or participant.review != Review.PENDING:
+        return
+    if sub.status == SubmissionStatus.APPROVED:
+        Participant.objects.filter(pk=participant.pk).update(review=Review.APPROVED)
+        return
+    if sub.status in (SubmissionStatus.ACTIVE, SubmissionStatus.RESERVED):
+        result.waiting += 1  # the participant has not submitted on Prolific yet: next poll
+        return
+    if sub.status != SubmissionStatus.AWAITING_REVIEW:
+        result.not_approvable[sub.status] += 1
+        return
+    try:
+        approved = client.approve_submission(sub.id)
+    except ProlificAPIError as exc:
+        if exc.status == 400:  # e.g. its status changed since we listed: next poll decides
+            result.waiting += 1
+            return
+        raise
+    Participant.objects.filter(pk=participant.pk).update(
+        review=Review.APPROVED, prolific_status=approved.status or SubmissionStatus.APPROVED
+    )
+    result.approved += 1

@@ -1,0 +1,102 @@
+"""Submission sync against the fake Prolific: freed slots, approval rules, the beat task."""
+
+import pytest
+
+from studies.models import Event, Participant, Review, Status, Study
+from studies.prolific.client import ProlificClient
+from studies.prolific.sync import sync_study
+from studies.prolific.tasks import poll_submissions
+from tests.fake_prolific import FakeProlific
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def fake():
+    with FakeProlific(token="tok") as server:
+        yield server
+
+
+@pytest.fixture
+def client(fake):
+    return ProlificClient(token="tok", base_url=fake.url, backoff_s=0.001)
+
+
+@pytest.fixture
+def study():
+    return Study.objects.create(
+        slug="s", title="S", spec={}, spec_sha256="0" * 64, prolific_study_id="PSTUDY"
+    )
+
+
+def participant(study, pid, fake, *, status=Status.ACTIVE, prolific_status="ACTIVE", attempt=1):
+    session = fake.add_submission("PSTUDY", pid, status=prolific_status)
+    p = Participant.objects.create(
+        study=study, prolific_pid=pid, prolific_study_id="PSTUDY",
+        prolific_session_id=session, status=status, attempt=attempt,
+    )
+    return p, session
+
+
+def test_returned_and_timed_out_free_their_slot(study, fake, client):
+    returned, _ = participant(study, "P1", fake, prolific_status="RETURNED")
+    timed_out, _ = participant(study, "P2", fake, prolific_status="TIMED-OUT")
+    still, _ = participant(study, "P3", fake, prolific_status="ACTIVE")
+    done, _ = participant(study, "P4", fake, status=Status.COMPLETED, prolific_status="RETURNED")
+    result = sync_study(study, client=client)
+    statuses = dict(Participant.objects.values_list("prolific_pid", "status"))
+    assert statuses == {"P1": "returned", "P2": "timed_out", "P3": "active", "P4": "completed"}
+    assert result.freed == {"returned": 1, "timed_out": 1}
+    event = Event.objects.get(participant=returned)
+    assert event.data["to"] == "returned" and event.data["source"] == "prolific"
+    assert Participant.objects.get(pk=done.pk).prolific_status == "RETURNED"
+    # a second poll changes nothing and logs nothing new
+    assert sync_study(study, client=client).freed == {}
+    assert Event.objects.count() == 2
+
+
+def test_approval_waits_for_awaiting_review(study, fake, client):
+    p, session = participant(study, "P1", fake, status=Status.COMPLETED, prolific_status="ACTIVE")
+    first = sync_study(study, client=client)
+    assert first.waiting == 1 and first.approved == 0
+    assert fake.calls("POST", "/transition/") == []
+    fake.set_status(session, "AWAITING REVIEW")
+    second = sync_study(study, client=client)
+    assert second.approved == 1
+    assert fake.status_of(session) == "APPROVED"
+    assert Participant.objects.get(pk=p.pk).review == Review.APPROVED
+    sync_study(study, client=client)
+    assert len(fake.calls("POST", "/transition/")) == 1  # approved once
+
+
+@pytest.mark.parametrize("prolific_status", ["SCREENED OUT", "RETURNED", "REJECTED", "TIMED-OUT"])
+def test_never_approves_screened_out_or_returned(study, fake, client, prolific_status):
+    participant(study, "P1", fake, status=Status.COMPLETED, prolific_status=prolific_status)
+    participant(study, "P2", fake, status=Status.SCREENED_OUT, prolific_status="AWAITING REVIEW")
+    result = sync_study(study, client=client)
+    assert fake.calls("POST", "/transition/") == []
+    assert result.not_approvable == {prolific_status: 1}
+
+
+def test_matches_latest_attempt_by_session(study, fake, client):
+    first, _ = participant(study, "P1", fake, status=Status.SCREENED_OUT,
+                           prolific_status="AWAITING REVIEW")
+    second, _ = participant(study, "P1", fake, prolific_status="RETURNED", attempt=2)
+    sync_study(study, client=client)
+    assert Participant.objects.get(pk=second.pk).status == Status.RETURNED
+    assert Participant.objects.get(pk=first.pk).status == Status.SCREENED_OUT
+
+
+def test_beat_task_is_scheduled_and_polls(study, fake, settings):
+    assert settings.CELERY_BEAT_SCHEDULE["prolific-poll-submissions"]["task"] == poll_submissions.name
+    settings.PROLIFIC_API_TOKEN = "tok"
+    settings.PROLIFIC_API_URL = fake.url
+    participant(study, "P1", fake, prolific_status="TIMED-OUT")
+    summaries = poll_submissions.delay().get()
+    assert "1 timed_out" in summaries["s"]
+    assert Participant.objects.get().status == Status.TIMED_OUT
+
+
+def test_beat_task_without_token_does_nothing(study, settings):
+    settings.PROLIFIC_API_TOKEN = ""
+    assert poll_submissions() == {}
