@@ -1,0 +1,140 @@
+"""From a study's conditions to render jobs, stimulus keys and progress (no Django).
+
+A condition is ``{name, explainer, params, variants}``; variant ``v`` of every condition is
+rendered with seed :func:`~explainers.prerender.variant_seed` ``(study_seed, v)``. The validation
+data default to :class:`~explainers.data.ValidationData` at the checkpoint's image size; a spec
+may override ``sampler``, ``seed`` and ``n`` (key ``validation``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from explainers.data import ValidationData
+from explainers.models.checkpoint import read_bundle
+from explainers.plugins.registry import get_explainer
+from explainers.prerender import is_published, render_stimulus, stimulus_key, variant_seed
+
+
+@dataclass(frozen=True)
+class ConditionSpec:
+    name: str
+    explainer: str
+    params: dict = field(default_factory=dict)
+    variants: int = 1
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ConditionSpec:
+        if not isinstance(data, dict) or "name" not in data:
+            raise ValueError(f"a condition needs at least a name, got {data!r}")
+        unknown = sorted(set(data) - {"name", "explainer", "params", "variants"})
+        if unknown:
+            raise ValueError(f"condition {data['name']!r}: unknown key(s) {unknown}")
+        variants = data.get("variants", 1)
+        if isinstance(variants, bool) or not isinstance(variants, int) or variants < 1:
+            raise ValueError(f"condition {data['name']!r}: variants must be a positive integer")
+        params = data.get("params") or {}
+        if not isinstance(params, dict):
+            raise ValueError(f"condition {data['name']!r}: params must be a mapping")
+        return cls(str(data["name"]), str(data.get("explainer") or data["name"]), dict(params),
+                   variants)
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """Everything a worker needs to render one (condition, variant); JSON-serialisable."""
+
+    condition: str
+    variant: int
+    explainer: str
+    params: dict
+    seed: int
+    checkpoint: str
+    data: dict
+    key: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def checkpoint_info(checkpoint) -> tuple[str, int]:
+    """(bundle hash, image size) of a checkpoint folder, verified, without loading weights."""
+    folder, info = read_bundle(checkpoint)
+    config = json.loads((folder / "config.json").read_text())
+    return info["hash"], int(config["model"]["image_size"])
+
+
+def validation_data(spec: dict | None, image_size: int) -> ValidationData:
+    spec = dict(spec or {})
+    if "size" in spec and spec["size"] != image_size:
+        raise ValueError(f"validation size {spec['size']} differs from the model's {image_size}")
+    spec["size"] = image_size
+    return ValidationData.from_dict(spec)
+
+
+def plan(conditions, *, study_seed: int, checkpoint, validation: dict | None = None) -> list[RenderJob]:
+    """One :class:`RenderJob` per condition and variant, with its stimulus key.
+
+    Raises ``ValueError``/``LookupError`` with a clear message for unknown explainers or bad
+    parameters, before anything is queued.
+    """
+    checkpoint_hash, size = checkpoint_info(checkpoint)
+    data = validation_data(validation, size)
+    jobs = []
+    for raw in conditions:
+        cond = raw if isinstance(raw, ConditionSpec) else ConditionSpec.from_dict(raw)
+        explainer = get_explainer(cond.explainer)
+        params = explainer.param_dict(**cond.params)
+        for v in range(cond.variants):
+            seed = variant_seed(study_seed, v)
+            key = stimulus_key(explainer, params, checkpoint_hash, data.hash, seed)
+            jobs.append(RenderJob(cond.name, v, cond.explainer, params, seed,
+                                  str(Path(checkpoint).resolve()), asdict(data), key))
+    return jobs
+
+
+def render_progress(conditions, *, study_seed: int, checkpoint, root,
+                    validation: dict | None = None) -> dict[str, dict]:
+    """Per condition: ``expected`` and ``published`` variant counts, and the published
+    ``variants`` with their keys (what the dashboard and the study server need)."""
+    out: dict[str, dict] = {}
+    for job in plan(conditions, study_seed=study_seed, checkpoint=checkpoint,
+                    validation=validation):
+        entry = out.setdefault(job.condition, {"expected": 0, "published": 0, "variants": {}})
+        entry["expected"] += 1
+        if is_published(root, job.key):
+            entry["published"] += 1
+            entry["variants"][job.variant] = job.key
+    return out
+
+
+_MODELS: dict[tuple[str, str], object] = {}
+
+
+def load_model(checkpoint: str, device: str):
+    """``load_checkpoint`` cached per process (a worker renders many jobs with one model)."""
+    from explainers.models import load_checkpoint
+
+    key = (str(checkpoint), str(device))
+    if key not in _MODELS:
+        _MODELS.clear()
+        _MODELS[key] = load_checkpoint(checkpoint, device=device)
+    return _MODELS[key]
+
+
+def run_job(job: RenderJob | dict, *, root, device: str = "cpu", on_rendered=None) -> dict:
+    """Render and publish one job (nothing happens if it is already published)."""
+    job = job if isinstance(job, RenderJob) else RenderJob(**job)
+    if is_published(root, job.key):
+        from explainers.prerender import load_manifest
+
+        return load_manifest(root, job.key)
+    model = load_model(job.checkpoint, device)
+    data = ValidationData(**job.data)
+    manifest = render_stimulus(job.explainer, job.params, model=model, data=data, seed=job.seed,
+                               root=root, on_rendered=on_rendered)
+    if manifest["key"] != job.key:
+        raise RuntimeError(f"rendered key {manifest['key']} differs from the planned {job.key}")
+    return manifest

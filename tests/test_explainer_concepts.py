@@ -1,0 +1,86 @@
+"""Concept contract: the shown components are the ones most correlated with the logit.
+
+The correlations are recomputed here independently: activations straight from the model, the
+recorded linear projection, spatial means, scipy's Pearson r, and our own ranking.
+"""
+
+import numpy as np
+import pytest
+import torch
+from scipy import stats
+
+from explainers.plugins import ParamError, get_explainer
+from tests.fixtures.tiny_explainer_setup import blob_pool, tiny_model
+
+
+@pytest.fixture(scope="module")
+def setup():
+    model, data = tiny_model(), blob_pool()
+    stim = get_explainer("concepts").render(model, data, rng=torch.Generator().manual_seed(0),
+                                            images=200)
+    return model, data, stim
+
+
+def independent_scores(model, data, meta):
+    index = np.array(meta["pool_indices"])
+    x = data.pool().images[index].float() / 255
+    with torch.no_grad():
+        acts = model.activations(x).permute(0, 2, 3, 1).double().numpy()  # [n, h, w, C]
+        logits = model.logit(x).double().numpy()
+    maps = (acts - np.array(meta["mean"])) @ np.array(meta["projection"]).T  # [n, h, w, k]
+    return maps, maps.mean(axis=(1, 2)), logits
+
+
+def test_selected_components_are_the_most_correlated(setup):
+    model, data, stim = setup
+    maps, scores, logits = independent_scores(model, data, stim.meta)
+    assert scores.shape == (200, 10)
+    r = np.array([stats.pearsonr(scores[:, k], logits).statistic for k in range(10)])
+    np.testing.assert_allclose(stim.meta["all_r"], r, atol=1e-6)
+    top5 = sorted(range(10), key=lambda k: -abs(r[k]))[:5]
+    assert stim.meta["selected"] == top5
+    shown = [stim.cells[2 * i][0].extra["component"] for i in range(5)]
+    assert shown == top5
+    assert all(abs(r[k]) >= max(abs(r[j]) for j in range(10) if j not in top5) for k in shown)
+
+
+def test_two_rows_per_concept_with_top_exemplars_per_direction(setup):
+    model, data, stim = setup
+    _, scores, _ = independent_scores(model, data, stim.meta)
+    index = np.array(stim.meta["pool_indices"])
+    assert (stim.rows, stim.cols) == (10, 5)
+    for row_no, row in enumerate(stim.cells):
+        k = stim.meta["selected"][row_no // 2]
+        direction = 1 if row_no % 2 == 0 else -1
+        assert stim.row_labels[row_no].startswith(f"concept {row_no // 2 + 1}")
+        best = index[np.argsort(-direction * scores[:, k])[:5]]
+        assert [cell.extra["pool_index"] for cell in row] == best.tolist()
+        for cell in row:
+            assert cell.extra["component"] == k and cell.extra["direction"] == direction
+            assert cell.extra["r"] == pytest.approx(stim.meta["all_r"][k])
+            assert len(cell.extra["all_r"]) == 10
+
+
+def test_highlight_dims_outside_the_concept(setup):
+    _, data, stim = setup
+    cell = stim.cells[0][0]
+    original = data.pool().images[cell.extra["pool_index"]].permute(1, 2, 0).numpy()
+    assert (cell.image.astype(int) <= original.astype(int) + 1).all()
+    assert cell.image.mean() < original.mean()
+
+
+@pytest.mark.parametrize("method", ["pca", "nmf"])
+def test_other_factorizations(method):
+    model, data = tiny_model(), blob_pool(n=120)
+    stim = get_explainer("concepts").render(model, data, rng=torch.Generator().manual_seed(0),
+                                            images=100, method=method, components=6, keep=3)
+    assert (stim.rows, stim.cols) == (6, 5)
+    r = np.abs(stim.meta["all_r"])
+    assert sorted(r, reverse=True)[:3] == pytest.approx(r[stim.meta["selected"]])
+
+
+def test_bad_params():
+    with pytest.raises(ParamError, match="keep <= components"):
+        get_explainer("concepts").params(keep=11)
+    with pytest.raises(ParamError, match="must be one of"):
+        get_explainer("concepts").params(method="svd")
