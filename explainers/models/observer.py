@@ -1,0 +1,174 @@
+"""Observer network: a small convnet trained on unbiased scenes to read every factor off an
+image (paper section 5.3, Table 7). Targets are normalised to [0, 1] by the factor ranges; the
+full-circle yaw is predicted as (sin + 1) / 2 and (cos + 1) / 2.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from .progress import progress_bar
+
+OUTPUTS_EXTRA = ("yaw_sin", "yaw_cos")
+
+
+def target_names() -> list[str]:
+    from explainers.synthetic import FACTORS
+
+    return [f for f in FACTORS if f != "yaw"] + list(OUTPUTS_EXTRA)
+
+
+def factor_targets(factors: torch.Tensor) -> torch.Tensor:
+    """[N, len(FACTORS)] raw factor values -> [N, len(target_names())] targets in [0, 1]."""
+    from explainers.synthetic import FACTOR_RANGES, FACTORS
+
+    cols = []
+    for i, f in enumerate(FACTORS):
+        if f == "yaw":
+            continue
+        lo, hi = FACTOR_RANGES[f]
+        cols.append((factors[:, i] - lo) / (hi - lo))
+    yaw = factors[:, FACTORS.index("yaw")]
+    cols += [(torch.sin(yaw) + 1) / 2, (torch.cos(yaw) + 1) / 2]
+    return torch.stack(cols, 1)
+
+
+def predictions_to_factors(pred: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Observer outputs -> normalised factors in [0, 1] (yaw from atan2, mapped to [0, 1])."""
+    names = target_names()
+    out = {n: pred[:, i] for i, n in enumerate(names) if n not in OUTPUTS_EXTRA}
+    s = pred[:, names.index("yaw_sin")] * 2 - 1
+    c = pred[:, names.index("yaw_cos")] * 2 - 1
+    out["yaw"] = (torch.atan2(s, c) + math.pi) / (2 * math.pi)
+    return out
+
+
+def _block(cin, cout):
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(),
+        nn.Conv2d(cout, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(),
+    )
+
+
+class Observer(nn.Module):
+    def __init__(self, image_size: int = 64, width: int = 24):
+        super().__init__()
+        self.image_size = image_size
+        self.width = width
+        n_out = len(target_names())
+        chans = [3, width, width * 2, width * 4, width * 8]
+        self.blocks = nn.ModuleList(_block(a, b) for a, b in zip(chans[:-1], chans[1:], strict=True))
+        self.head = nn.Sequential(nn.Flatten(), nn.Linear(chans[-1] * 4 * 4, 128), nn.ReLU(),
+                                  nn.Linear(128, n_out))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = x * 2 - 1
+        for block in self.blocks:
+            h = F.max_pool2d(block(h), 2)
+        h = F.adaptive_avg_pool2d(h, 4)
+        return self.head(h)
+
+
+@torch.no_grad()
+def observer_mse(observer: Observer, data, batch_size: int = 500) -> dict[str, float]:
+    """Test MSE per factor on a RenderedSet (yaw: mean of its sin/cos outputs)."""
+    observer.eval()
+    errs = []
+    for start in range(0, len(data), batch_size):
+        idx = torch.arange(start, min(start + batch_size, len(data)), device=data.labels.device)
+        x, _ = data.batch(idx)
+        errs.append((observer(x) - factor_targets(data.factors[idx])).pow(2).cpu())
+    mse = torch.cat(errs).mean(0)
+    names = target_names()
+    out = {n: float(mse[i]) for i, n in enumerate(names) if n not in OUTPUTS_EXTRA}
+    out["yaw"] = float((mse[names.index("yaw_sin")] + mse[names.index("yaw_cos")]) / 2)
+    return out
+
+
+def train_observer(train, test, *, image_size: int, epochs: int = 20, batch_size: int = 128,
+                   lr: float = 2e-3, width: int = 24, max_minutes: float = 0.0, seed: int = 0,
+                   progress: bool = True) -> tuple[Observer, dict]:
+    """Train on RenderedSet ``train``; returns (observer, {"mse": per factor, "log": [...]})."""
+    torch.manual_seed(seed)
+    device = train.labels.device
+    obs = Observer(image_size, width).to(device)
+    opt = torch.optim.AdamW(obs.parameters(), lr=lr, weight_decay=1e-4)
+    per_epoch = max(1, len(train) // batch_size)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=epochs * per_epoch)
+    deadline = time.time() + max_minutes * 60 if max_minutes else math.inf
+    gen = torch.Generator().manual_seed(seed)
+    log = []
+    for epoch in progress_bar(range(epochs), desc="observer"):
+        obs.train()
+        perm = torch.randperm(len(train), generator=gen).to(device)
+        total = 0.0
+        for i in range(per_epoch):
+            idx = perm[i * batch_size:(i + 1) * batch_size]
+            x, _ = train.batch(idx)
+            loss = F.mse_loss(obs(x), factor_targets(train.factors[idx]))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            total += float(loss)
+        log.append({"epoch": epoch + 1, "train_mse": total / per_epoch})
+        if time.time() > deadline:
+            break
+    obs.eval()
+    return obs, {"mse": observer_mse(obs, test), "log": log}
+
+
+def save_observer(obs: Observer, folder, info: dict) -> None:
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    torch.save({k: v.cpu() for k, v in obs.state_dict().items()}, folder / "observer.pt")
+    meta = {"image_size": obs.image_size, "width": obs.width, "targets": target_names(), **info}
+    (folder / "observer.json").write_text(json.dumps(meta, indent=2) + "\n")
+
+
+def load_observer(folder, device="cpu") -> tuple[Observer, dict]:
+    folder = Path(folder)
+    if not (folder / "observer.pt").is_file() or not (folder / "observer.json").is_file():
+        raise FileNotFoundError(f"no observer (observer.pt, observer.json) in {folder}")
+    meta = json.loads((folder / "observer.json").read_text())
+    obs = Observer(meta["image_size"], meta["width"])
+    obs.load_state_dict(torch.load(folder / "observer.pt", map_location="cpu", weights_only=True))
+    return obs.to(device).eval(), meta
+
+
+@torch.no_grad()
+def counterfactual_changes(model, observer: Observer, images: torch.Tensor, span, *,
+                           steps: int = 11, batch: int = 50) -> dict:
+    """Observer-read factors along counterfactual interpolations from ``span[0]`` to ``span[1]``.
+
+    Returns ``{"targets": [steps], "curves": {factor: [N, steps]}, "max_change": {factor:
+    (mean, std)}}`` where max change is max - min of the observed value along each row.
+    """
+    from .counterfactual import counterfactual
+
+    targets = torch.linspace(float(span[0]), float(span[1]), steps)
+    curves: dict[str, list] = {}
+    for start in range(0, images.shape[0], batch):
+        x = images[start:start + batch]
+        res = counterfactual(model, x, targets.expand(x.shape[0], steps))
+        pred = observer(res.images.flatten(0, 1).to(next(observer.parameters()).device))
+        for name, vals in predictions_to_factors(pred).items():
+            curves.setdefault(name, []).append(vals.view(x.shape[0], steps).cpu())
+    curves = {k: torch.cat(v).numpy() for k, v in curves.items()}
+    max_change = {}
+    for k, v in curves.items():
+        if k == "yaw":  # circular: shortest arc between extremes of the angle along the row
+            diff = np.abs(v[:, :, None] - v[:, None, :])
+            rng = np.minimum(diff, 1 - diff).max(axis=(1, 2))
+        else:
+            rng = v.max(1) - v.min(1)
+        max_change[k] = (float(rng.mean()), float(rng.std()))
+    return {"targets": targets.numpy(), "curves": curves, "max_change": max_change}

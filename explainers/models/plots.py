@@ -1,0 +1,53 @@
+"""PNG plots of the ground truth (matplotlib, Agg backend)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def importance_bars(factors: dict, path, threshold: float) -> Path:
+    """Bar charts of R^2 and prediction flip per factor (sorted by R^2)."""
+    names = sorted(factors, key=lambda f: -factors[f]["r2"])
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    axes[0].bar(names, [factors[f]["r2"] for f in names], color="tab:blue")
+    axes[0].axhline(threshold, color="tab:red", ls="--", lw=1, label=f"threshold {threshold}")
+    axes[0].set_ylabel("R² (factor change → logit change)")
+    axes[0].legend()
+    axes[1].bar(names, [factors[f]["prediction_flip_pct"] for f in names], color="tab:orange")
+    axes[1].set_ylabel("prediction flip [%]")
+    for ax in axes:
+        ax.tick_params(axis="x", rotation=60)
+    fig.suptitle("Ground-truth importance of each factor for the model")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return Path(path)
+
+
+def counterfactual_curves(cf: dict, path, max_lines: int = 40) -> Path:
+    """Observer-read factor values along counterfactual interpolations (paper Figure 6)."""
+    names = list(cf["curves"])
+    cols = 5
+    rows = int(np.ceil(len(names) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.6 * rows), sharex=True)
+    for ax, name in zip(np.ravel(axes), names, strict=False):
+        for line in cf["curves"][name][:max_lines]:
+            ax.plot(cf["targets"], line, lw=0.8, alpha=0.5)
+        mean, std = cf["max_change"][name]
+        ax.set_title(f"{name}  (max change {mean:.3f})", fontsize=9)
+        ax.set_ylim(-0.05, 1.05)
+    for ax in np.ravel(axes)[len(names):]:
+        ax.axis("off")
+    for ax in np.ravel(axes)[-cols:]:
+        ax.set_xlabel("target logit")
+    fig.suptitle("Factors read by the observer along INN counterfactual interpolations")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return Path(path)
