@@ -1,0 +1,71 @@
+"""The prolific_* management commands against the fake Prolific."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from studies.models import Participant, Status, Study
+from tests.fake_prolific import FakeProlific
+
+pytestmark = pytest.mark.django_db
+
+SPEC = {
+    "title": "T", "description": "Find the biases.", "time_limit_minutes": 90,
+    "codes": {"completion": "CDONE", "screened_out": "CSO", "no_consent": "CNC"},
+    "payment": {"base": "4.50"},
+    "conditions": [{"name": "a", "target": 80}, {"name": "b", "target": 80}],
+}
+
+
+@pytest.fixture
+def fake(settings):
+    with FakeProlific(token="tok") as server:
+        settings.PROLIFIC_API_TOKEN = "tok"
+        settings.PROLIFIC_API_URL = server.url
+        yield server
+
+
+@pytest.fixture
+def study():
+    return Study.objects.create(slug="s2", title="Study 2", spec=SPEC, spec_sha256="0" * 64)
+
+
+def run(*args) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_create_draft_and_publish(fake, study):
+    out = run("prolific_create_draft", "s2", "--server-url", "https://xai.example.org",
+              "--publish")
+    study.refresh_from_db()
+    assert study.prolific_study_id and "450p, 160 places" in out
+    body = fake.calls("POST", "/studies/")[0].body
+    assert body["external_study_url"] == (
+        "https://xai.example.org/s/s2/?PROLIFIC_PID={{%PROLIFIC_PID%}}"
+        "&STUDY_ID={{%STUDY_ID%}}&SESSION_ID={{%SESSION_ID%}}")
+    assert body["completion_codes"][0]["code"] == "CDONE"
+    assert fake.state.studies[study.prolific_study_id]["status"] == "ACTIVE"
+    with pytest.raises(CommandError, match="already has"):
+        run("prolific_create_draft", "s2", "--server-url", "https://xai.example.org")
+
+
+def test_create_draft_errors_are_command_errors(fake, study, settings):
+    with pytest.raises(CommandError, match="https://"):
+        run("prolific_create_draft", "s2", "--server-url", "http://insecure.example.org")
+    with pytest.raises(CommandError, match="no study"):
+        run("prolific_create_draft", "nope", "--server-url", "https://x.org")
+    settings.PROLIFIC_API_TOKEN = ""
+    with pytest.raises(CommandError, match="PROLIFIC_API_TOKEN is not set"):
+        run("prolific_create_draft", "s2", "--server-url", "https://x.org")
+
+
+def test_sync_command(fake, study):
+    study.prolific_study_id = "PS"
+    study.save()
+    sub = fake.add_submission("PS", "P1", status="RETURNED")
+    Participant.objects.create(study=study, prolific_pid="P1", prolific_session_id=sub)
+    assert "slots freed: 1 returned" in run("prolific_sync")
+    assert Participant.objects.get().status == Status.RETURNED
