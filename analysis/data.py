@@ -1,0 +1,99 @@
+"""Prepared data of one study: layout, exclusions, trial filters and scores, in that order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import exclusions, scoring, tidy
+from .prereg import Preregistration
+from .results import AnalysisError
+
+RELEVANCE_COLUMNS = ["item_type", "item", "response"]
+
+
+@dataclass
+class StudyData:
+    prereg: Preregistration
+    responses: pd.DataFrame      # every row, tidy names
+    table: pd.DataFrame          # one row per participant with excluded / reason
+    analysed: pd.DataFrame       # rows of included participants, before trial filters
+    trials: pd.DataFrame         # rows of included participants, after trial filters
+    rel: pd.DataFrame | None = None
+    scores: pd.DataFrame | None = None
+
+    def groups(self, dv: str) -> dict[str, np.ndarray]:
+        if self.scores is None or dv not in self.scores.columns:
+            raise AnalysisError(f"dependent variable {dv!r} is not a participant score "
+                                f"(accuracy, n_correct or an attribute)")
+        return {c: self.scores.loc[self.scores["condition"] == c, dv].to_numpy(dtype=float)
+                for c in self.prereg.conditions}
+
+    def selected(self, on: str) -> pd.DataFrame:
+        if self.rel is None:
+            raise AnalysisError("McNemar tests need relevance answers")
+        return self.rel.pivot(index="participant", columns="item", values=on)
+
+    def trials_for(self, params: dict) -> pd.DataFrame:
+        return self.analysed if params.get("data") == "unfiltered" else self.trials
+
+
+def required_columns(prereg: Preregistration) -> list[str]:
+    needed = ["participant"]
+    if prereg.design in ("between", "within"):
+        needed += ["condition", *RELEVANCE_COLUMNS]
+    else:
+        needed += ["correct"]
+    return needed
+
+
+def prepare(raw: pd.DataFrame, prereg: Preregistration, *,
+            manual_exclusions=()) -> StudyData:
+    if raw.empty:
+        raise AnalysisError("the responses file has no rows")
+    frame = tidy.apply_layout(raw, columns=prereg.columns, constants=prereg.constants,
+                              recode=prereg.recode, filters=[])
+    frame = tidy.normalise(frame, required=required_columns(prereg))
+    _check_conditions(frame, prereg)
+    table = tidy.participants(frame)
+    table = exclusions.evaluate(table, frame, prereg.exclusions,
+                                context={"manual_exclusions": set(map(str, manual_exclusions))})
+    included = set(table.index[~table["excluded"]])
+    analysed = frame[frame["participant"].isin(included)].reset_index(drop=True)
+    if analysed.empty:
+        raise AnalysisError(f"every one of the {len(table)} participants was excluded; "
+                            f"nothing to analyse (see the exclusion reasons)")
+    trials = tidy.apply_layout(analysed, columns={}, constants={}, recode={},
+                               filters=list(prereg.trial_filters))
+    data = StudyData(prereg, frame, table, analysed, trials)
+    if prereg.design in ("between", "within"):
+        data.rel = scoring.relevance_items(analysed, attributes=prereg.attributes,
+                                           answer_key=prereg.answer_key)
+        data.scores = scoring.per_participant(data.rel, attributes=prereg.attributes)
+        if prereg.design == "between":
+            for condition in prereg.conditions:
+                n = int((data.scores["condition"] == condition).sum())
+                if n < 2:
+                    raise AnalysisError(f"condition {condition!r} has {n} analysed "
+                                        f"participant(s); between-condition tests need at "
+                                        f"least two per condition")
+        elif len(data.scores) < 2:
+            raise AnalysisError(f"only {len(data.scores)} analysed participant(s); the "
+                                f"within-subject tests need at least two")
+    return data
+
+
+def _check_conditions(frame: pd.DataFrame, prereg: Preregistration) -> None:
+    if "condition" not in frame.columns:
+        return
+    present = set(frame["condition"].astype(str))
+    unknown = sorted(present - set(prereg.conditions))
+    if unknown:
+        raise AnalysisError(f"condition(s) {unknown} in the responses are not in the "
+                            f"preregistration's conditions {list(prereg.conditions)}")
+    empty = [c for c in prereg.conditions if c not in present]
+    if empty:
+        raise AnalysisError(f"condition(s) {empty} of the preregistration have no participants "
+                            f"in the responses (empty condition)")

@@ -1,0 +1,43 @@
+"""Write the whole report of an :class:`~analysis.pipeline.AnalysisResult` into a folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..pipeline import AnalysisResult
+from . import figures
+from .html import render_html
+from .markdown import render_markdown
+from .numbers import write_json
+
+
+def write_report(result: AnalysisResult, out: str | Path) -> dict[str, Path]:
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths: dict[str, Path] = {}
+    title = result.prereg.title
+    paths["flow"] = out / "participant_flow.png"
+    figures.flow_png(result.flow, paths["flow"], title=f"Participant flow: {title}")
+    if result.accuracy is not None:
+        paths["accuracy_table"] = out / "accuracy_table.png"
+        figures.accuracy_table_png(result.accuracy, paths["accuracy_table"],
+                                   title="Mean accuracy (%) per condition and attribute")
+        paths["correct_distribution"] = out / "correct_distribution.png"
+        figures.correct_distribution_png(result.tables["correct_distribution"],
+                                         paths["correct_distribution"],
+                                         title="Proportion of participants per number correct")
+    for analysis in result.prereg.analyses:
+        if analysis.test == "describe":
+            key = f"describe_{analysis.id}"
+            paths[key] = out / f"{analysis.id}.png"
+            figures.describe_png(result.tables[analysis.id], paths[key],
+                                 by=list(analysis.params["by"]),
+                                 title=analysis.description or analysis.id)
+    paths["json"] = out / "results.json"
+    write_json(result, paths["json"])
+    figure_paths = {k: v for k, v in paths.items() if v.suffix == ".png"}
+    paths["md"] = out / "report.md"
+    paths["md"].write_text(render_markdown(result, figure_paths), encoding="utf-8")
+    paths["html"] = out / "report.html"
+    paths["html"].write_text(render_html(result, figure_paths), encoding="utf-8")
+    return paths

@@ -1,0 +1,193 @@
+"""Within-subject tests: exact McNemar, Wilcoxon signed-rank, repeated-measures and mixed ANOVA,
+chi-square on contingency tables.
+
+scipy: binomial test (exact McNemar), Wilcoxon signed-rank, chi-square contingency.
+statsmodels: ``AnovaRM`` for repeated-measures ANOVA (balanced, fully within designs).
+pingouin: ``mixed_anova``, because neither scipy nor statsmodels has a mixed (split-plot) ANOVA
+with a between-subjects factor and a within-subjects factor in one call.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .results import AnalysisError, TestResult
+
+
+def mcnemar_exact(first, second, *, alternative: str, label: str) -> TestResult:
+    """Exact McNemar test of paired 0/1 outcomes (e.g. 'selected as relevant').
+
+    b = first 1 & second 0, c = first 0 & second 1. Under H0 c ~ Binomial(b + c, 1/2).
+    ``alternative='greater'`` means the first is chosen more often than the second.
+    """
+    first = np.asarray(first, dtype=int)
+    second = np.asarray(second, dtype=int)
+    if first.size != second.size:
+        raise AnalysisError(f"McNemar {label}: the paired outcomes differ in length")
+    if first.size == 0:
+        raise AnalysisError(f"McNemar {label}: no participants")
+    b = int(((first == 1) & (second == 0)).sum())
+    c = int(((first == 0) & (second == 1)).sum())
+    if b + c == 0:
+        p = 1.0
+    else:
+        # H1 'greater': b > c, i.e. c is small -> binomial test of b with alternative 'greater'
+        p = float(stats.binomtest(b, b + c, 0.5, alternative=alternative).pvalue)
+    odds = b / c if c else math.inf
+    return TestResult(test="McNemar (exact)", statistic=float(b), statistic_name="b (discordant 1/0)",
+                      p=p, n=int(first.size), effect_size=odds,
+                      effect_size_name="odds ratio b/c", variant={"alternative": alternative,
+                                                                 "exact": True},
+                      label=label, note=f"b = {b}, c = {c}; "
+                                        f"{first.mean():.1%} vs {second.mean():.1%}")
+
+
+def signed_rank_plus(differences: np.ndarray, *, zero_method: str) -> float:
+    """W+ (sum of ranks of the positive differences), as JASP and R report it."""
+    d = np.asarray(differences, dtype=float)
+    if zero_method == "wilcox":
+        d = d[d != 0]
+    ranks = stats.rankdata(np.abs(d))
+    plus = ranks[d > 0].sum()
+    if zero_method == "zsplit":
+        plus += ranks[d == 0].sum() / 2
+    return float(plus)
+
+
+def wilcoxon_signed_rank(x, y, *, alternative: str, method: str, correction: bool,
+                         zero_method: str, label: str, decimals: int = 10) -> TestResult:
+    """Wilcoxon signed-rank test of x - y, rounding the differences to ``decimals`` so equal
+    means count as ties/zeros. Every variant is explicit: method ('exact' or 'asymptotic'),
+    continuity ``correction`` (normal approximation only) and ``zero_method``."""
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if x.size != y.size:
+        raise AnalysisError(f"Wilcoxon {label}: unequal numbers of paired values")
+    d = np.round(x - y, decimals)
+    nonzero = int((d != 0).sum())
+    if nonzero == 0:
+        raise AnalysisError(f"Wilcoxon {label}: all {d.size} paired differences are zero")
+    if x.size < 2:
+        raise AnalysisError(f"Wilcoxon {label}: needs at least two participants")
+    result = stats.wilcoxon(d, zero_method=zero_method, correction=correction,
+                            alternative=alternative, method=method)
+    n = x.size
+    z = getattr(result, "zstatistic", math.nan)
+    return TestResult(test="Wilcoxon signed-rank", statistic=signed_rank_plus(d, zero_method=zero_method),
+                      statistic_name="W+", p=float(result.pvalue), n=n,
+                      effect_size=abs(z) / math.sqrt(n) if not math.isnan(z) else math.nan,
+                      effect_size_name="r = |Z|/sqrt(n)" if not math.isnan(z) else "",
+                      variant={"alternative": alternative, "method": method,
+                               "continuity": correction, "zero_method": zero_method},
+                      label=label, note=f"{n - nonzero} zero difference(s); "
+                                        f"scipy statistic {float(result.statistic):g}")
+
+
+def rm_anova(data: pd.DataFrame, *, dv: str, subject: str, within: list[str],
+             label: str) -> list[TestResult]:
+    """statsmodels AnovaRM on per-subject cell means (one row per effect)."""
+    from statsmodels.stats.anova import AnovaRM
+
+    cells = data.groupby([subject, *within], observed=True)[dv].mean().reset_index()
+    counts = cells.groupby(subject).size()
+    expected = int(np.prod([cells[w].nunique() for w in within]))
+    if (counts != expected).any():
+        raise AnalysisError(f"RM ANOVA {label}: subject {counts[counts != expected].index[0]!r} "
+                            f"lacks some of the {expected} within-subject cells")
+    if cells[subject].nunique() < 2:
+        raise AnalysisError(f"RM ANOVA {label}: needs at least two subjects")
+    table = AnovaRM(cells, depvar=dv, subject=subject, within=list(within)).fit().anova_table
+    rows = []
+    for effect, row in table.iterrows():
+        f = float(row["F Value"])
+        d1, d2 = float(row["Num DF"]), float(row["Den DF"])
+        rows.append(TestResult(test="repeated-measures ANOVA (statsmodels AnovaRM)", statistic=f,
+                               statistic_name="F", p=float(row["Pr > F"]), df=f"{d1:g}, {d2:g}",
+                               n=int(cells[subject].nunique()),
+                               effect_size=f * d1 / (f * d1 + d2), effect_size_name="partial eta²",
+                               variant={"sphericity_correction": "none"},
+                               label=f"{label}: {effect}"))
+    return rows
+
+
+def mixed_anova(data: pd.DataFrame, *, dv: str, subject: str, within: str, between: str,
+                label: str, ss_type: int = 2) -> list[TestResult]:
+    """Mixed ANOVA. ``ss_type=2``: pingouin (weighted means; what pingouin reports).
+    ``ss_type=3``: type III sums of squares (unweighted means, as JASP/afex report) for a
+    two-level within factor, computed with statsmodels OLS on the within differences; the two
+    differ only when the between groups have unequal sizes."""
+    import pingouin
+
+    cells = data.groupby([subject, between, within], observed=True)[dv].mean().reset_index()
+    if cells[between].nunique() < 2 or cells[within].nunique() < 2:
+        raise AnalysisError(f"mixed ANOVA {label}: needs two or more levels of {between!r} "
+                            f"and of {within!r}")
+    if ss_type == 3:
+        return _mixed_type3(cells, dv=dv, subject=subject, within=within, between=between,
+                            label=label)
+    table = pingouin.mixed_anova(data=cells, dv=dv, within=within, between=between,
+                                 subject=subject, correction=False)
+    rows = []
+    for _, row in table.iterrows():
+        rows.append(TestResult(test="mixed ANOVA (pingouin)", statistic=float(row["F"]),
+                               statistic_name="F", p=float(row["p_unc"]),
+                               df=f"{row['DF1']:g}, {row['DF2']:g}",
+                               n=int(cells[subject].nunique()), effect_size=float(row["np2"]),
+                               effect_size_name="partial eta²",
+                               variant={"sphericity_correction": "none", "ss_type": 2},
+                               label=f"{label}: {row['Source']}"))
+    return rows
+
+
+def chi_square(data: pd.DataFrame, *, rows: str, columns: str, correction: bool,
+               label: str) -> TestResult:
+    """Chi-square test of independence on the counts of ``rows`` x ``columns``."""
+    table = pd.crosstab(data[rows], data[columns])
+    if table.shape[0] < 2 or table.shape[1] < 2:
+        raise AnalysisError(f"chi-square {label}: the table {rows} x {columns} needs at least "
+                            f"2 x 2 cells, has {table.shape[0]} x {table.shape[1]}")
+    chi2, p, dof, expected = stats.chi2_contingency(table.values, correction=correction)
+    n = int(table.values.sum())
+    cramer = math.sqrt(chi2 / (n * (min(table.shape) - 1)))
+    small = int((expected < 5).sum())
+    return TestResult(test="chi-square test of independence", statistic=float(chi2),
+                      statistic_name="chi²", p=float(p), df=str(dof), n=n,
+                      effect_size=cramer, effect_size_name="Cramér's V",
+                      variant={"yates_correction": correction}, label=label,
+                      note=f"table {table.to_dict()}" + (f"; {small} expected count(s) < 5"
+                                                         if small else ""))
+
+
+def _mixed_type3(cells, *, dv, subject, within, between, label) -> list[TestResult]:
+    import statsmodels.formula.api as smf
+    from statsmodels.stats.anova import anova_lm
+
+    wide = cells.pivot_table(index=[subject, between], columns=within, values=dv).reset_index()
+    levels = [c for c in wide.columns if c not in (subject, between)]
+    if len(levels) != 2:
+        raise AnalysisError(f"mixed ANOVA {label}: type III is implemented for a two-level "
+                            f"within factor; {within!r} has {len(levels)} levels")
+    wide = wide.dropna()
+    wide["_diff"] = wide[levels[0]] - wide[levels[1]]
+    wide["_mean"] = (wide[levels[0]] + wide[levels[1]]) / 2
+    wide["_group"] = wide[between].astype(str)
+    diff = smf.ols("_diff ~ C(_group, Sum)", data=wide).fit()
+    mean = smf.ols("_mean ~ C(_group, Sum)", data=wide).fit()
+    n, g = len(wide), wide["_group"].nunique()
+    within_f = float(diff.tvalues["Intercept"] ** 2)
+    between_row = anova_lm(mean, typ=3).iloc[1]
+    inter_row = anova_lm(diff, typ=3).iloc[1]
+    rows = []
+    for source, f, d1 in ((between, float(between_row["F"]), g - 1), (within, within_f, 1),
+                          ("Interaction", float(inter_row["F"]), g - 1)):
+        p = float(stats.f.sf(f, d1, n - g))
+        rows.append(TestResult(test="mixed ANOVA (type III, statsmodels OLS)", statistic=f,
+                               statistic_name="F", p=p, df=f"{d1:g}, {n - g:g}", n=n,
+                               effect_size=f * d1 / (f * d1 + n - g),
+                               effect_size_name="partial eta²", variant={"ss_type": 3},
+                               label=f"{label}: {source}"))
+    return rows

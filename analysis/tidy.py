@@ -1,0 +1,136 @@
+"""Reading responses into the tidy layout of docs/architecture.md, Contract 4.
+
+Other layouts (for instance the trial files published by Borowski et al. 2021) are described
+by the preregistration's ``columns:`` mapping (tidy name -> column in the file), ``constants:``
+(tidy name -> fixed value), ``recode:`` (column -> {old: new}) and ``trial_filters:``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .results import AnalysisError
+
+TIDY_COLUMNS = [
+    "study", "participant", "prolific_pid", "condition", "variant", "status", "attempt",
+    "started_at", "completed_at", "duration_s", "device_ok", "videos_completed",
+    "gate_failures", "step", "item_type", "item", "response", "answer_key", "correct",
+    "justification", "rt_ms", "step_duration_s", "trial", "trial_kind", "answered_at",
+]
+PARTICIPANT_COLUMNS = [
+    "study", "prolific_pid", "condition", "variant", "status", "attempt", "started_at",
+    "completed_at", "duration_s", "device_ok", "videos_completed", "gate_failures",
+]
+_TRUE = {"true", "1", "yes", "t", "y", "1.0"}
+_FALSE = {"false", "0", "no", "f", "n", "0.0", ""}
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    path = Path(path)
+    if not path.exists():
+        raise AnalysisError(f"responses file {path} does not exist")
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise AnalysisError(f"cannot read {path} as CSV: {exc}") from exc
+
+
+def to_bool(series: pd.Series, name: str) -> pd.Series:
+    def one(value):
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE or text == "nan":
+            return False
+        raise AnalysisError(f"column {name!r}: {value!r} is not a boolean (true/false/1/0)")
+
+    return series.map(one).astype(bool)
+
+
+def to_number(series: pd.Series, name: str) -> pd.Series:
+    blank = series.astype(str).str.strip().isin(["", "nan", "None"])
+    numbers = pd.to_numeric(series.where(~blank), errors="coerce")
+    bad = numbers.isna() & ~blank
+    if bad.any():
+        raise AnalysisError(
+            f"column {name!r}: {series[bad].iloc[0]!r} (row {bad.idxmax()}) is not a number")
+    return numbers.astype(float)
+
+
+def apply_layout(raw: pd.DataFrame, *, columns: dict, constants: dict, recode: dict,
+                 filters: list) -> pd.DataFrame:
+    """Rename, add constants, recode values and filter rows, as the preregistration says."""
+    missing = [src for src in columns.values() if src not in raw.columns]
+    if missing:
+        raise AnalysisError(
+            f"columns {missing} named in the preregistration's 'columns:' mapping are not in "
+            f"the responses file (it has: {', '.join(map(str, raw.columns[:30]))})")
+    frame = raw.copy()
+    for tidy_name, source in columns.items():
+        frame[tidy_name] = raw[source]
+    for tidy_name, value in constants.items():
+        frame[tidy_name] = value
+    for column, mapping in recode.items():
+        if column not in frame.columns:
+            raise AnalysisError(f"recode: column {column!r} is not in the responses")
+        frame[column] = frame[column].astype(str).replace({str(k): str(v) for k, v in mapping.items()})
+    for rule in filters:
+        frame = frame[_filter_mask(frame, rule)]
+    return frame.reset_index(drop=True)
+
+
+def _filter_mask(frame: pd.DataFrame, rule: dict) -> pd.Series:
+    column = rule["column"]
+    if column not in frame.columns:
+        raise AnalysisError(f"trial_filters: column {column!r} is not in the responses")
+    values = frame[column].astype(str).str.strip().str.lower()
+    if "in" in rule:
+        mask = values.isin([str(v).lower() for v in rule["in"]])
+    elif "not_in" in rule:
+        mask = ~values.isin([str(v).lower() for v in rule["not_in"]])
+    else:
+        mask = values == str(rule["equals"]).lower()
+    return mask
+
+
+def normalise(frame: pd.DataFrame, *, required: list[str]) -> pd.DataFrame:
+    """Check required columns and convert the typed ones (correct, duration_s, ...)."""
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise AnalysisError(
+            f"the responses lack the column(s) {', '.join(missing)}; add them or map them with "
+            f"the preregistration's 'columns:' section")
+    frame = frame.copy()
+    frame["participant"] = frame["participant"].astype(str)
+    if "condition" in frame.columns:
+        frame["condition"] = frame["condition"].astype(str)
+    for name in ("device_ok", "videos_completed"):
+        if name in frame.columns:
+            frame[name] = to_bool(frame[name], name)
+    for name in ("duration_s", "gate_failures", "attempt", "rt_ms", "step_duration_s", "trial"):
+        if name in frame.columns:
+            frame[name] = to_number(frame[name], name)
+    if "correct" in frame.columns:
+        text = frame["correct"].astype(str).str.strip().str.lower()
+        mapped = text.map({"1": 1.0, "0": 0.0, "true": 1.0, "false": 0.0, "1.0": 1.0,
+                           "0.0": 0.0, "": float("nan"), "nan": float("nan")})
+        bad = mapped.isna() & ~text.isin(["", "nan"])
+        if bad.any():
+            raise AnalysisError(f"column 'correct': {frame['correct'][bad].iloc[0]!r} is not 0/1")
+        frame["correct"] = mapped
+    return frame
+
+
+def participants(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per participant with the session-level columns that are present."""
+    cols = [c for c in PARTICIPANT_COLUMNS if c in frame.columns]
+    table = frame.groupby("participant", sort=True)[cols].first() if cols else (
+        pd.DataFrame(index=sorted(frame["participant"].unique())))
+    table.index.name = "participant"
+    return table
