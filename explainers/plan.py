@@ -33,8 +33,12 @@ class ConditionSpec:
         if unknown:
             raise ValueError(f"condition {data['name']!r}: unknown key(s) {unknown}")
         variants = data.get("variants", 1)
+        if isinstance(variants, list | tuple):  # explicit variant numbers: render 0..max
+            ok = all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in variants)
+            variants = max(variants, default=-1) + 1 if ok else -1
         if isinstance(variants, bool) or not isinstance(variants, int) or variants < 1:
-            raise ValueError(f"condition {data['name']!r}: variants must be a positive integer")
+            raise ValueError(f"condition {data['name']!r}: variants must be a positive integer "
+                             "(a count) or a non-empty list of variant numbers")
         params = data.get("params") or {}
         if not isinstance(params, dict):
             raise ValueError(f"condition {data['name']!r}: params must be a mapping")

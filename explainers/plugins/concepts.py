@@ -5,7 +5,9 @@ are factorised into ``components`` concepts: every spatial position is a sample,
 the features. The activations are signed, so the default is FastICA (``pca`` is the other signed
 choice; ``nmf`` factorises the ReLU'd activations). A concept's score for an image is its mean
 over the image's positions; the ``keep`` concepts whose scores correlate most with the logit
-(absolute Pearson r) are shown, most correlated first.
+(absolute Pearson r) are shown, most correlated first. The preregistration (D.2) shows only
+concepts with |r| >= 0.2: ``min_correlation`` makes a render fail clearly if fewer than ``keep``
+components reach it.
 
 Each concept fills two consecutive rows, as in the paper (which shows the two directions
 separately rather than as "more Peeky / more Stretchy"): the row marked ``+`` shows the five
@@ -38,6 +40,7 @@ class ConceptParams:
     method: Literal["ica", "pca", "nmf"] = "ica"
     layer: str | None = None
     dim: float = 0.2
+    min_correlation: float = 0.0
 
     def check(self):
         if not 1 <= self.keep <= self.components <= 64:
@@ -48,6 +51,12 @@ class ConceptParams:
             raise ParamError(f"images must be at least {2 * self.exemplars + 1}")
         if not 0 <= self.dim <= 1:
             raise ParamError(f"dim must lie in [0, 1], got {self.dim}")
+        if not 0 <= self.min_correlation < 1:
+            raise ParamError(f"min_correlation must lie in [0, 1), got {self.min_correlation}")
+
+
+class ConceptError(ValueError):
+    """Fewer components than asked for correlate enough with the logit."""
 
 
 class Concepts(Explainer):
@@ -70,6 +79,13 @@ class Concepts(Explainer):
         scores = maps.mean(axis=(1, 2))
         r = np.array([pearson(scores[:, k], logits[chosen]) for k in range(p.components)])
         selected = np.argsort(-np.abs(r), kind="stable")[: p.keep]
+        if np.abs(r[selected]).min() < p.min_correlation:
+            strong = int((np.abs(r) >= p.min_correlation).sum())
+            raise ConceptError(
+                f"only {strong} of {p.components} components correlate with the logit with "
+                f"|r| >= {p.min_correlation} (all r: {np.round(r, 3).tolist()}); lower "
+                f"min_correlation or keep, or use more components"
+            )
         rows, labels = [], []
         for rank, k in enumerate(selected):
             for direction in (+1, -1):

@@ -1,0 +1,47 @@
+"""Celery tasks (thin): render one (condition, variant) on the ``gpu`` queue.
+
+Settings route ``explainers.tasks.*`` to the ``gpu`` queue. Tasks acknowledge late, so a
+message whose worker dies is delivered again (after the broker's visibility timeout, or when a
+worker restarts); rendering is idempotent thanks to content addressing, so a redelivered job that
+was already published does nothing. Errors in the job itself (unknown explainer, bad parameters,
+a pool that cannot fill a column) are not retried; anything else is, with exponential backoff.
+"""
+
+from __future__ import annotations
+
+import os
+
+from celery import shared_task
+from django.conf import settings
+
+from explainers.models.checkpoint import CheckpointError
+from explainers.plan import run_job
+from explainers.plugins.base import ParamError
+from explainers.plugins.layout import BinError
+from explainers.plugins.registry import UnknownExplainer
+
+
+def render_device() -> str:
+    """``XAI_RENDER_DEVICE`` if set, else ``cuda`` when available, else ``cpu``."""
+    device = os.environ.get("XAI_RENDER_DEVICE")
+    if device:
+        return device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(Exception,),
+    dont_autoretry_for=(ParamError, BinError, UnknownExplainer, CheckpointError),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=5,
+)
+def render_job(self, job: dict) -> str:
+    """Render and publish one :class:`explainers.plan.RenderJob` (as a dict); returns its key."""
+    return run_job(job, root=settings.STIMULI_ROOT, device=render_device())["key"]
