@@ -1,0 +1,75 @@
+"""Shading of the blocks and of the background plane."""
+
+from __future__ import annotations
+
+import torch
+
+from .camera import LIGHT, VIEW_HALF_WIDTH, pixel_centers
+
+AMBIENT = 0.40
+SKY = 0.22  # hemisphere light from the camera side
+KEY = 0.58  # Lambert key light
+SPECULAR = 0.08
+SHININESS = 20
+EDGE_SHARPNESS = 14  # normals bend toward the neighbouring face this close to an edge (bevel look)
+
+
+def _local(vector, rotations):
+    """World vector (3,) expressed in each block's frame -> [N,8,3]."""
+    v = torch.tensor(vector, device=rotations.device, dtype=rotations.dtype)
+    return torch.einsum("j,nbjk->nbk", v, rotations)
+
+
+def _dot(a, b):
+    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+
+
+def shade_blocks(scene, hits, albedo: torch.Tensor) -> torch.Tensor:
+    """RGB of every tile pixel of every block, ``[N, 3, 8*T*T]`` (meaningful where visible).
+
+    Vectors are kept as lists of three ``[N,8,T,T]`` planes (reductions over a small strided
+    axis are slow on CPUs).
+    """
+    rot = scene.rotations  # [N,8,3,3]
+    n, _, t_size = hits.dx.shape
+    depth = torch.where(hits.visible, hits.t, hits.tc[..., None, None])
+    dz = hits.origin_z - depth - scene.centers[..., 2, None, None]  # [N,8,T,T]
+    dx, dy = hits.dx[:, :, None, :], hits.dy[:, :, :, None]
+    # hit point in the block frame
+    local = [
+        (rot[..., 0, k, None, None] * dx + rot[..., 1, k, None, None] * dy)
+        + rot[..., 2, k, None, None] * dz
+        for k in range(3)
+    ]
+    half = scene.half[..., None, None]
+    ratio = [v.abs() / half for v in local]
+    box_ratio = torch.maximum(torch.maximum(ratio[0], ratio[1]), ratio[2]).clamp_(min=1e-6)
+    length = _dot(local, local).sqrt_().clamp_(min=1e-6)
+    on_box = box_ratio >= length / scene.radius[..., None, None]
+    # face normal, bent toward the neighbouring face close to an edge (looks bevelled)
+    box = [
+        torch.sign(v) * (r / box_ratio) ** EDGE_SHARPNESS for v, r in zip(local, ratio, strict=True)
+    ]
+    box_length = _dot(box, box).sqrt_().clamp_(min=1e-6)
+    normal = [
+        torch.where(on_box, b / box_length, v / length) for b, v in zip(box, local, strict=True)
+    ]
+
+    half_vector = torch.tensor(LIGHT) + torch.tensor([0.0, 0.0, 1.0])
+    half_vector = tuple((half_vector / half_vector.norm()).tolist())
+    light_l = _local(LIGHT, rot)[..., None, None]  # [N,8,3,1,1]
+    half_l = _local(half_vector, rot)[..., None, None]
+    view_l = rot[..., 2, :, None, None]  # world +z in the block frame
+    lambert = _dot(normal, light_l.unbind(2)).clamp_(min=0)
+    sky = 0.5 + 0.5 * _dot(normal, view_l.unbind(2))
+    spec = _dot(normal, half_l.unbind(2)).clamp_(min=0) ** SHININESS
+    gain = AMBIENT + SKY * sky + KEY * lambert  # [N,8,T,T]
+    rgb = albedo[:, :, None, None, None] * gain[:, None] + SPECULAR * spec[:, None]
+    return rgb.reshape(n, 3, 8 * t_size * t_size)
+
+
+def background_light(size: int, device) -> torch.Tensor:
+    """Gentle light fall-off across the plane (brighter toward the light), ``[1,1,size,size]``."""
+    xs = pixel_centers(size, device) / VIEW_HALF_WIDTH
+    d2 = (xs[None, :] - LIGHT[0]) ** 2 + (-xs[:, None] - LIGHT[1]) ** 2
+    return (0.97 - 0.07 * d2)[None, None]
