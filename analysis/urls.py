@@ -1,3 +1,11 @@
+from django.urls import path
+
+from . import views
 
 app_name = "analysis"
-urlpatterns: list = []
+urlpatterns = [
+    path("<slug:slug>/screening/", views.screening_list, name="screening"),
+    path("<slug:slug>/screening/<uuid:public_id>/annotate/", views.annotate, name="annotate"),
+    path("<slug:slug>/screening/agreement/", views.agreement, name="agreement"),
+    path("<slug:slug>/screening/<uuid:public_id>/settle/", views.settle, name="settle"),
+]

@@ -1,0 +1,50 @@
+"""python manage.py lock_prereg STUDY [--file YAML] [--aspredicted FILE.md]"""
+
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from analysis import aspredicted, prereg
+from analysis.models import Preregistration
+from studies.models import Study
+
+
+class Command(BaseCommand):
+    help = "Store (with --file) and lock a study's preregistration; optionally export it."
+
+    def add_arguments(self, parser):
+        parser.add_argument("study")
+        parser.add_argument("--file", help="YAML to store first (refused if already locked)")
+        parser.add_argument("--aspredicted", help="also write the AsPredicted markdown here")
+
+    def handle(self, *args, study, file=None, aspredicted=None, **options):
+        study_obj = Study.objects.filter(slug=study).first()
+        if study_obj is None:
+            raise CommandError(f"no study with slug {study!r}")
+        record = Preregistration.objects.filter(study=study_obj).first()
+        if file:
+            try:
+                text = Path(file).read_text(encoding="utf-8")
+                prereg.parse(text)
+            except (OSError, prereg.PreregError) as exc:
+                raise CommandError(f"{file}: {exc}") from exc
+            record = record or Preregistration(study=study_obj)
+            record.text = text
+            try:
+                record.save()
+            except ValidationError as exc:
+                raise CommandError("; ".join(exc.messages)) from exc
+        if record is None:
+            raise CommandError(f"study {study!r} has no preregistration; pass --file")
+        if record.lock():
+            self.stdout.write(f"locked {study} at {record.locked_at:%Y-%m-%d %H:%M:%S} UTC, "
+                              f"sha256 {record.sha256}")
+        else:
+            self.stdout.write(f"{study} was already locked at {record.locked_at} UTC")
+        if aspredicted:
+            Path(aspredicted).write_text(aspredicted_md(record), encoding="utf-8")
+
+
+def aspredicted_md(record) -> str:
+    return aspredicted.to_markdown(record.document())

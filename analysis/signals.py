@@ -1,0 +1,20 @@
+"""Lock a study's preregistration when its first participant arrives (studies never imports us)."""
+
+from __future__ import annotations
+
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from studies.models import Participant
+
+from .models import Preregistration
+
+
+@receiver(post_save, sender=Participant, dispatch_uid="analysis.lock_on_first_participant")
+def lock_on_first_participant(sender, instance, created, raw=False, **kwargs):
+    if not created or raw:
+        return
+    prereg = Preregistration.objects.filter(study_id=instance.study_id,
+                                            locked_at__isnull=True).first()
+    if prereg is not None:
+        prereg.lock()

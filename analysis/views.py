@@ -1,0 +1,76 @@
+"""Researcher pages for the manual screening of free-text answers (login and staff required)."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from studies.models import Participant, Study
+
+from . import screening_db
+from .forms import AnnotationForm, SettleForm
+from .models import Annotation, ScreeningDecision
+
+
+def researcher_required(view):
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_staff:
+            raise PermissionDenied("screening pages are for researchers (staff accounts)")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@researcher_required
+def screening_list(request, slug):
+    study = get_object_or_404(Study, slug=slug)
+    mine = {a.participant_id: a for a in Annotation.objects.filter(
+        participant__study=study, annotator=request.user)}
+    rows = [(p, screening_db.justifications(p), AnnotationForm(initial={
+        "label": getattr(mine.get(p.id), "label", None), "note": getattr(mine.get(p.id), "note", "")},
+        prefix=str(p.public_id))) for p in screening_db.completed(study)]
+    return render(request, "analysis/screening_list.html", {"study": study, "rows": rows})
+
+
+@researcher_required
+@require_POST
+def annotate(request, slug, public_id):
+    participant = get_object_or_404(Participant, study__slug=slug, public_id=public_id)
+    form = AnnotationForm(request.POST, prefix=str(public_id))
+    if not form.is_valid():
+        return render(request, "analysis/form_error.html", {"form": form}, status=400)
+    Annotation.objects.update_or_create(participant=participant, annotator=request.user,
+                                        defaults=form.cleaned_data)
+    return redirect(reverse("analysis:screening", args=[slug]) + f"#p-{public_id}")
+
+
+@researcher_required
+def agreement(request, slug):
+    study = get_object_or_404(Study, slug=slug)
+    summary = screening_db.summary(study)
+    keys = set(summary["disagreements"]) | set(summary["unsettled"])
+    rows = [(p, screening_db.justifications(p), p.annotations.select_related("annotator"),
+             getattr(ScreeningDecision.objects.filter(participant=p).first(), "label", ""),
+             SettleForm(prefix=str(p.public_id)))
+            for p in screening_db.completed(study) if screening_db.participant_key(p) in keys]
+    return render(request, "analysis/agreement.html",
+                  {"study": study, "summary": summary, "rows": rows})
+
+
+@researcher_required
+@require_POST
+def settle(request, slug, public_id):
+    participant = get_object_or_404(Participant, study__slug=slug, public_id=public_id)
+    form = SettleForm(request.POST, prefix=str(public_id))
+    if not form.is_valid():
+        return render(request, "analysis/form_error.html", {"form": form}, status=400)
+    ScreeningDecision.objects.update_or_create(participant=participant, defaults={
+        **form.cleaned_data, "decided_by": request.user})
+    return redirect("analysis:agreement", slug=slug)
