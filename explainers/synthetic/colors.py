@@ -16,8 +16,8 @@ _COOLWARM_RED_TO_BLUE = (
     (0.5543, 0.6901, 0.9955),
     (0.2298, 0.2987, 0.7537),
 )
-ANIMAL_WHITE_MIX = 0.40
-BACKGROUND_WHITE_MIX = 0.60
+ANIMAL_WHITE_MIX = 0.45
+BACKGROUND_WHITE_MIX = 0.66
 
 
 def _colormap(t: torch.Tensor, white_mix: float) -> torch.Tensor:

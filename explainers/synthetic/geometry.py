@@ -30,12 +30,23 @@ POSITION_SCALE = 1.0
 # a block is the intersection of a cube and a sphere: radius from the half diagonal (cube,
 # shape=0; slightly less so that even cubes have a hint of rounded corners) to the half side
 # (sphere, shape=1)
-SPHERE_RADIUS_CUBE = BLOCK_HALF * 1.62
-SPHERE_RADIUS_BALL = BLOCK_HALF
+# (sphere, shape=1). Round blocks are drawn a little larger (as in the original, whose bevelled
+# cubes shrink when rounded), so that spheres do not look much smaller than cubes.
+SPHERE_RADIUS_CUBE = 1.62  # in units of the half side
+SPHERE_RADIUS_BALL = 1.0
+ROUND_GROWTH = 0.15
+
+
+def block_half(shape: torch.Tensor) -> torch.Tensor:
+    """Half side of the cube part of a block, ``[N]``."""
+    return BLOCK_HALF * (1 + ROUND_GROWTH * shape)
 
 
 def sphere_radius(shape: torch.Tensor) -> torch.Tensor:
-    return SPHERE_RADIUS_CUBE + (SPHERE_RADIUS_BALL - SPHERE_RADIUS_CUBE) * shape
+    """Radius of the sphere part of a block, ``[N]``."""
+    return block_half(shape) * (
+        SPHERE_RADIUS_CUBE + (SPHERE_RADIUS_BALL - SPHERE_RADIUS_CUBE) * shape
+    )
 
 
 def _rot_x(a):

@@ -6,12 +6,12 @@ import torch
 
 from .camera import LIGHT, VIEW_HALF_WIDTH, pixel_centers
 
-AMBIENT = 0.40
-SKY = 0.22  # hemisphere light from the camera side
-KEY = 0.58  # Lambert key light
+AMBIENT = 0.32
+SKY = 0.16  # hemisphere light from the camera side
+KEY = 0.56  # Lambert key light
 SPECULAR = 0.08
 SHININESS = 20
-EDGE_SHARPNESS = 14  # normals bend toward the neighbouring face this close to an edge (bevel look)
+EDGE_SHARPNESS = 20  # normals bend toward the neighbouring face this close to an edge (bevel look)
 
 
 def _local(vector, rotations):

@@ -16,7 +16,7 @@ import torch
 
 from .batch import SceneBatch
 from .camera import CAMERA_DISTANCE, PLANE_Z, RAY_ORIGIN_Z, VIEW_HALF_WIDTH, pixel_centers
-from .geometry import BLOCK_HALF, block_poses, sphere_radius
+from .geometry import block_half, block_poses, sphere_radius
 
 _EPS = 1e-6
 _TIE_BREAK = 1e-5  # block b's depth is offset by b * this, so equal depths never tie
@@ -37,7 +37,7 @@ class Scene:
         centers, rotations = block_poses(batch)
         scale = CAMERA_DISTANCE / (CAMERA_DISTANCE - centers[..., 2])
         centers = torch.cat([centers[..., :2] * scale[..., None], centers[..., 2:]], -1)
-        half = BLOCK_HALF * scale
+        half = block_half(batch.shape)[:, None] * scale
         radius = sphere_radius(batch.shape)[:, None] * scale
         return cls(centers, rotations, half, radius)
 
