@@ -59,7 +59,12 @@ def test_unchanged_scripts_are_not_rendered_again(script_dir, tmp_path):
                                    progress=False)
     assert rendered and changed.file != first.file
     assert not (out / first.file).exists()  # the superseded render is removed
-    assert sorted(p.name for p in out.glob("*.mp4")) == [changed.file]
+    assert sorted(p.name for p in out.glob("*.mp4")) == sorted([changed.file, "two-slides.mp4"])
+    # the name a spec's `generated: two-slides` resolves to is the latest render
+    assert (out / "two-slides.mp4").read_bytes() == (out / changed.file).read_bytes()
+    (out / "two-slides.mp4").unlink()
+    make_video(load_script(script_dir / "two-slides.yaml"), out, progress=False)
+    assert (out / "two-slides.mp4").is_file()
 
 
 def test_command_and_lookup_for_the_flow(script_dir, settings, tmp_path):

@@ -2,7 +2,8 @@
 
 Each video is stored as ``<name>-<key12>.mp4`` where the key hashes the script, the generator's
 code version, this maker's version and espeak-ng's version, so unchanged videos are not rendered
-again. ``index.json`` beside them maps each tutorial name to its file, duration and hashes; the
+again; ``<name>.mp4`` is a hard link to the latest render (the path a spec's ``generated: <name>``
+video resolves to). ``index.json`` beside them maps each tutorial name to its file, duration and hashes; the
 participant flow reads it (see :mod:`studies.tutorials.index`) for server-side "watched to the
 end" checks.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -81,7 +83,10 @@ def make_video(
     known = read_index(out_dir).get(script.name)
     if not force and known and known.get("key") == key and target.is_file():
         try:
-            return MadeVideo(**known), False
+            made = MadeVideo(**known)
+            if not (out_dir / f"{script.name}.mp4").is_file():
+                _publish_stable_name(target, out_dir / f"{script.name}.mp4")
+            return made, False
         except TypeError:  # an index written by another maker version: render again
             pass
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".render-") as tmp_name:
@@ -102,6 +107,7 @@ def make_video(
         duration = probe(rendered).duration_s
         sha = _file_sha256(rendered)
         os.replace(rendered, target)
+        _publish_stable_name(target, out_dir / f"{script.name}.mp4")
     made = MadeVideo(name=script.name, title=script.title, file=target.name,
                      duration_s=round(duration, 3), sha256=sha, key=key,
                      slide_seconds=[seconds for _, seconds in pictures])
@@ -112,6 +118,17 @@ def make_video(
     if old and old.get("file") != made.file:
         (out_dir / old["file"]).unlink(missing_ok=True)  # the superseded render
     return made, True
+
+
+def _publish_stable_name(target: Path, stable: Path) -> None:
+    """``<name>.mp4`` (what study specs' ``generated: <name>`` resolve to) = the latest render."""
+    tmp = stable.with_name(f".{stable.name}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(target, tmp)  # a hard link: no copy, atomic swap below
+    except OSError:
+        shutil.copy2(target, tmp)
+    os.replace(tmp, stable)
 
 
 def make_all(script_dir: Path, out_dir: Path, *, only: list[str] | None = None, force=False,
