@@ -121,7 +121,7 @@ class SceneBatch:
                 raise ValueError(f"column {name} is not numeric") from exc
             if name == "label" and ((values != 0) & (values != 1)).any():
                 raise ValueError("column label must hold only 0 (Peeky) and 1 (Stretchy)")
-            tensors[name] = torch.as_tensor(values, device=device)
+            tensors[name] = torch.tensor(values, device=device)
         batch = cls(**tensors)
         batch.check_ranges()
         return batch
