@@ -40,7 +40,8 @@ def power_curve(prereg: Preregistration, *, sizes: list[int], reps: int, accurac
                     for row in outcome.rows:
                         if row.test in NOT_HYPOTHESIS_TESTS or row.significant is None:
                             continue
-                        key = f"{analysis.id}: {row.test} {row.label}".strip()
+                        # keyed by what is tested, not by which branch's test tested it
+                        key = f"{analysis.id}: {row.label}".strip()
                         hits[key] = hits.get(key, 0) + int(bool(row.significant))
             except AnalysisError:
                 failures += 1  # e.g. constant scores: counted as 'not significant'
