@@ -1,3 +1,17 @@
+from django.urls import path
+
+from .views import dashboard, participant
 
 app_name = "studies"
-urlpatterns: list = []
+urlpatterns = [
+    path("s/<slug:slug>/", participant.entry, name="entry"),
+    path("s/<slug:slug>/step/", participant.step, name="step"),
+    path("s/<slug:slug>/event/", participant.beacon, name="beacon"),
+    path("s/<slug:slug>/withdraw/", participant.withdraw, name="withdraw"),
+    path("s/<slug:slug>/asset/<path:path>", participant.asset, name="asset"),
+    path("s/<slug:slug>/stimulus/<str:key>/<str:name>", participant.stimulus, name="stimulus"),
+    path("dashboard/", dashboard.index, name="dashboard-index"),
+    path("dashboard/<slug:slug>/", dashboard.study, name="dashboard"),
+    path("dashboard/<slug:slug>/status.json", dashboard.status_json, name="dashboard-status"),
+    path("dashboard/<slug:slug>/download/<str:kind>", dashboard.download, name="download"),
+]

@@ -1,0 +1,64 @@
+// Every participant page: focus-loss beacons, client reaction times, minimum time on a page.
+(function () {
+  "use strict";
+  var config = JSON.parse(document.getElementById("study-config").textContent);
+  var form = document.getElementById("step-form");
+  var shownAt = performance.now();
+  function csrf() {
+    var el = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return el ? el.value : "";
+  }
+  window.studyBeacon = function (kind, fields) {
+    var data = new FormData();
+    data.append("csrfmiddlewaretoken", csrf());
+    data.append("kind", kind);
+    data.append("step", config.step);
+    data.append("t", String(Date.now()));
+    Object.keys(fields || {}).forEach(function (k) { data.append(k, String(fields[k])); });
+    if (kind !== "video" && navigator.sendBeacon) {
+      navigator.sendBeacon(config.beacon, data);
+      return Promise.resolve(null);
+    }
+    return fetch(config.beacon, { method: "POST", body: data, credentials: "same-origin" })
+      .then(function (r) { return r.json(); }).catch(function () { return null; });
+  };
+  document.addEventListener("visibilitychange", function () {
+    window.studyBeacon(document.hidden ? "focus_lost" : "focus_back");
+  });
+  window.addEventListener("blur", function () { window.studyBeacon("focus_lost", { via: "blur" }); });
+  window.addEventListener("focus", function () { window.studyBeacon("focus_back", { via: "focus" }); });
+  // Reaction times: an input with data-rt="X" writes ms since display into the hidden field X.
+  document.querySelectorAll("[data-rt]").forEach(function (el) {
+    el.addEventListener("input", function () {
+      var target = document.getElementById(el.getAttribute("data-rt"));
+      if (target) target.value = String(Math.round(performance.now() - shownAt));
+    });
+  });
+  document.querySelectorAll("button.pick").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var rt = document.getElementById("rt_ms");
+      if (rt) rt.value = String(Math.round(performance.now() - shownAt));
+    });
+  });
+  // Minimum time on a page (the server enforces it too).
+  if (form) {
+    var wait = parseFloat(form.getAttribute("data-wait-s") || "0");
+    var button = document.getElementById("continue");
+    if (wait > 0 && button) {
+      var note = document.getElementById("wait-note");
+      var secs = document.getElementById("wait-seconds");
+      var until = performance.now() + wait * 1000;
+      button.disabled = true;
+      if (note) note.hidden = false;
+      var timer = setInterval(function () {
+        var left = Math.ceil((until - performance.now()) / 1000);
+        if (secs) secs.textContent = String(Math.max(left, 0));
+        if (left <= 0) {
+          clearInterval(timer);
+          button.disabled = false;
+          if (note) note.hidden = true;
+        }
+      }, 250);
+    }
+  }
+})();

@@ -1,0 +1,78 @@
+"""``tidy_responses(study)``: one row per participant and answered item (Contract 4).
+
+Withdrawn participants' answers are left out (their withdrawal is honoured) but each of them
+still has one row with the participant columns and empty item columns, so that their existence
+is counted; so has every participant who answered no item at all (e.g. screened out by the
+device check). Arrivals refused because the study was full never took part and are not exported.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..models import Participant, Response, Status, Study
+
+COLUMNS = [
+    "study", "participant", "prolific_pid", "condition", "variant", "status", "attempt",
+    "started_at", "completed_at", "duration_s", "device_ok", "videos_completed",
+    "gate_failures", "step", "item_type", "item", "response", "answer_key", "correct",
+    "justification", "rt_ms", "step_duration_s", "trial", "trial_kind", "answered_at",
+]
+DTYPES = {"variant": "Int64", "attempt": "Int64", "gate_failures": "Int64", "correct": "Int64",
+          "trial": "Int64", "duration_s": "Float64", "rt_ms": "Float64",
+          "step_duration_s": "Float64", "device_ok": "boolean", "videos_completed": "boolean"}
+
+
+def _iso(value) -> str:
+    return value.isoformat() if value is not None else ""
+
+
+def _participant_columns(p: Participant) -> dict:
+    return {"study": p.study.slug, "participant": str(p.public_id),
+            "prolific_pid": p.prolific_pid, "condition": p.condition.name if p.condition else "",
+            "variant": p.variant, "status": p.status, "attempt": p.attempt,
+            "started_at": _iso(p.started_at), "completed_at": _iso(p.completed_at),
+            "duration_s": p.duration_s, "device_ok": bool(p.device_ok),
+            "videos_completed": p.videos_completed, "gate_failures": p.gate_failures}
+
+
+def _item_columns(r: Response) -> dict:
+    return {"step": r.step, "item_type": r.item_type, "item": r.item, "response": r.response,
+            "answer_key": r.answer_key, "correct": None if r.correct is None else int(r.correct),
+            "justification": r.justification, "rt_ms": r.rt_ms,
+            "step_duration_s": r.step_duration_s, "trial": r.trial, "trial_kind": r.trial_kind,
+            "answered_at": _iso(r.answered_at)}
+
+
+EMPTY_ITEM = dict.fromkeys(["step", "item_type", "item", "response", "answer_key",
+                            "justification", "trial_kind", "answered_at"], "") | {
+    "correct": None, "rt_ms": None, "step_duration_s": None, "trial": None}
+
+
+def tidy_responses(study: Study) -> pd.DataFrame:
+    participants = (Participant.objects.filter(study=study).exclude(status=Status.FULL)
+                    .select_related("study", "condition").order_by("id"))
+    by_participant: dict[int, list[Response]] = {}
+    for r in Response.objects.filter(participant__study=study).order_by("participant_id", "id"):
+        by_participant.setdefault(r.participant_id, []).append(r)
+    rows = []
+    for p in participants:
+        head = _participant_columns(p)
+        answers = [] if p.status == Status.WITHDRAWN else by_participant.get(p.pk, [])
+        rows += [head | _item_columns(r) for r in answers] or [head | EMPTY_ITEM]
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    return frame.astype(DTYPES)
+
+
+def write_responses(frame: pd.DataFrame, path: str | Path, fmt: str) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "csv":
+        frame.to_csv(path, index=False)
+    elif fmt == "parquet":
+        frame.to_parquet(path, index=False, engine="pyarrow")
+    else:
+        raise ValueError(f"unknown format {fmt!r}: use csv or parquet")
+    return path

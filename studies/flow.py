@@ -1,0 +1,159 @@
+"""The step engine. The server owns the state: the participant's current step index lives in
+the database; GET shows the current step whatever URL was asked for; every POST must name the
+current step and the nonce of its latest rendering, and runs in one transaction holding the
+participant's row lock, so replays, forged posts and second tabs change nothing."""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import quote
+
+from django.conf import settings
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+
+from . import clock
+from .models import Event, EventKind, Participant, Status
+from .runtime import spec_of
+from .sessions import end_session, expire_if_due
+from .spec.steps import CompletionSpec
+from .steps import Decline, GoTo, Invalid, Next, ScreenOut, Stay, StepContext, page_for
+from .stimuli import StimulusMissing
+
+
+def locked(participant: Participant) -> Participant:
+    return Participant.objects.select_for_update(of=("self",)).select_related("study", "condition") \
+        .get(pk=participant.pk)
+
+
+def context_of(p: Participant) -> StepContext:
+    spec = spec_of(p.study)
+    step = spec.step(p.step_index, p.condition.name if p.condition else None)
+    return StepContext(participant=p, study=p.study, spec=spec, step=step, now=clock.now())
+
+
+def step_url(p: Participant) -> str:
+    return reverse("studies:step", args=[p.study.slug])
+
+
+def log(ctx: StepContext, kind: str, **data) -> None:
+    Event.objects.create(study_id=ctx.study.pk, participant=ctx.participant, kind=kind,
+                         step=ctx.step.id, step_index=ctx.step.index, data=data)
+
+
+def show(request, participant: Participant) -> HttpResponse:
+    with transaction.atomic():
+        p = locked(participant)
+        if p.status != Status.ACTIVE or expire_if_due(p):
+            return final_page(request, p)
+        ctx = context_of(p)
+        return render_step(request, ctx)
+
+
+def render_step(request, ctx: StepContext, status: int = 200) -> HttpResponse:
+    p = ctx.participant
+    if p.step_started_at is None:
+        p.step_started_at = ctx.now
+    p.page_nonce = secrets.token_hex(16)
+    p.last_seen_at = ctx.now
+    try:
+        extra = page_for(ctx.step).context(ctx)
+    except StimulusMissing as exc:
+        log(ctx, EventKind.PAGE_VIEW, error=str(exc))
+        return render(request, "studies/problem.html", {"study": ctx.study}, status=503)
+    p.save()
+    log(ctx, EventKind.PAGE_VIEW, errors=sorted(ctx.errors))
+    spec = ctx.spec
+    return render(request, page_for(ctx.step).template, {
+        "study": ctx.study, "spec": spec, "step": ctx.step, "participant": p,
+        "nonce": p.page_nonce, "errors": ctx.errors, "values": ctx.values,
+        "step_number": ctx.step.index + 1, "step_total": len(spec.steps),
+        "min_seconds": ctx.step.min_seconds,
+        "wait_s": max(0.0, ctx.step.min_seconds - ctx.elapsed_s), **extra}, status=status)
+
+
+def submit(request, participant: Participant) -> HttpResponse:
+    with transaction.atomic():
+        p = locked(participant)
+        if p.status != Status.ACTIVE or expire_if_due(p):
+            return HttpResponseRedirect(step_url(p))
+        ctx = context_of(p)
+        data = request.POST
+        if data.get("step") != ctx.step.id or not p.page_nonce or \
+                not secrets.compare_digest(data.get("nonce", ""), p.page_nonce):
+            log(ctx, EventKind.REJECTED, posted_step=data.get("step", "")[:64])
+            messages.warning(request, "That page was already submitted or is out of date "
+                                      "(another tab?). Nothing was changed; here is your "
+                                      "current page.")
+            return HttpResponseRedirect(step_url(p))
+        if ctx.elapsed_s < ctx.step.min_seconds:
+            return _invalid(request, ctx, {"page": "Please take your time: look at the page "
+                                                      "carefully before you continue."})
+        try:
+            outcome = page_for(ctx.step).submit(ctx, data)
+        except Invalid as exc:
+            return _invalid(request, ctx, exc.errors)
+        return apply(request, ctx, outcome)
+
+
+def _invalid(request, ctx: StepContext, errors: dict) -> HttpResponse:
+    ctx.errors = errors
+    ctx.values = {k: v for k, v in request.POST.items()
+                  if k not in ("nonce", "csrfmiddlewaretoken")}
+    log(ctx, EventKind.INVALID, errors=sorted(errors))
+    return render_step(request, ctx, status=400)
+
+
+def apply(request, ctx: StepContext, outcome) -> HttpResponse:
+    p, spec = ctx.participant, ctx.spec
+    log(ctx, EventKind.SUBMIT, outcome=type(outcome).__name__, round=ctx.round)
+    rounds = p.state.setdefault("_rounds", {})
+    rounds[ctx.step.id] = ctx.round
+    p.page_nonce = ""
+    if isinstance(outcome, Stay):
+        p.save()
+        return HttpResponseRedirect(step_url(p))
+    if isinstance(outcome, ScreenOut):
+        end_session(p, Status.SCREENED_OUT, outcome.reason, code_kind=outcome.code_kind,
+                    step_id=ctx.step.id)
+        return HttpResponseRedirect(step_url(p))
+    if isinstance(outcome, Decline):
+        end_session(p, Status.WITHDRAWN, "declined consent", step_id=ctx.step.id)
+        return HttpResponseRedirect(step_url(p))
+    if isinstance(outcome, GoTo):
+        p.step_index = spec.index_of(outcome.step_id)
+        if outcome.message:
+            messages.info(request, outcome.message)
+    elif isinstance(outcome, Next):
+        p.step_index += 1
+    p.step_started_at = None
+    p.save()
+    if isinstance(spec.steps[p.step_index], CompletionSpec):
+        end_session(p, Status.COMPLETED, "completed", step_id=spec.steps[p.step_index].id)
+        return HttpResponseRedirect(prolific_url(p.completion_code))
+    return HttpResponseRedirect(step_url(p))
+
+
+def prolific_url(code: str) -> str:
+    return settings.PROLIFIC_COMPLETE_URL + quote(code)
+
+
+def withdraw(request, participant: Participant) -> HttpResponse:
+    with transaction.atomic():
+        p = locked(participant)
+        if p.status == Status.ACTIVE:
+            ctx = context_of(p)
+            end_session(p, Status.WITHDRAWN, "withdrew during the study", step_id=ctx.step.id)
+    return HttpResponseRedirect(step_url(p))
+
+
+def final_page(request, p: Participant) -> HttpResponse:
+    spec = spec_of(p.study)
+    step = spec.steps[min(p.step_index, len(spec.steps) - 1)]
+    return render(request, "studies/final.html", {
+        "study": p.study, "participant": p, "spec": spec, "status": p.status,
+        "completion_text": step.text if isinstance(step, CompletionSpec) else "",
+        "prolific_url": prolific_url(p.completion_code) if p.completion_code else ""})

@@ -1,0 +1,61 @@
+"""Which participant a request belongs to: a signed cookie holding the session's secret token
+(never just the Prolific ID in the URL), and validation of Prolific's entry parameters."""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.core import signing
+
+from .assignment import ProlificIds
+from .models import Participant, Study
+
+PROLIFIC_ID = re.compile(r"^[0-9a-fA-F]{24}$")
+SALT = "studies.participant"
+MAX_AGE_S = 7 * 24 * 3600
+
+
+class BadEntry(ValueError):
+    """The entry link is malformed; the message says which parameter and why."""
+
+
+def cookie_name(study: Study) -> str:
+    return f"xai_{study.slug}"
+
+
+def parse_entry(study: Study, query) -> ProlificIds:
+    values = {}
+    for name, required in (("PROLIFIC_PID", True), ("STUDY_ID", False), ("SESSION_ID", False)):
+        value = query.get(name, "").strip()
+        if not value and not required:
+            continue
+        if not PROLIFIC_ID.match(value):
+            shown = "missing" if not value else f"{value[:40]!r} is not a Prolific ID"
+            raise BadEntry(f"{name}: {shown} (24 hexadecimal characters expected).")
+        values[name] = value.lower()
+    expected = study.prolific_study_id.lower()
+    if expected and values.get("STUDY_ID", expected) != expected:
+        raise BadEntry("STUDY_ID: this link belongs to a different Prolific study.")
+    return ProlificIds(values["PROLIFIC_PID"], values.get("STUDY_ID", ""),
+                       values.get("SESSION_ID", ""))
+
+
+def token_from(request, study: Study) -> str:
+    try:
+        return request.get_signed_cookie(cookie_name(study), salt=SALT, max_age=MAX_AGE_S)
+    except (KeyError, signing.BadSignature):
+        return ""
+
+
+def participant_of(request, study: Study) -> Participant | None:
+    token = token_from(request, study)
+    if not token:
+        return None
+    return Participant.objects.filter(study=study, token=token).first()
+
+
+def remember(response, study: Study, participant: Participant) -> None:
+    response.set_signed_cookie(cookie_name(study), participant.token, salt=SALT,
+                               max_age=MAX_AGE_S, httponly=True, samesite="Lax",
+                               secure=settings.SESSION_COOKIE_SECURE)

@@ -1,0 +1,68 @@
+"""Loading a spec file into the database (``manage.py load_study``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.db import transaction
+
+from .models import Condition, Participant, Study
+from .spec import StudySpec, load_spec_file
+from .spec.steps import TrialBlockSpec
+from .trials import render_generated
+
+
+class LoadError(ValueError):
+    pass
+
+
+def load_study(path: str | Path, *, update: bool = False) -> tuple[Study, bool]:
+    """Validate and store a spec; returns (study, created). Raises SpecError / LoadError."""
+    spec = load_spec_file(path)
+    text = Path(path).read_text(encoding="utf-8")
+    with transaction.atomic():
+        study = Study.objects.select_for_update().filter(slug=spec.slug).first()
+        created = study is None
+        if study is not None and not update:
+            raise LoadError(f"study {spec.slug!r} exists already; use --update to replace its "
+                            "spec")
+        if study is not None:
+            _check_update(study, spec)
+        study = study or Study(slug=spec.slug)
+        study.title, study.source_yaml, study.spec = spec.title, text, _jsonable(spec)
+        study.spec_sha256, study.seed = spec.sha256, spec.seed
+        study.prolific_study_id = spec.prolific_study_id
+        study.save()
+        for position, c in enumerate(spec.conditions):
+            Condition.objects.update_or_create(
+                study=study, name=c.name,
+                defaults={"explainer": c.explainer, "params": c.params, "variants": c.variants,
+                          "target": c.target, "position": position})
+        study.conditions.exclude(name__in=[c.name for c in spec.conditions]).delete()
+    for step in spec.steps:
+        if isinstance(step, TrialBlockSpec):
+            render_generated(spec, step)
+    return study, created
+
+
+def _check_update(study: Study, spec: StudySpec) -> None:
+    from .runtime import spec_of
+
+    if not study.participants.exists():
+        return
+    old = spec_of(study)
+    if [s.id for s in old.steps] != [s.id for s in spec.steps]:
+        raise LoadError("participants exist already: the steps (their ids and order) cannot "
+                        "change any more; load the new design as a new study")
+    kept = {c.name for c in spec.conditions}
+    used = set(Participant.objects.filter(study=study, condition__isnull=False)
+               .values_list("condition__name", flat=True))
+    if used - kept:
+        raise LoadError(f"conditions {sorted(used - kept)} have participants and cannot be "
+                        "removed")
+
+
+def _jsonable(spec: StudySpec) -> dict:
+    import json
+
+    return json.loads(json.dumps(spec.to_dict(), default=str))

@@ -1,0 +1,26 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from studies.exports import tidy_responses, write_responses
+from studies.models import Study
+
+
+class Command(BaseCommand):
+    help = "Write the tidy responses of a study (docs/architecture.md, Contract 4)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("study", help="study slug")
+        parser.add_argument("--format", choices=["csv", "parquet"], default="csv")
+        parser.add_argument("--out", required=True)
+
+    def handle(self, *args, study, format, out, **options):
+        found = Study.objects.filter(slug=study).first()
+        if found is None:
+            known = ", ".join(Study.objects.values_list("slug", flat=True)) or "none loaded"
+            raise CommandError(f"no study {study!r} (known: {known})")
+        frame = tidy_responses(found)
+        try:
+            path = write_responses(frame, out, format)
+        except OSError as exc:
+            raise CommandError(f"cannot write {out}: {exc}") from None
+        self.stdout.write(f"wrote {len(frame)} rows of {frame['participant'].nunique()} "
+                          f"participants to {path}")

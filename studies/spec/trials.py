@@ -1,0 +1,91 @@
+"""Two-alternative forced-choice trials (Borowski et al. 2021 design): references, two options,
+a confidence rating; practice, main and catch trials."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .fields import Reader
+
+TRIAL_KINDS = ("practice", "main", "catch")
+GENERATORS = ("synthetic",)
+
+
+@dataclass
+class ImageRef:
+    """Either a file under MEDIA_ROOT (``file``) or a cell of a rendered stimulus."""
+
+    file: str = ""
+    condition: str = ""
+    variant: int = 0
+    row: int = 0
+    col: int = 0
+
+
+@dataclass
+class Reference:
+    label: str
+    images: list[ImageRef] = field(default_factory=list)
+
+
+@dataclass
+class TrialSpec:
+    id: str
+    kind: str
+    options: list[ImageRef]
+    answer: int
+    references: list[Reference] = field(default_factory=list)
+
+
+def read_image(r: Reader, node, path: str, parent, key) -> ImageRef:
+    if isinstance(node, str) and node.strip():
+        if node.startswith("/") or ".." in node.split("/"):
+            r.problems.add(path, r.line(), f"{node!r} must be a path relative to MEDIA_ROOT")
+        return ImageRef(file=node)
+    img = Reader(r.problems, node, path, parent, key)
+    cell = img.child("stimulus")
+    ref = ImageRef(condition=cell.str("condition", slug=True) or "",
+                   variant=cell.int("variant", 0, minimum=0) or 0,
+                   row=cell.int("row", minimum=0) or 0, col=cell.int("col", minimum=0) or 0)
+    cell.finish()
+    img.finish()
+    return ref
+
+
+def read_trial(r: Reader, node, i: int) -> TrialSpec:
+    t = Reader(r.problems, node, r.sub(f"trials[{i}]"), r.node.get("trials"), i)
+    options_node = t.list("options")
+    if len(options_node) != 2:
+        t.error("options", "a 2AFC trial needs exactly two options")
+    options = [read_image(t, o, t.sub(f"options[{j}]"), options_node, j)
+               for j, o in enumerate(options_node)]
+    references = []
+    for j, ref_node in enumerate(t.list("references", [])):
+        rr = Reader(r.problems, ref_node, t.sub(f"references[{j}]"), t.node.get("references"), j)
+        images_node = rr.list("images")
+        references.append(Reference(
+            rr.str("label", ""),
+            [read_image(rr, im, rr.sub(f"images[{k}]"), images_node, k)
+             for k, im in enumerate(images_node)]))
+        rr.finish()
+    answer = t.int("answer", minimum=0)
+    if answer is not None and answer > 1:
+        t.error("answer", "must be 0 (first option) or 1 (second option)")
+    trial = TrialSpec(id=t.str("id", f"t{i + 1}", slug=True), kind=t.str("kind", "main",
+                      choices=TRIAL_KINDS), options=options, answer=answer or 0,
+                      references=references)
+    t.finish()
+    return trial
+
+
+def read_generate(r: Reader) -> dict:
+    if "generate" not in r.node:
+        r.used.add("generate")
+        return {}
+    g = r.child("generate")
+    out = {"source": g.str("source", "synthetic", choices=GENERATORS),
+           "practice": g.int("practice", 2, minimum=0), "main": g.int("main", 6, minimum=1),
+           "catch": g.int("catch", 1, minimum=0), "references": g.int("references", 3, minimum=1),
+           "size": g.int("size", 128, minimum=32)}
+    g.finish()
+    return out

@@ -1,0 +1,98 @@
+"""Published stimuli of a study (Contract 3). The server only reads manifests; it never renders.
+
+The key of (condition, variant) comes from the condition's explicit ``stimulus_key`` in the spec,
+else from ``explainers.plan`` (``stimulus_key`` of explainer, params, checkpoint hash, validation
+data hash and the variant's seed). Keys are cached per process; manifests are content-addressed,
+so a verified manifest is cached for good.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from django.conf import settings
+
+from .spec import StudySpec
+
+
+class StimulusMissing(LookupError):
+    """The stimulus of a (condition, variant) is not published (or cannot be planned)."""
+
+
+def checkpoint_path(spec: StudySpec) -> Path:
+    if spec.checkpoint:
+        p = Path(spec.checkpoint)
+        return p if p.is_absolute() else Path(settings.BASE_DIR) / p
+    return Path(settings.DEFAULT_CHECKPOINT)
+
+
+def _planned(spec: StudySpec) -> list[dict]:
+    return [{"name": c.name, "explainer": c.explainer, "params": c.params,
+             "variants": max(c.variants) + 1} for c in spec.conditions if not c.stimulus_key]
+
+
+@lru_cache(maxsize=16)
+def _plan_keys(sha256: str, seed: int, checkpoint: str, stamp: float, conditions: str):
+    import json
+
+    from explainers.plan import plan  # torch side, imported only when needed
+
+    jobs = plan(json.loads(conditions), study_seed=seed, checkpoint=checkpoint)
+    return {(j.condition, j.variant): j.key for j in jobs}
+
+
+def stimulus_keys(spec: StudySpec) -> dict[tuple[str, int], str]:
+    """(condition, variant) -> key for every variant the spec shows; raises StimulusMissing."""
+    keys = {(c.name, v): c.stimulus_key for c in spec.conditions if c.stimulus_key
+            for v in c.variants}
+    planned = _planned(spec)
+    if planned:
+        import json
+
+        ckpt = checkpoint_path(spec)
+        bundle = ckpt / "bundle.json"
+        if not bundle.is_file():
+            raise StimulusMissing(f"checkpoint {ckpt} not found (no bundle.json): train or "
+                                  "install the study model first")
+        try:
+            found = _plan_keys(spec.sha256, spec.seed, str(ckpt), bundle.stat().st_mtime,
+                               json.dumps(planned, sort_keys=True))
+        except (ValueError, LookupError, OSError) as exc:
+            raise StimulusMissing(f"cannot plan the stimuli: {exc}") from exc
+        for c in spec.conditions:
+            for v in c.variants if not c.stimulus_key else []:
+                keys[(c.name, v)] = found[(c.name, v)]
+    return keys
+
+
+@lru_cache(maxsize=256)
+def _manifest(root: str, key: str) -> dict:
+    from explainers.prerender import ManifestError, load_manifest
+
+    try:
+        return load_manifest(root, key)
+    except (ManifestError, KeyError, OSError, LookupError) as exc:
+        raise StimulusMissing(str(exc)) from exc
+
+
+def manifest(spec: StudySpec, condition: str, variant: int) -> dict:
+    key = stimulus_keys(spec).get((condition, variant))
+    if key is None:
+        raise StimulusMissing(f"condition {condition!r} has no variant {variant}")
+    root = Path(settings.STIMULI_ROOT)
+    if not (root / key / "manifest.json").is_file():
+        raise StimulusMissing(f"stimulus {key[:12]}… of {condition}/{variant} is not published")
+    return _manifest(str(root), key)
+
+
+def progress(spec: StudySpec) -> dict[str, dict]:
+    """Per condition: expected and published variant counts (for the dashboard)."""
+    out = {}
+    keys = stimulus_keys(spec)
+    root = Path(settings.STIMULI_ROOT)
+    for c in spec.conditions:
+        published = sum((root / keys[(c.name, v)] / "manifest.json").is_file()
+                        for v in c.variants)
+        out[c.name] = {"expected": len(c.variants), "published": published}
+    return out

@@ -1,0 +1,65 @@
+"""Researcher pages: dashboard, its JSON feed, downloads (staff only)."""
+
+from __future__ import annotations
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+
+from .. import dashboard, exports
+from ..flags import flags
+from ..models import Study
+
+
+@staff_member_required
+def index(request):
+    return render(request, "studies/dashboard/index.html", {"studies": Study.objects.all()})
+
+
+@staff_member_required
+def study(request, slug):
+    s = get_object_or_404(Study, slug=slug)
+    return render(request, "studies/dashboard/study.html",
+                  {"study": s, "status": dashboard.status(s), "flags": flags(s)})
+
+
+@staff_member_required
+def status_json(request, slug):
+    return JsonResponse(dashboard.status(get_object_or_404(Study, slug=slug)))
+
+
+DOWNLOADS = {
+    "bonus": (exports.bonus_file, "text/csv", "bonus.csv"),
+    "approve": (exports.approve_list, "text/plain", "approve.txt"),
+    "screened-out": (exports.screen_out_list, "text/plain", "screened_out.txt"),
+}
+
+
+@staff_member_required
+def download(request, slug, kind):
+    s = get_object_or_404(Study, slug=slug)
+    if kind in ("csv", "parquet"):
+        return _responses(s, kind)
+    if kind not in DOWNLOADS:
+        return HttpResponse(f"unknown download {kind!r}", status=404, content_type="text/plain")
+    make, content_type, name = DOWNLOADS[kind]
+    return _attachment(make(s).encode(), content_type, f"{s.slug}-{name}")
+
+
+def _responses(s: Study, kind: str) -> HttpResponse:
+    frame = exports.tidy_responses(s)
+    if kind == "csv":
+        return _attachment(frame.to_csv(index=False).encode(), "text/csv",
+                           f"{s.slug}-responses.csv")
+    import io
+
+    buf = io.BytesIO()
+    frame.to_parquet(buf, index=False, engine="pyarrow")
+    return _attachment(buf.getvalue(), "application/vnd.apache.parquet",
+                       f"{s.slug}-responses.parquet")
+
+
+def _attachment(data: bytes, content_type: str, name: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -1,0 +1,98 @@
+"""Participant pages: entry from Prolific, the current step, beacons, withdrawal, files."""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+from pathlib import Path
+
+from django.conf import settings
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from .. import beacons, flow
+from ..assignment import enter
+from ..identity import BadEntry, parse_entry, participant_of, remember, token_from
+from ..media import media_file
+from ..models import Study
+
+KEY = re.compile(r"^[0-9a-f]{64}$")
+FILE = re.compile(r"^[A-Za-z0-9_.-]+\.(png|jpg|jpeg)$")
+
+
+def _no_session(request, study, status=403):
+    return render(request, "studies/refused.html", {"study": study, "reason": "no_session"},
+                  status=status)
+
+
+@require_http_methods(["GET"])
+def entry(request, slug):
+    study = get_object_or_404(Study, slug=slug)
+    try:
+        ids = parse_entry(study, request.GET)
+    except BadEntry as exc:
+        return render(request, "studies/bad_link.html", {"study": study, "error": str(exc)},
+                      status=400)
+    result = enter(study, ids, token_from(request, study))
+    if result.participant is None:
+        return render(request, "studies/refused.html", {"study": study, "reason": result.refusal},
+                      status=403 if result.refusal in ("already", "blocked", "elsewhere") else 200)
+    response = HttpResponseRedirect(reverse("studies:step", args=[study.slug]))
+    remember(response, study, result.participant)
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def step(request, slug):
+    study = get_object_or_404(Study, slug=slug)
+    participant = participant_of(request, study)
+    if participant is None:
+        return _no_session(request, study)
+    handler = flow.submit if request.method == "POST" else flow.show
+    return handler(request, participant)
+
+
+@require_POST
+def beacon(request, slug):
+    study = get_object_or_404(Study, slug=slug)
+    participant = participant_of(request, study)
+    if participant is None:
+        return _no_session(request, study)
+    return beacons.handle(request, participant)
+
+
+@require_http_methods(["GET", "POST"])
+def withdraw(request, slug):
+    study = get_object_or_404(Study, slug=slug)
+    participant = participant_of(request, study)
+    if participant is None:
+        return _no_session(request, study)
+    if request.method == "POST":
+        return flow.withdraw(request, participant)
+    return render(request, "studies/withdraw.html", {"study": study, "participant": participant})
+
+
+def _file(path):
+    if path is None or not path.is_file():
+        raise Http404("no such file")
+    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return FileResponse(open(path, "rb"), content_type=kind)  # noqa: SIM115 - FileResponse closes
+
+
+def asset(request, slug, path):
+    """Videos and trial images under MEDIA_ROOT, for participants of this study."""
+    study = get_object_or_404(Study, slug=slug)
+    if participant_of(request, study) is None:
+        return _no_session(request, study)
+    return _file(media_file(path))
+
+
+def stimulus(request, slug, key, name):
+    study = get_object_or_404(Study, slug=slug)
+    if participant_of(request, study) is None:
+        return _no_session(request, study)
+    if not KEY.match(key) or not FILE.match(name):
+        raise Http404("no such stimulus")
+    return _file(Path(settings.STIMULI_ROOT) / key / name)

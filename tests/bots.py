@@ -1,0 +1,315 @@
+"""Scripted participants (oTree-style bots) and the fixtures the studies tests share.
+
+A :class:`Bot` walks a study through Django's test client exactly as a browser would: it reads
+the step id, nonce and CSRF token from each page, posts video progress beacons while moving a
+fake clock forward, and answers every step type (correctly unless told otherwise).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from PIL import Image
+
+from studies.loading import load_study
+from studies.models import Participant
+from studies.runtime import spec_of
+from studies.trials import trials_of
+
+PROLIFIC_URL = "https://prolific.test/complete?cc="
+VIDEO_S = 8
+
+STUDY_YAML = """\
+slug: {slug}
+title: Bot study
+seed: 11
+time_limit_minutes: 60
+prolific:
+  codes: {{completion: DONE1, screened_out: SCREEN1, no_consent: NOCONS1, device: SMALL1}}
+payment:
+  base: 4.50
+  bonus_per_correct: 0.40
+  partial: {{gate: 0.50, stimulus: 3.00}}
+{block_list}conditions:
+{conditions}steps:
+  - id: consent
+    type: consent
+    text: "Do you agree?"
+  - {{id: device, type: device_check}}
+  - id: video
+    type: video
+    file: tutorials/bot.mp4
+    duration_s: {video_s}
+  - {{id: summary, type: text, body: "Peeky has inward legs."}}
+  - id: gate
+    type: comprehension_gate
+    retry_from: video
+    statements:
+      - {{id: legs, text: "The legs differ.", answer: true}}
+      - {{id: color, text: "Peeky is always red.", answer: false}}
+  - id: stimulus
+    type: stimulus_questions
+    min_seconds: 30
+    min_justification_chars: 20
+    answer_key: {{legs: relevant, color: relevant, background: irrelevant, shape: relevant, rotation: irrelevant}}
+  - id: expertise
+    type: multiple_choice
+    item_type: expertise
+    question: "Your machine-learning expertise?"
+    choices: [complete novice, some expertise, expert]
+  - id: opinion
+    type: likert
+    items: [{{id: easy, text: "It was easy."}}, {{id: fun, text: "It was fun."}}]
+    scale_min: 1
+    scale_max: 5
+  - {{id: strategy, type: free_text, question: "Your strategy?", min_chars: 5}}
+  - {{id: completion, type: completion}}
+"""
+
+TRIALS_YAML = """\
+slug: {slug}
+title: Trial bot study
+seed: 5
+prolific:
+  codes: {{completion: TDONE, screened_out: TSO, no_consent: TNC}}
+payment: {{base: 1.00, bonus_per_correct: 0.10}}
+conditions:
+  - {{name: only, explainer: none, target: 5, stimulus_key: "{key}"}}
+steps:
+  - {{id: consent, type: consent, text: "ok?"}}
+  - id: block
+    type: trial_block
+    question: "Which one is a Stretchy?"
+    trials:
+      - {{id: p1, kind: practice, options: [img/a.png, img/b.png], answer: 1,
+         references: [{{label: Peeky, images: [img/a.png]}}, {{label: Stretchy, images: [img/b.png]}}]}}
+      - {{id: m1, kind: main, options: [img/b.png, img/a.png], answer: 0}}
+      - {{id: c1, kind: catch, options: [img/a.png, {{stimulus: {{condition: only, row: 0, col: 1}}}}], answer: 1}}
+      - {{id: m2, kind: main, options: [img/a.png, img/b.png], answer: 1}}
+  - {{id: completion, type: completion}}
+"""
+
+
+def fake_key(name: str) -> str:
+    return hashlib.sha256(f"bot-stimulus/{name}".encode()).hexdigest()
+
+
+def _png(color, size=16) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (size, size), color).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def publish_stimulus(root: Path, key: str, rows: int = 2, cols: int = 5) -> None:
+    """A small, valid published stimulus (Contract 3) for tests."""
+    folder = root / key
+    folder.mkdir(parents=True, exist_ok=True)
+    cells = []
+    for r in range(rows):
+        for c in range(cols):
+            data = _png((20 * r, 40 * c, 90))
+            name = f"r{r:02d}c{c:02d}.png"
+            (folder / name).write_bytes(data)
+            cells.append({"row": r, "col": c, "file": name,
+                          "sha256": hashlib.sha256(data).hexdigest(), "logit": c - 2.0,
+                          "scene": {}, "extra": {}})
+    (folder / "grid.png").write_bytes(_png((200, 200, 200), 64))
+    manifest = {"key": key, "explainer": "bot-fake", "version": "1", "params": {}, "seed": 1,
+                "checkpoint_hash": "c" * 64, "dataset_hash": "d" * 64, "rows": rows,
+                "cols": cols, "row_labels": [], "col_labels": ["very certain Peeky", "certain Peeky",
+                                                               "unsure", "certain Stretchy",
+                                                               "very certain Stretchy"][:cols],
+                "grid_image": "grid.png", "cells": cells, "created": "2026-11-23T00:00:00Z"}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+def write_study(tmp_path: Path, settings, *, slug="bot-study", targets=(3, 3), block_list=False,
+                publish=True) -> Path:
+    names = ["alpha", "beta", "gamma"][: len(targets)]
+    conditions = "".join(
+        f'  - {{name: {n}, explainer: bot-fake, target: {t}, stimulus_key: "{fake_key(n)}"}}\n'
+        for n, t in zip(names, targets, strict=True))
+    bl = "block_list: {name: bots}\n" if block_list else ""
+    path = tmp_path / f"{slug}.yaml"
+    path.write_text(STUDY_YAML.format(slug=slug, conditions=conditions, block_list=bl,
+                                      video_s=VIDEO_S))
+    video = Path(settings.MEDIA_ROOT) / "tutorials" / "bot.mp4"
+    video.parent.mkdir(parents=True, exist_ok=True)
+    video.write_bytes(b"\x00\x00\x00\x18ftypmp42 not really a video")
+    if publish:
+        for n in names:
+            publish_stimulus(Path(settings.STIMULI_ROOT), fake_key(n))
+    return path
+
+
+class FakeClock:
+    def __init__(self):
+        self.t = timezone.now()
+
+    def now(self):
+        return self.t
+
+    def advance(self, seconds: float) -> None:
+        self.t += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    c = FakeClock()
+    monkeypatch.setattr("studies.clock.now", c.now)
+    return c
+
+
+@pytest.fixture
+def study(tmp_path, settings, db, clock):
+    settings.PROLIFIC_COMPLETE_URL = PROLIFIC_URL
+    s, _ = load_study(write_study(tmp_path, settings))
+    return s
+
+
+@pytest.fixture
+def trial_study(tmp_path, settings, db, clock):
+    settings.PROLIFIC_COMPLETE_URL = PROLIFIC_URL
+    media = Path(settings.MEDIA_ROOT) / "img"
+    media.mkdir(parents=True)
+    (media / "a.png").write_bytes(_png((255, 0, 0)))
+    (media / "b.png").write_bytes(_png((0, 0, 255)))
+    publish_stimulus(Path(settings.STIMULI_ROOT), fake_key("trials"))
+    path = tmp_path / "trials.yaml"
+    path.write_text(TRIALS_YAML.format(slug="trial-bot", key=fake_key("trials")))
+    return load_study(path)[0]
+
+
+def new_pid() -> str:
+    return secrets.token_hex(12)
+
+
+FIELD = re.compile(r'name="(step|nonce|csrfmiddlewaretoken)" value="([^"]*)"')
+
+
+class Bot:
+    """One scripted participant with its own browser (cookie jar)."""
+
+    def __init__(self, study, clock, pid: str | None = None, client: Client | None = None):
+        self.study, self.clock = study, clock
+        self.pid = pid or new_pid()
+        self.client = client or Client(enforce_csrf_checks=True)
+        self.last = None
+
+    # --- navigation -------------------------------------------------------------------------
+    def enter(self, **extra):
+        params = {"PROLIFIC_PID": self.pid, "STUDY_ID": "a" * 24, "SESSION_ID": extra.pop(
+            "session", "b" * 24), **extra}
+        self.last = self.client.get(reverse("studies:entry", args=[self.study.slug]), params)
+        return self.last
+
+    @property
+    def step_url(self) -> str:
+        return reverse("studies:step", args=[self.study.slug])
+
+    def get(self):
+        self.last = self.client.get(self.step_url)
+        return self.last
+
+    def form(self) -> dict:
+        """step, nonce and csrf token of the page last shown (GETs the page if needed)."""
+        html = self.get().content.decode()
+        return dict(FIELD.findall(html))
+
+    def post(self, data: dict, form: dict | None = None):
+        form = form or self.form()
+        self.last = self.client.post(self.step_url, {**form, **data})
+        return self.last
+
+    def beacon(self, kind: str, **fields):
+        form = dict(FIELD.findall(self.last.content.decode())) if self.last else self.form()
+        return self.client.post(reverse("studies:beacon", args=[self.study.slug]),
+                                {"kind": kind, "step": form.get("step", ""),
+                                 "csrfmiddlewaretoken": form.get("csrfmiddlewaretoken", ""),
+                                 **fields})
+
+    @property
+    def participant(self) -> Participant:
+        return Participant.objects.select_related("condition", "study").get(
+            study=self.study, prolific_pid=self.pid)
+
+    def current_step(self):
+        p = self.participant
+        return spec_of(self.study).step(p.step_index, p.condition.name)
+
+    # --- answering --------------------------------------------------------------------------
+    def answer(self, step, *, correct: bool = True) -> dict:
+        """The data a careful participant posts for ``step`` (wrong answers if not correct)."""
+        kind = step.type
+        if kind == "consent":
+            return {"consent": "agree"}
+        if kind == "device_check":
+            return {"viewport_width": "1280", "viewport_height": "800"}
+        if kind == "comprehension_gate":
+            return {f"statement-{s.id}": str(s.answer == correct).lower()
+                    for s in step.statements}
+        if kind == "stimulus_questions":
+            self.clock.advance(step.min_seconds + 1)
+            flip = {"relevant": "irrelevant", "irrelevant": "relevant"}
+            data = {}
+            for a in step.attributes:
+                key = step.answer_key[a.id]
+                data[f"relevance-{a.id}"] = key if correct else flip[key]
+                data[f"justification-{a.id}"] = f"The {a.id} changes along the columns."
+                data[f"rt-{a.id}"] = "12000"
+            return data
+        if kind == "multiple_choice":
+            return {"choice": step.choices[1], "rt_ms": "3000"}
+        if kind == "likert":
+            return {f"likert-{i.id}": "4" for i in step.items_}
+        if kind == "free_text":
+            return {"answer": "I compared the columns <b>carefully</b>.", "rt_ms": "9000"}
+        return {}
+
+    def watch_video(self, seconds: float = VIDEO_S, every: float = 2.0):
+        t = 0.0
+        self.get()
+        while t < seconds:
+            self.clock.advance(every)
+            t = min(seconds, t + every)
+            self.beacon("video", position=f"{t:.2f}")
+
+    def play_trials(self, step, *, correct=True):
+        while self.current_step().id == step.id and self.participant.is_active:
+            form = self.form()
+            p = self.participant
+            state = p.state[step.id]
+            pos = state.get("pos", 0)
+            trial = trials_of(spec_of(self.study), step)[state["order"][pos]]
+            self.clock.advance(1.5)
+            choice = trial.answer if correct else 1 - trial.answer
+            self.post({"pick": f"{choice}-2", "trial": str(pos), "rt_ms": "1400"}, form)
+
+    def play(self, *, gate_failures: int = 0, stop_at: str | None = None):
+        """Walk the study from wherever the participant is; returns the last response."""
+        failures = gate_failures
+        while self.participant.is_active:
+            step = self.current_step()
+            if step.id == stop_at:
+                return self.last
+            if step.type == "video":
+                self.watch_video()
+            if step.type == "trial_block":
+                self.play_trials(step)
+                continue
+            correct = True
+            if step.type == "comprehension_gate" and failures > 0:
+                failures, correct = failures - 1, False
+            form = self.form()  # shown first, then answered (timers start at display)
+            self.post(self.answer(step, correct=correct), form)
+        return self.last

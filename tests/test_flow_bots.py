@@ -1,0 +1,183 @@
+"""Scripted participants walk whole studies through the test client."""
+
+from decimal import Decimal
+
+import pytest
+
+from studies.models import Event, EventKind, Participant, Response, Status
+from tests.bots import PROLIFIC_URL, Bot
+
+pytestmark = pytest.mark.django_db
+
+
+def test_bots_complete_every_condition(study, clock):
+    bots = [Bot(study, clock) for _ in range(4)]
+    for bot in bots:
+        assert bot.enter().status_code == 302
+        last = bot.play()
+        assert last.status_code == 302 and last["Location"] == PROLIFIC_URL + "DONE1"
+    conditions = sorted(b.participant.condition.name for b in bots)
+    assert conditions == ["alpha", "alpha", "beta", "beta"]  # balanced
+    for bot in bots:
+        p = bot.participant
+        assert p.status == Status.COMPLETED and p.completion_code == "DONE1"
+        assert p.device_ok and p.videos_completed and p.gate_failures == 0
+        assert p.correct_answers == 5
+        assert p.base_pay_gbp == Decimal("4.50") and p.bonus_gbp == Decimal("2.00")
+        # every answer stored: 2 gate + 5 relevance + 1 expertise + 2 likert + 1 free text
+        assert p.responses.count() == 11
+        assert set(p.responses.values_list("item_type", flat=True)) == {
+            "comprehension", "relevance", "expertise", "likert", "free_text"}
+        final = bot.get()
+        assert b"DONE1" in final.content and b'data-status="completed"' in final.content
+
+
+def test_relevance_answers_are_scored_against_the_key(study, clock):
+    bot = Bot(study, clock)
+    bot.enter()
+    bot.play(stop_at="stimulus")
+    step = bot.current_step()
+    form = bot.form()
+    data = bot.answer(step)
+    data["relevance-color"] = "irrelevant"  # key: relevant
+    bot.post(data, form)
+    p = bot.participant
+    assert p.correct_answers == 4
+    color = p.responses.get(item_type="relevance", item="color")
+    assert color.correct is False and color.answer_key == "relevant"
+    assert color.rt_ms == 12000 and color.step_duration_s >= 30
+    assert color.justification == "The color changes along the columns."
+
+
+def test_double_gate_failure_screens_out_with_code_and_partial_pay(study, clock):
+    bot = Bot(study, clock)
+    bot.enter()
+    bot.play(gate_failures=2)
+    p = bot.participant
+    assert p.status == Status.SCREENED_OUT and p.screened_step == "gate"
+    assert p.completion_code == "SCREEN1" and p.gate_failures == 2
+    assert p.base_pay_gbp == Decimal("0.50") and p.bonus_gbp == 0
+    page = bot.get().content.decode()
+    assert "SCREEN1" in page and "0.50" in page
+    # both attempts stored, as rounds 1 and 2
+    assert sorted(set(p.responses.filter(step="gate").values_list("round", flat=True))) == [1, 2]
+
+
+def test_one_gate_failure_sends_back_to_the_video(study, clock):
+    bot = Bot(study, clock)
+    bot.enter()
+    bot.play(stop_at="gate")
+    bot.post(bot.answer(bot.current_step(), correct=False))
+    assert bot.current_step().id == "video"
+    page = bot.get().content.decode()
+    assert "watch the video and read the summary again" in page
+    assert 'data-watched-before="1"' in page  # may skip through the second time
+    bot.post({})  # Continue is accepted at once on a second viewing
+    assert bot.current_step().id == "summary"
+    bot.play()
+    p = bot.participant
+    assert p.status == Status.COMPLETED and p.gate_failures == 1
+
+
+def test_consent_declined_is_a_withdrawal(study, clock):
+    bot = Bot(study, clock)
+    bot.enter()
+    bot.post({"consent": "decline"})
+    p = bot.participant
+    assert p.status == Status.WITHDRAWN and p.completion_code == "NOCONS1"
+
+
+def test_small_device_is_screened_out_with_the_device_code(study, clock):
+    bot = Bot(study, clock)
+    bot.enter()
+    bot.play(stop_at="device")
+    bot.post({"viewport_width": "520", "viewport_height": "580"})
+    p = bot.participant
+    assert p.status == Status.SCREENED_OUT and p.completion_code == "SMALL1"
+    assert p.device_ok is False and (p.viewport_width, p.viewport_height) == (520, 580)
+    assert p.base_pay_gbp == 0
+
+
+def test_portrait_tablet_passes_the_device_check(study, clock):
+    bot = Bot(study, clock)
+    bot.enter()
+    bot.play(stop_at="device")
+    bot.post({"viewport_width": "500", "viewport_height": "700"})
+    assert bot.participant.device_ok and bot.current_step().id == "video"
+
+
+def test_video_cannot_be_skipped(study, clock):
+    bot = Bot(study, clock)
+    bot.enter()
+    bot.play(stop_at="video")
+    bot.get()
+    clock.advance(1)
+    answer = bot.beacon("video", position="7.9").json()  # jump to the end
+    assert answer["complete"] is False and answer["accepted"] < 5
+    assert bot.post({}).status_code == 400
+    assert bot.current_step().id == "video"
+    bot.watch_video()
+    bot.post({})
+    assert bot.current_step().id == "summary"
+    assert Event.objects.filter(participant=bot.participant, kind=EventKind.VIDEO).count() >= 5
+
+
+def test_minimum_time_on_the_relevance_page(study, clock):
+    bot = Bot(study, clock)
+    bot.enter()
+    bot.play(stop_at="stimulus")
+    form = bot.form()
+    data = bot.answer(bot.current_step())  # advances 31 s, but the page was shown before
+    clock.advance(-29)
+    assert bot.post(data, form).status_code == 400
+    assert bot.participant.responses.filter(item_type="relevance").count() == 0
+
+
+def test_short_justification_is_refused(study, clock):
+    bot = Bot(study, clock)
+    bot.enter()
+    bot.play(stop_at="stimulus")
+    form = bot.form()
+    data = bot.answer(bot.current_step())
+    data["justification-legs"] = "yes"
+    response = bot.post(data, form)
+    assert response.status_code == 400 and b"at least 20 characters" in response.content
+    assert bot.current_step().id == "stimulus"
+
+
+def test_free_text_is_escaped_where_shown(study, clock, admin_client):
+    bot = Bot(study, clock)
+    bot.enter()
+    bot.play()
+    r = Response.objects.get(participant=bot.participant, item_type="free_text")
+    assert "<b>" in r.response  # stored as given
+    page = admin_client.get(f"/admin/studies/response/{r.pk}/change/").content.decode()
+    assert "&lt;b&gt;carefully&lt;/b&gt;" in page and "<b>carefully</b>" not in page
+
+
+def test_trial_block_records_choice_confidence_and_both_reaction_times(trial_study, clock):
+    bot = Bot(trial_study, clock)
+    bot.enter()
+    bot.play()
+    p = bot.participant
+    assert p.status == Status.COMPLETED
+    trials = list(p.responses.filter(item_type="trial").order_by("trial"))
+    assert [t.trial for t in trials] == [0, 1, 2, 3]
+    assert trials[0].trial_kind == "practice"
+    assert sorted(t.trial_kind for t in trials[1:]) == ["catch", "main", "main"]
+    for t in trials:
+        assert t.correct is True and t.extra["confidence"] == 2
+        assert t.rt_ms == 1400 and t.rt_server_ms == pytest.approx(1500, abs=1)
+    assert p.correct_answers == 2  # main trials only
+    assert p.bonus_gbp == Decimal("0.20")
+
+
+def test_practice_feedback_is_shown(trial_study, clock):
+    bot = Bot(trial_study, clock)
+    bot.enter()
+    bot.post({"consent": "agree"})
+    form = bot.form()
+    bot.post({"pick": "0-3", "trial": "0", "rt_ms": "800"}, form)  # practice; answer is 1
+    page = bot.get().content.decode()
+    assert 'id="trial-feedback"' in page and "Not quite" in page
+    assert Participant.objects.get(pk=bot.participant.pk).state["block"]["pos"] == 1
