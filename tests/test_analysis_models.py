@@ -1,0 +1,138 @@
+"""Preregistration lock (on the first participant, by command, by admin action), refused edits,
+amendments, and analysis_report from the database."""
+
+import json
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from analysis import prereg as prereg_module
+from analysis import simulate, sources
+from analysis.models import Annotation, Preregistration
+from studies.models import Participant, Study
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "analysis" / "examples" / "two4two"
+STUDY1 = (EXAMPLES / "study1.yaml").read_text()
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def study():
+    return Study.objects.create(slug="two4two-study1", title="Study 1", spec={}, spec_sha256="0")
+
+
+def test_first_participant_locks_the_preregistration(study):
+    record = Preregistration.objects.create(study=study, text=STUDY1)
+    assert not record.is_locked
+    Participant.objects.create(study=study, prolific_pid="P1")
+    record.refresh_from_db()
+    assert record.is_locked and record.sha256 == prereg_module.content_hash(STUDY1)
+    locked_at = record.locked_at
+    Participant.objects.create(study=study, prolific_pid="P2")
+    record.refresh_from_db()
+    assert record.locked_at == locked_at  # the first one counts
+
+
+def test_edit_after_lock_is_refused_but_an_amendment_is_recorded(study):
+    record = Preregistration.objects.create(study=study, text=STUDY1)
+    assert record.lock() and not record.lock()
+    record.text = STUDY1.replace("alpha: 0.025", "alpha: 0.05")
+    with pytest.raises(ValidationError, match="locked"):
+        record.save()
+    with pytest.raises(ValidationError, match="locked"):
+        record.full_clean()
+    record.refresh_from_db()
+    amendment = record.amend(STUDY1.replace("minutes: 77", "minutes: 70"),
+                             reason="Prolific median completion time was lower than piloted")
+    assert record.document().rule("min_duration").params["minutes"] == 70
+    assert amendment.previous_sha256 == record.sha256 != amendment.sha256
+    with pytest.raises(ValidationError, match="cannot be changed"):
+        amendment.save()
+    with pytest.raises(ValidationError, match="needs a reason"):
+        record.amend(STUDY1, reason="  ")
+    with pytest.raises(ValidationError, match="invalid"):
+        record.amend("design: nope", reason="typo")
+
+
+def test_invalid_text_fails_validation(study):
+    record = Preregistration(study=study, text="title: x\ndesign: between\n")
+    with pytest.raises(ValidationError, match="analyses: needs at least 1"):
+        record.full_clean()
+
+
+def test_lock_prereg_command_and_aspredicted_export(study, tmp_path):
+    source = tmp_path / "p.yaml"
+    source.write_text(STUDY1)
+    out = tmp_path / "aspredicted.md"
+    call_command("lock_prereg", study.slug, "--file", str(source), "--aspredicted", str(out))
+    record = Preregistration.objects.get(study=study)
+    assert record.is_locked and "## 6) Describe exactly how outliers" in out.read_text()
+    source.write_text(STUDY1.replace("77", "60"))
+    with pytest.raises(CommandError, match="locked"):
+        call_command("lock_prereg", study.slug, "--file", str(source))
+    with pytest.raises(CommandError, match="no study"):
+        call_command("lock_prereg", "nope")
+
+
+def test_admin_lock_action(study, admin_client):
+    record = Preregistration.objects.create(study=study, text=STUDY1)
+    url = reverse("admin:analysis_preregistration_changelist")
+    response = admin_client.post(url, {"action": "lock_selected",
+                                       "_selected_action": [record.pk]}, follow=True)
+    assert response.status_code == 200
+    record.refresh_from_db()
+    assert record.is_locked
+    page = admin_client.get(reverse("admin:analysis_preregistration_change", args=[record.pk]))
+    assert page.status_code == 200 and b'name="text"' not in page.content  # read-only now
+
+
+def test_analysis_report_from_the_database(study, tmp_path, monkeypatch):
+    record = Preregistration.objects.create(study=study, text=STUDY1)
+    record.lock()
+    record.amend(STUDY1.replace("seconds: 30", "seconds: 25"), reason="timer bug in pilot")
+    document = prereg_module.parse(STUDY1)
+    acc = simulate.parse_accuracies(["baseline:legs=0.9", "baseline:color=0.4"], document)
+    fake = simulate.simulate(document, n_per_condition=30, accuracy=acc, seed=5)
+    participant = Participant.objects.create(study=study, prolific_pid="PX")
+    ann = get_user_model().objects.create(username="ann")
+    bob = get_user_model().objects.create(username="bob")
+    for annotator in (ann, bob):
+        Annotation.objects.create(participant=participant, annotator=annotator, label="exclude")
+    first = fake["participant"].iloc[0]
+    monkeypatch.setattr("analysis.screening_db.participant_key",
+                        lambda p: first)  # the boundary: the export's participant ids
+    calls = []
+
+    def export(s):  # the studies export, faked at the boundary (Contract 4 DataFrame)
+        calls.append(s)
+        return fake
+
+    monkeypatch.setattr(sources, "tidy_responses", export)
+    call_command("analysis_report", study.slug, "--out", str(tmp_path))
+    numbers = json.loads((tmp_path / "results.json").read_text())
+    assert calls == [study]
+    assert numbers["amendments"][0]["reason"] == "timer bug in pilot"
+    assert any("timer bug" in d for d in numbers["deviations"])
+    assert numbers["preregistration_sha256"] == prereg_module.content_hash(
+        STUDY1.replace("seconds: 30", "seconds: 25"))
+    entry = next(e for e in numbers["exclusions"] if e["participant"] == first)
+    assert entry["excluded"] and "excluded after manual screening" in entry["all_reasons"]
+    assert numbers["screening"]["excluded"] == [first]
+    with pytest.raises(CommandError, match="no study"):
+        call_command("analysis_report", "missing", "--out", str(tmp_path))
+
+
+def test_analysis_report_without_export_is_a_clear_error(study, tmp_path, monkeypatch):
+    Preregistration.objects.create(study=study, text=STUDY1)
+
+    def missing(s):
+        raise sources.AnalysisError("the studies app has no export function")
+
+    monkeypatch.setattr(sources, "tidy_responses", missing)
+    with pytest.raises(CommandError, match="no export function"):
+        call_command("analysis_report", study.slug, "--out", str(tmp_path))
