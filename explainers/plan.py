@@ -18,6 +18,11 @@ from explainers.plugins.registry import get_explainer
 from explainers.prerender import is_published, render_stimulus, stimulus_key, variant_seed
 
 
+class StaleJob(ValueError):
+    """A job planned with other inputs (checkpoint, generator or explainer code) than the
+    worker has: rendering it would publish under a key nobody asks for."""
+
+
 @dataclass(frozen=True)
 class ConditionSpec:
     name: str
@@ -137,8 +142,12 @@ def run_job(job: RenderJob | dict, *, root, device: str = "cpu", on_rendered=Non
         return load_manifest(root, job.key)
     model = load_model(job.checkpoint, device)
     data = ValidationData(**job.data)
-    manifest = render_stimulus(job.explainer, job.params, model=model, data=data, seed=job.seed,
-                               root=root, on_rendered=on_rendered)
-    if manifest["key"] != job.key:
-        raise RuntimeError(f"rendered key {manifest['key']} differs from the planned {job.key}")
-    return manifest
+    key = stimulus_key(job.explainer, job.params, model.bundle_hash, data.hash, job.seed)
+    if key != job.key:
+        raise StaleJob(
+            f"{job.condition} variant {job.variant}: this worker's inputs give key {key[:12]}…, "
+            f"the plan said {job.key[:12]}… (checkpoint, generator or explainer code differ "
+            "between planner and worker); update the worker and plan again"
+        )
+    return render_stimulus(job.explainer, job.params, model=model, data=data, seed=job.seed,
+                           root=root, on_rendered=on_rendered)

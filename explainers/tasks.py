@@ -15,7 +15,7 @@ from celery import shared_task
 from django.conf import settings
 
 from explainers.models.checkpoint import CheckpointError
-from explainers.plan import run_job
+from explainers.plan import StaleJob, run_job
 from explainers.plugins.base import ParamError
 from explainers.plugins.layout import BinError
 from explainers.plugins.registry import UnknownExplainer
@@ -36,7 +36,7 @@ def render_device() -> str:
     acks_late=True,
     reject_on_worker_lost=True,
     autoretry_for=(Exception,),
-    dont_autoretry_for=(ParamError, BinError, UnknownExplainer, CheckpointError),
+    dont_autoretry_for=(ParamError, BinError, UnknownExplainer, CheckpointError, StaleJob),
     retry_backoff=5,
     retry_backoff_max=300,
     retry_jitter=True,

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from explainers.data import ValidationData
-from explainers.plan import checkpoint_info, plan, render_progress, run_job
+from explainers.plan import StaleJob, checkpoint_info, plan, render_progress, run_job
 from explainers.prerender import load_manifest, stimulus_key, variant_seed
 from explainers.tasks import render_job
 from tests.fixtures.tiny_explainer_setup import REPO_FIXTURES, tiny_checkpoint
@@ -65,12 +65,20 @@ def test_task_and_progress(checkpoint, settings):
     assert run_job(jobs[1], root=root) == manifest  # published: nothing rendered again
 
 
+def test_stale_job_is_refused_before_rendering(checkpoint, settings):
+    (job,) = plan(CONDITIONS[1:], study_seed=5, checkpoint=checkpoint[0], validation=SMALL)
+    stale = {**job.to_dict(), "key": "f" * 64}
+    with pytest.raises(StaleJob, match="plan again"):
+        run_job(stale, root=settings.STIMULI_ROOT)
+    assert not settings.STIMULI_ROOT.exists() or not any(settings.STIMULI_ROOT.iterdir())
+
+
 def test_task_is_late_acked_and_retries_only_transient_errors():
     assert render_job.acks_late and render_job.reject_on_worker_lost
     assert render_job.max_retries == 5 and render_job.retry_backoff
     assert Exception in render_job.autoretry_for
     names = {cls.__name__ for cls in render_job.dont_autoretry_for}
-    assert {"ParamError", "BinError", "UnknownExplainer", "CheckpointError"} <= names
+    assert {"ParamError", "BinError", "UnknownExplainer", "CheckpointError", "StaleJob"} <= names
 
 
 def spec_file(tmp_path, checkpoint_folder, text_change=("", "")):
