@@ -34,7 +34,8 @@ class ConditionSpec:
     def from_dict(cls, data: dict) -> ConditionSpec:
         if not isinstance(data, dict) or "name" not in data:
             raise ValueError(f"a condition needs at least a name, got {data!r}")
-        unknown = sorted(set(data) - {"name", "explainer", "params", "variants"})
+        study_only = {"label", "target", "stimulus_key"}  # the study server's business
+        unknown = sorted(set(data) - {"name", "explainer", "params", "variants"} - study_only)
         if unknown:
             raise ValueError(f"condition {data['name']!r}: unknown key(s) {unknown}")
         variants = data.get("variants", 1)
