@@ -61,13 +61,19 @@ def _render_chunk(batch: SceneBatch, size: int, supersample: int):
     hits = nearest_hits(scene, res)
     albedo = animal_rgb(batch.color)  # [N,3]
     color = shade_blocks(scene, hits, albedo)  # [N,3,8*T*T]
-    # scatter the visible block pixels into the (supersampled) image; misses go to a spare slot
-    spare = res * res
-    index = torch.where(hits.visible, hits.index, spare).reshape(n, 1, -1)
-    obj = torch.zeros((n, 4, spare + 1), device=batch.device)
+    # scatter the visible block pixels into the (supersampled) image; the buffer is flat with
+    # one spare slot at the end that receives every hidden tile pixel
+    plane = res * res
+    spare = n * 4 * plane
+    pixel = hits.index.reshape(n, 1, -1)
+    offset = (torch.arange(n, device=batch.device) * 4)[:, None, None] + torch.arange(
+        4, device=batch.device
+    )[None, :, None]
+    index = torch.where(hits.visible.reshape(n, 1, -1), offset * plane + pixel, spare)
     src = torch.cat([color, hits.visible.reshape(n, 1, -1).to(color.dtype)], 1)
-    obj.scatter_(2, index.expand(-1, 4, -1), src)
-    obj = obj[:, :, :spare].reshape(n, 4, res, res)
+    buffer = torch.zeros(spare + 1, device=batch.device)
+    buffer.scatter_(0, index.reshape(-1), src.reshape(-1))
+    obj = buffer[:spare].view(n, 4, res, res)
     if supersample > 1:
         obj = F.avg_pool2d(obj, supersample)
     animal, coverage = obj[:, :3], obj[:, 3:]
@@ -83,8 +89,9 @@ def _render_chunk(batch: SceneBatch, size: int, supersample: int):
 
 def default_chunk_size(size: int, supersample: int, device) -> int:
     """Scenes per internal chunk: bounded work tensors (bigger on GPUs)."""
-    budget = (1 << 26) if torch.device(device).type == "cuda" else (1 << 22)
-    return max(1, budget // (8 * (size * supersample) ** 2 // 12))
+    # small chunks on CPUs keep buffers in reused memory (fewer page faults); big ones on GPUs
+    budget = (1 << 27) if torch.device(device).type == "cuda" else (1 << 20)
+    return max(1, budget // (size * supersample) ** 2)
 
 
 def render(
