@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from . import bootstrap
 from . import tests_between as tb
 from . import tests_within as tw
 from . import trials as tr
@@ -163,6 +164,13 @@ class Describe(TestKind):
         trials = where(data.trials_for(p), p.get("where"))
         means = tr.subject_means(trials, dv=p["dv"], by=list(p["by"]))
         table = tr.mean_2sem(means, by=list(p["by"]))
+        settings = data.prereg.bootstrap
+        cis = [bootstrap.mean_ci(group["mean"], n_resamples=int(settings["n_resamples"]),
+                                 seed=int(settings["seed"]),
+                                 confidence_level=float(settings["confidence_level"]))
+               for _, group in means.groupby(list(p["by"]), observed=True)]
+        table["boot_ci_low"] = [c[0] for c in cis]
+        table["boot_ci_high"] = [c[1] for c in cis]
         return Outcome(tables={analysis.id: table})
 
 

@@ -60,8 +60,11 @@ def plot_power(curve: pd.DataFrame, path) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4.2), dpi=110)
-    for test, group in curve.groupby("test"):
-        ax.plot(group["n_per_condition"], group["power"], marker="o", label=test)
+    styles = [("o", "-"), ("s", "--"), ("^", ":"), ("D", "-.")]
+    for i, (test, group) in enumerate(curve.groupby("test")):
+        marker, line = styles[i % len(styles)]
+        ax.plot(group["n_per_condition"], group["power"], marker=marker, linestyle=line,
+                label=test, alpha=0.85)
     ax.axhline(0.8, color="grey", linestyle="--", linewidth=1)
     ax.set_xlabel("participants per condition (after exclusions)")
     ax.set_ylabel("power (share of simulated studies significant)")

@@ -50,6 +50,8 @@ def tests_rows(frame: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
                 cells.append(fmt_p(value))
             elif column == "preregistered":
                 cells.append("preregistered" if value else "exploratory")
+            elif column == "n" and row["test"] == "decision":
+                cells.append("")
             elif column == "significant":
                 cells.append("" if value is None or (isinstance(value, float) and math.isnan(
                     value)) else ("yes" if value else "no"))
