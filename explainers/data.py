@@ -103,6 +103,7 @@ class Pool:
         self.images = images.cpu().contiguous()
         self.scenes = scenes.reset_index(drop=True)
         self._logits: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._activations: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def __len__(self) -> int:
         return self.images.shape[0]
@@ -126,6 +127,21 @@ class Pool:
                     out.append(model.logit(self.float_images(list(index), device)).float().cpu())
             self._logits[model] = torch.cat(out).reshape(-1).double().numpy()
         return self._logits[model]
+
+    def activations(self, model, layer: str | None = None, *, batch_size: int = 128) -> np.ndarray:
+        """``model.activations`` of every pool image as float32 [N, h, w, C] (cached per model
+        and layer: the concept explainer's variants all draw from it)."""
+        cache = self._activations.setdefault(model, {})
+        if layer not in cache:
+            device = _device_of(model)
+            out = []
+            with torch.no_grad():
+                for start in range(0, len(self), batch_size):
+                    x = self.float_images(list(range(start, min(start + batch_size, len(self)))),
+                                          device)
+                    out.append(model.activations(x, layer=layer).float().permute(0, 2, 3, 1).cpu())
+            cache[layer] = torch.cat(out).numpy()
+        return cache[layer]
 
     @cached_property
     def labels(self) -> np.ndarray:

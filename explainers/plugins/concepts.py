@@ -72,7 +72,7 @@ class Concepts(Explainer):
         logits = pool.logits(model)
         chosen = torch.randperm(len(pool), generator=rng)[: p.images].numpy()
         seed = int(torch.randint(0, 2**31 - 1, (1,), generator=rng))
-        acts = activations(model, pool, chosen, p.layer)  # [n, h, w, C]
+        acts = pool.activations(model, p.layer)[chosen].astype(np.float64)  # [n, h, w, C]
         n, h, w, channels = acts.shape
         maps, mean, projection = factorize(acts.reshape(-1, channels), p.method, p.components, seed)
         maps = maps.reshape(n, h, w, p.components)
@@ -109,16 +109,6 @@ class Concepts(Explainer):
                 "selected": selected.tolist(), "mean": mean.tolist(),
                 "projection": None if projection is None else projection.tolist()}
         return Stimulus(rows, labels, [""] * p.exemplars, meta)
-
-
-def activations(model, pool, index, layer, batch_size: int = 128) -> np.ndarray:
-    """``model.activations`` of pool images ``index`` as float64 [n, h, w, C]."""
-    out = []
-    with torch.no_grad():
-        for start in range(0, len(index), batch_size):
-            x = pool.float_images(index[start : start + batch_size], model.device)
-            out.append(model.activations(x, layer=layer).float().permute(0, 2, 3, 1).cpu())
-    return torch.cat(out).double().numpy()
 
 
 def factorize(samples: np.ndarray, method: str, k: int, seed: int):

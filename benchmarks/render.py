@@ -1,0 +1,110 @@
+"""Time the pre-rendering of every condition of a study (``--variants`` each); no Django.
+
+    python benchmarks/render.py                                   # study 2, 20 variants, auto device
+    python benchmarks/render.py --device cpu --variants 2         # a quick CPU figure
+    python benchmarks/render.py --pictures docs/explainers        # also keep variant 0's grids
+
+Renders into a fresh temporary STIMULI_ROOT (or ``--root``), so nothing is skipped as already
+published. Prints one line per condition and the total; ``--json FILE`` writes the figures.
+Exit status 1 if a condition failed (its error is printed; the others still run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+import torch  # noqa: E402
+import yaml  # noqa: E402
+from tqdm import tqdm  # noqa: E402
+
+from explainers.data import ValidationData  # noqa: E402
+from explainers.models import load_checkpoint  # noqa: E402
+from explainers.prerender import render_stimulus, variant_seed  # noqa: E402
+
+
+def sync(device: str) -> None:
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--spec", default=str(REPO / "studies/specs/two4two-study2.yaml"))
+    parser.add_argument("--checkpoint", help="default: the spec's checkpoint")
+    parser.add_argument("--variants", type=int, default=20)
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--validation-n", type=int, default=ValidationData.n)
+    parser.add_argument("--root", help="STIMULI_ROOT to publish into (default: a temporary one)")
+    parser.add_argument("--pictures", help="copy each condition's variant-0 grid here")
+    parser.add_argument("--json", help="write the timings to this file")
+    args = parser.parse_args(argv)
+
+    spec = yaml.safe_load(Path(args.spec).read_text())
+    checkpoint = Path(args.checkpoint or spec.get("checkpoint") or "checkpoints/study")
+    if not checkpoint.is_absolute():
+        checkpoint = REPO / checkpoint
+    root = Path(args.root) if args.root else Path(tempfile.mkdtemp(prefix="stimuli-bench-"))
+    figures = {"device": args.device, "host": platform.node(), "variants": args.variants,
+               "checkpoint": str(checkpoint), "spec": str(args.spec), "conditions": {}}
+    if args.device.startswith("cuda"):
+        figures["gpu"] = torch.cuda.get_device_name(0)
+
+    t0 = time.perf_counter()
+    model = load_checkpoint(checkpoint, device=args.device)
+    data = ValidationData(size=model.image_size, n=args.validation_n)
+    pool = data.pool(device=args.device, progress=True)
+    pool.logits(model)
+    sync(args.device)
+    figures["checkpoint_hash"] = model.bundle_hash
+    figures["setup_s"] = round(time.perf_counter() - t0, 2)
+    print(f"model + {len(pool)} validation images ({model.image_size}px) + logits: "
+          f"{figures['setup_s']} s on {args.device}")
+
+    failed = False
+    for cond in spec["conditions"]:
+        name, explainer, params = cond["name"], cond.get("explainer", cond["name"]), cond.get(
+            "params") or {}
+        start = time.perf_counter()
+        keys = []
+        try:
+            for v in tqdm(range(args.variants), desc=name, unit="variant"):
+                manifest = render_stimulus(explainer, params, model=model, data=data,
+                                           seed=variant_seed(spec.get("seed", 0), v), root=root)
+                keys.append(manifest["key"])
+            sync(args.device)
+        except Exception as exc:  # noqa: BLE001 - report and go on with the other conditions
+            failed = True
+            figures["conditions"][name] = {"error": f"{type(exc).__name__}: {exc}"}
+            print(f"{name}: FAILED after {len(keys)} variants: {type(exc).__name__}: {exc}")
+            continue
+        seconds = time.perf_counter() - start
+        figures["conditions"][name] = {"seconds": round(seconds, 2), "keys": keys}
+        print(f"{name}: {args.variants} variants in {seconds:.1f} s "
+              f"({seconds / args.variants:.2f} s each)")
+        if args.pictures:
+            out = Path(args.pictures)
+            out.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(root / keys[0] / manifest["grid_image"], out / f"{name}.png")
+            shutil.copyfile(root / keys[0] / "manifest.json", out / f"{name}.manifest.json")
+    figures["total_s"] = round(time.perf_counter() - t0, 2)
+    print(f"total: {figures['total_s']} s for {len(spec['conditions'])} conditions x "
+          f"{args.variants} variants on {args.device}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
+    if not args.root:
+        shutil.rmtree(root, ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
