@@ -39,9 +39,10 @@ def step_url(p: Participant) -> str:
     return reverse("studies:step", args=[p.study.slug])
 
 
-def log(ctx: StepContext, kind: str, **data) -> None:
+def log(ctx: StepContext, kind: str, client_ms: float | None = None, **data) -> None:
     Event.objects.create(study_id=ctx.study.pk, participant=ctx.participant, kind=kind,
-                         step=ctx.step.id, step_index=ctx.step.index, data=data)
+                         step=ctx.step.id, step_index=ctx.step.index, data=data,
+                         client_ms=client_ms)
 
 
 def show(request, participant: Participant) -> HttpResponse:

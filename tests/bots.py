@@ -238,6 +238,12 @@ class Bot:
                                  "csrfmiddlewaretoken": form.get("csrfmiddlewaretoken", ""),
                                  **fields})
 
+    def withdraw(self):
+        url = reverse("studies:withdraw", args=[self.study.slug])
+        token = dict(FIELD.findall(self.client.get(url).content.decode()))
+        self.last = self.client.post(url, {"csrfmiddlewaretoken": token["csrfmiddlewaretoken"]})
+        return self.last
+
     @property
     def participant(self) -> Participant:
         return Participant.objects.select_related("condition", "study").get(

@@ -1,0 +1,30 @@
+"""Views ``studies:asset`` and ``studies:stimulus``: files only for participants, only inside
+their folders."""
+
+import pytest
+from django.test import Client
+
+from tests.bots import Bot, fake_key
+
+pytestmark = pytest.mark.django_db
+
+
+def test_video_and_stimulus_files_for_participants(study, clock):
+    bot = Bot(study, clock)
+    bot.enter()
+    video = bot.client.get(f"/s/{study.slug}/asset/tutorials/bot.mp4")
+    assert video.status_code == 200 and video["Content-Type"] == "video/mp4"
+    key = fake_key("alpha")
+    grid = bot.client.get(f"/s/{study.slug}/stimulus/{key}/grid.png")
+    assert grid.status_code == 200 and grid["Content-Type"] == "image/png"
+
+
+def test_no_files_outside_or_without_session(study, clock):
+    bot = Bot(study, clock)
+    bot.enter()
+    assert bot.client.get(f"/s/{study.slug}/asset/../../etc/passwd").status_code == 404
+    assert bot.client.get(f"/s/{study.slug}/asset/tutorials/none.mp4").status_code == 404
+    key = fake_key("alpha")
+    assert bot.client.get(f"/s/{study.slug}/stimulus/{key}/manifest.json").status_code == 404
+    assert bot.client.get(f"/s/{study.slug}/stimulus/notakey/grid.png").status_code == 404
+    assert Client().get(f"/s/{study.slug}/asset/tutorials/bot.mp4").status_code == 403
