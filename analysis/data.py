@@ -12,6 +12,7 @@ from .prereg import Preregistration
 from .results import AnalysisError
 
 RELEVANCE_COLUMNS = ["item_type", "item", "response"]
+UNASSIGNED = {"", "nan", "None"}
 
 
 @dataclass
@@ -61,6 +62,11 @@ def prepare(raw: pd.DataFrame, prereg: Preregistration, *,
     table = exclusions.evaluate(table, frame, prereg.exclusions,
                                 context={"manual_exclusions": set(map(str, manual_exclusions))})
     included = set(table.index[~table["excluded"]])
+    if "condition" in table.columns:
+        stray = table[~table["excluded"] & table["condition"].astype(str).isin(UNASSIGNED)]
+        if len(stray):
+            raise AnalysisError(f"participant {stray.index[0]!r} has no condition but meets no "
+                                f"exclusion rule; add a rule (e.g. not_finished) or fix the data")
     analysed = frame[frame["participant"].isin(included)].reset_index(drop=True)
     if analysed.empty:
         raise AnalysisError(f"every one of the {len(table)} participants was excluded; "
@@ -88,7 +94,8 @@ def prepare(raw: pd.DataFrame, prereg: Preregistration, *,
 def _check_conditions(frame: pd.DataFrame, prereg: Preregistration) -> None:
     if "condition" not in frame.columns:
         return
-    present = set(frame["condition"].astype(str))
+    # sessions that ended before assignment (screened out, study full) have no condition
+    present = set(frame["condition"].astype(str)) - UNASSIGNED
     unknown = sorted(present - set(prereg.conditions))
     if unknown:
         raise AnalysisError(f"condition(s) {unknown} in the responses are not in the "

@@ -132,7 +132,8 @@ def flow(table: pd.DataFrame, rules, *, by: str | None = "condition",
     """CONSORT-style counts: collected, excluded per first-matching reason in order, analysed."""
     if by and by in table.columns:
         names = [*order, *sorted(set(table[by].astype(str)) - set(order))]
-        groups = [(name, table[table[by].astype(str) == name]) for name in names]
+        groups = [(name or "(unassigned)", table[table[by].astype(str) == name])
+                  for name in names]
     else:
         groups = [("all", table)]
     rows = []

@@ -119,3 +119,9 @@ def test_experiment_II_catch_trials_and_report(exp2, tmp_path):
     numbers = json.loads((tmp_path / "results.json").read_text())
     assert sum(not r["matches"] for r in numbers["reproduction"]) == 2
     assert "rounding or typing slip" in (tmp_path / "report.md").read_text()
+
+
+def test_experiment_II_group_sizes_contradict_table_1_caption(exp2):
+    groups = exp2.data.analysed.groupby("expert_level")["participant"].nunique().to_dict()
+    assert groups == {"expert": 10, "naive": 13}
+    assert any("13 naive and 10 lay" in note for note in exp2.prereg.notes)

@@ -116,3 +116,15 @@ def test_bad_accuracy_specs(study2):
                           ("inn=1.5", "between 0 and 1"), ("inn", "expected")):
         with pytest.raises(AnalysisError, match=message):
             simulate.parse_accuracies([spec], study2)
+
+
+def test_unassigned_sessions_are_counted_and_must_be_excluded(study2):
+    raw = _clean(study2)
+    first = raw["participant"].iloc[0]
+    unassigned = raw[raw["participant"] == first].assign(
+        participant="screened-1", condition="", status="screened_out")
+    result = analyze(pd.concat([raw, unassigned]), study2)
+    assert result.flow.loc["(unassigned)", "collected"] == 1
+    assert result.flow.loc["(unassigned)", "analysed"] == 0
+    with pytest.raises(AnalysisError, match="'screened-1' has no condition"):
+        analyze(pd.concat([raw, unassigned.assign(status="completed")]), study2)

@@ -41,3 +41,12 @@ $PY manage.py simulate_responses --prereg $PREREG --power --sizes 20,40,60,80,10
   --seed 1 --accuracy baseline=0.81 inn=0.85 concepts=0.33 --out $OUT/power
 cp $WORK/responses.csv $OUT/simulated_responses.csv
 rm -rf "$WORK"
+# re-analysis of Borowski et al. (2021) from the authors' public data, when it is available
+DATA=${BOROWSKI_DATA:-../shared/data/borowski2021}
+if [ -d "$DATA" ]; then
+  rm -rf $OUT/borowski2021
+  $PY manage.py analyze --prereg analysis/examples/borowski2021/experiment_I.yaml --out $OUT/borowski2021/experiment_I \
+    --responses $DATA/experiment_I_main_practice_catch_repeated_trials_preprocessed.csv
+  $PY manage.py analyze --prereg analysis/examples/borowski2021/experiment_II.yaml --out $OUT/borowski2021/experiment_II \
+    --responses $DATA/experiment_II_main_practice_catch_trials_preprocessed.csv
+fi
