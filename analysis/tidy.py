@@ -25,6 +25,7 @@ PARTICIPANT_COLUMNS = [
 ]
 _TRUE = {"true", "1", "yes", "t", "y", "1.0"}
 _FALSE = {"false", "0", "no", "f", "n", "0.0", ""}
+BLANK = {"", "nan", "none", "<na>", "nat"}
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
@@ -39,14 +40,20 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise AnalysisError(f"cannot read {path} as CSV: {exc}") from exc
 
 
+def text(series: pd.Series) -> pd.Series:
+    """Lower-case, stripped strings; missing values (None, NaN, pd.NA) become ''."""
+    as_object = series.astype(object)
+    return as_object.where(series.notna(), "").astype(str).str.strip().str.lower()
+
+
 def to_bool(series: pd.Series, name: str) -> pd.Series:
     def one(value):
         if isinstance(value, bool):
             return value
-        text = str(value).strip().lower()
-        if text in _TRUE:
+        word = str(value).strip().lower()
+        if word in _TRUE:
             return True
-        if text in _FALSE or text == "nan":
+        if word in _FALSE or word in BLANK:
             return False
         raise AnalysisError(f"column {name!r}: {value!r} is not a boolean (true/false/1/0)")
 
@@ -54,7 +61,7 @@ def to_bool(series: pd.Series, name: str) -> pd.Series:
 
 
 def to_number(series: pd.Series, name: str) -> pd.Series:
-    blank = series.astype(str).str.strip().isin(["", "nan", "None"])
+    blank = text(series).isin(BLANK)
     numbers = pd.to_numeric(series.where(~blank), errors="coerce")
     bad = numbers.isna() & ~blank
     if bad.any():
@@ -108,8 +115,10 @@ def normalise(frame: pd.DataFrame, *, required: list[str]) -> pd.DataFrame:
             f"the preregistration's 'columns:' section")
     frame = frame.copy()
     frame["participant"] = frame["participant"].astype(str)
-    if "condition" in frame.columns:
-        frame["condition"] = frame["condition"].astype(str)
+    for name in ("condition", "status", "prolific_pid", "item_type", "item", "response", "step",
+                 "answer_key", "trial_kind"):
+        if name in frame.columns:
+            frame[name] = frame[name].astype(object).where(frame[name].notna(), "").astype(str)
     for name in ("device_ok", "videos_completed"):
         if name in frame.columns:
             frame[name] = to_bool(frame[name], name)
@@ -117,10 +126,10 @@ def normalise(frame: pd.DataFrame, *, required: list[str]) -> pd.DataFrame:
         if name in frame.columns:
             frame[name] = to_number(frame[name], name)
     if "correct" in frame.columns:
-        text = frame["correct"].astype(str).str.strip().str.lower()
-        mapped = text.map({"1": 1.0, "0": 0.0, "true": 1.0, "false": 0.0, "1.0": 1.0,
-                           "0.0": 0.0, "": float("nan"), "nan": float("nan")})
-        bad = mapped.isna() & ~text.isin(["", "nan"])
+        values = text(frame["correct"])
+        mapped = values.map({"1": 1.0, "0": 0.0, "true": 1.0, "false": 0.0, "1.0": 1.0,
+                             "0.0": 0.0} | dict.fromkeys(BLANK, float("nan")))
+        bad = mapped.isna() & ~values.isin(BLANK)
         if bad.any():
             raise AnalysisError(f"column 'correct': {frame['correct'][bad].iloc[0]!r} is not 0/1")
         frame["correct"] = mapped

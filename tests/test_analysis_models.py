@@ -136,3 +136,39 @@ def test_analysis_report_without_export_is_a_clear_error(study, tmp_path, monkey
     monkeypatch.setattr(sources, "tidy_responses", missing)
     with pytest.raises(CommandError, match="no export function"):
         call_command("analysis_report", study.slug, "--out", str(tmp_path))
+
+
+def test_analysis_report_with_the_real_studies_export(study, tmp_path):
+    """End to end through studies.exports.tidy_responses (typed columns, pd.NA, empty rows)."""
+    from datetime import timedelta
+
+    from studies.models import Condition, Response, Status
+
+    Preregistration.objects.create(study=study, text=STUDY1)
+    baseline = Condition.objects.create(study=study, name="baseline", target=50)
+    key = {"legs": "relevant", "color": "relevant", "background": "irrelevant",
+           "shape": "relevant", "rotation": "irrelevant"}
+    chose_color = [True, False, False, True, False, False]
+    for i, color_ok in enumerate(chose_color):
+        p = Participant.objects.create(study=study, prolific_pid=f"P{i}", condition=baseline,
+                                       status=Status.COMPLETED, device_ok=True,
+                                       videos_completed=True)
+        Participant.objects.filter(pk=p.pk).update(completed_at=p.started_at + timedelta(
+            minutes=90 if i else 60))  # participant 0 was too fast
+        for item, answer in key.items():
+            response = answer if (item != "color" or color_ok) else "irrelevant"
+            Response.objects.create(participant=p, step="relevance", step_index=5,
+                                    item_type="relevance", item=item, response=response,
+                                    answer_key=answer, correct=response == answer,
+                                    justification="because", step_duration_s=120.0)
+    Participant.objects.create(study=study, prolific_pid="PS", status=Status.SCREENED_OUT)
+    call_command("analysis_report", study.slug, "--out", str(tmp_path))
+    numbers = json.loads((tmp_path / "results.json").read_text())
+    flow = numbers["flow"][0]
+    assert flow["collected"] == 7 and flow["analysed"] == 5
+    assert flow["finished under the minimum duration (minutes=77)"] == 1
+    legs_color = next(t for t in numbers["tests"] if t["label"].startswith("legs vs color"))
+    # b = 4 (legs yes, color no), c = 0 -> one-sided exact p = 0.5**4
+    assert legs_color["p"] == pytest.approx(0.5**4)
+    assert any("never locked" in d for d in numbers["deviations"]) is False
+    assert Preregistration.objects.get(study=study).is_locked  # locked by the first arrival
