@@ -58,7 +58,7 @@ def stimulus_keys(spec: StudySpec) -> dict[tuple[str, int], str]:
         try:
             found = _plan_keys(spec.sha256, spec.seed, str(ckpt), bundle.stat().st_mtime,
                                json.dumps(planned, sort_keys=True))
-        except (ValueError, LookupError, OSError) as exc:
+        except (ValueError, LookupError, OSError, RuntimeError) as exc:
             raise StimulusMissing(f"cannot plan the stimuli: {exc}") from exc
         for c in spec.conditions:
             for v in c.variants if not c.stimulus_key else []:

@@ -134,12 +134,14 @@ def publish_stimulus(root: Path, key: str, rows: int = 2, cols: int = 5) -> None
 
 
 def write_study(tmp_path: Path, settings, *, slug="bot-study", targets=(3, 3), block_list=False,
-                publish=True) -> Path:
+                publish=True, conditions: str = "", checkpoint: str = "") -> Path:
+    """The bot study spec; ``conditions`` (YAML list items) replaces the fixed-key ones."""
     names = ["alpha", "beta", "gamma"][: len(targets)]
-    conditions = "".join(
+    conditions = conditions or "".join(
         f'  - {{name: {n}, explainer: bot-fake, target: {t}, stimulus_key: "{fake_key(n)}"}}\n'
         for n, t in zip(names, targets, strict=True))
     bl = "block_list: {name: bots}\n" if block_list else ""
+    bl += f"checkpoint: {checkpoint}\n" if checkpoint else ""
     path = tmp_path / f"{slug}.yaml"
     path.write_text(STUDY_YAML.format(slug=slug, conditions=conditions, block_list=bl,
                                       video_s=VIDEO_S))

@@ -157,3 +157,31 @@ def test_sessions_expire_command(tmp_path, settings, clock, db):
     Participant.objects.update(started_at=clock.now() - timedelta(hours=2))
     call_command("expire_sessions", "exp")
     assert Participant.objects.get().status == Status.TIMED_OUT
+
+
+def test_per_step_time_limit(tmp_path, settings, clock, db):
+    path = write_study(tmp_path, settings, slug="steplimit")
+    path.write_text(path.read_text().replace("    file: tutorials/bot.mp4\n",
+                                             "    file: tutorials/bot.mp4\n    time_limit_s: 60\n"))
+    study, _ = load_study(path)
+    bot = Bot(study, clock)
+    bot.enter()
+    bot.play(stop_at="video")
+    bot.get()
+    clock.advance(59)
+    assert bot.participant.status == Status.ACTIVE
+    clock.advance(2)
+    assert b'data-status="timed_out"' in bot.get().content
+    p = bot.participant
+    assert p.status == Status.TIMED_OUT and p.screened_step == "video"
+    assert "60 s on step 'video'" in p.end_reason
+
+
+def test_expire_task(tmp_path, settings, clock, db):
+    from studies.tasks import expire_sessions
+
+    study, _ = load_study(write_study(tmp_path, settings, slug="task"))
+    Bot(study, clock).enter()
+    assert expire_sessions() == {"task": 0}
+    clock.advance(3601)
+    assert expire_sessions() == {"task": 1}
