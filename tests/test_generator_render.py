@@ -167,3 +167,9 @@ def test_bad_render_arguments():
         render(batch, size=8, supersample=0)
     with pytest.raises(ValueError, match="yaw"):
         render(batch.replace(yaw=torch.tensor([9.0, 0.0])), size=8)
+
+
+def test_cpu_rendering_restores_the_thread_count():
+    before = torch.get_num_threads()
+    render(_batch(4), size=16, chunk_size=1)
+    assert torch.get_num_threads() == before

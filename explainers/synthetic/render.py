@@ -25,6 +25,7 @@ no animal colour. Nothing is random.
 from __future__ import annotations
 
 import dataclasses
+from concurrent.futures import ThreadPoolExecutor
 
 import torch
 import torch.nn.functional as F
@@ -54,6 +55,7 @@ class RenderOutput:
     shadow: torch.Tensor
 
 
+@torch.no_grad()
 def _render_chunk(batch: SceneBatch, size: int, supersample: int):
     n = len(batch)
     res = size * supersample
@@ -87,6 +89,26 @@ def _render_chunk(batch: SceneBatch, size: int, supersample: int):
     return images, coverage, shadow
 
 
+def _render_on_cpu(chunks, size, supersample):
+    """Chunks in parallel Python threads, each running single-threaded torch kernels.
+
+    Many small kernels with an OpenMP barrier each are very slow when other processes share the
+    cores (every barrier waits for a descheduled thread); whole chunks per thread avoid that.
+    Single-threaded kernels also make the pixels independent of the machine's core count. The
+    process-wide torch thread count is restored afterwards.
+    """
+    workers = min(torch.get_num_threads(), len(chunks))
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        if workers <= 1:
+            return [_render_chunk(chunk, size, supersample) for chunk in chunks]
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(lambda chunk: _render_chunk(chunk, size, supersample), chunks))
+    finally:
+        torch.set_num_threads(previous)
+
+
 def default_chunk_size(size: int, supersample: int, device) -> int:
     """Scenes per internal chunk: bounded work tensors (bigger on GPUs)."""
     # small chunks on CPUs keep buffers in reused memory (fewer page faults); big ones on GPUs
@@ -112,9 +134,11 @@ def render(
     batch.check_ranges()
     if chunk_size is None:
         chunk_size = default_chunk_size(size, supersample, batch.device)
-    parts = []
+    chunks = [batch[start : start + chunk_size] for start in range(0, len(batch), chunk_size)]
     with torch.no_grad():
-        for start in range(0, len(batch), chunk_size):
-            parts.append(_render_chunk(batch[start : start + chunk_size], size, supersample))
+        if batch.device.type == "cpu":
+            parts = _render_on_cpu(chunks, size, supersample)
+        else:
+            parts = [_render_chunk(chunk, size, supersample) for chunk in chunks]
     images, coverage, shadow = (torch.cat(p) for p in zip(*parts, strict=True))
     return RenderOutput(images=images, mask=coverage >= 0.5, coverage=coverage, shadow=shadow)
