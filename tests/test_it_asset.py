@@ -1,6 +1,8 @@
 """Views ``studies:asset`` and ``studies:stimulus``: files only for participants, only inside
 their folders."""
 
+from pathlib import Path
+
 import pytest
 from django.test import Client
 
@@ -19,11 +21,14 @@ def test_video_and_stimulus_files_for_participants(study, clock):
     assert grid.status_code == 200 and grid["Content-Type"] == "image/png"
 
 
-def test_no_files_outside_or_without_session(study, clock):
+def test_no_files_outside_or_without_session(study, clock, settings):
     bot = Bot(study, clock)
     bot.enter()
     assert bot.client.get(f"/s/{study.slug}/asset/../../etc/passwd").status_code == 404
     assert bot.client.get(f"/s/{study.slug}/asset/tutorials/none.mp4").status_code == 404
+    other = Path(settings.MEDIA_ROOT) / "private.txt"
+    other.write_text("not for participants")
+    assert bot.client.get(f"/s/{study.slug}/asset/private.txt").status_code == 404
     key = fake_key("alpha")
     assert bot.client.get(f"/s/{study.slug}/stimulus/{key}/manifest.json").status_code == 404
     assert bot.client.get(f"/s/{study.slug}/stimulus/notakey/grid.png").status_code == 404

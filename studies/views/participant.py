@@ -17,6 +17,8 @@ from ..assignment import enter
 from ..identity import BadEntry, parse_entry, participant_of, remember, token_from
 from ..media import media_file
 from ..models import Study
+from ..readiness import referenced_files
+from ..runtime import spec_of
 
 KEY = re.compile(r"^[0-9a-f]{64}$")
 FILE = re.compile(r"^[A-Za-z0-9_.-]+\.(png|jpg|jpeg)$")
@@ -86,6 +88,8 @@ def asset(request, slug, path):
     study = get_object_or_404(Study, slug=slug)
     if participant_of(request, study) is None:
         return _no_session(request, study)
+    if path not in referenced_files(spec_of(study)):
+        raise Http404("not a file of this study")
     return _file(media_file(path))
 
 
