@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from .models import BlockEntry, Condition, Event, Participant, Response, Review, Study
+from .models import (
+    BlockEntry,
+    BonusLine,
+    BonusPayment,
+    Condition,
+    Event,
+    Participant,
+    Response,
+    Review,
+    Study,
+)
 
 
 class ConditionInline(admin.TabularInline):
@@ -66,3 +76,29 @@ class BlockEntryAdmin(admin.ModelAdmin):
     list_display = ("list_name", "prolific_pid", "source_study", "created_at")
     list_filter = ("list_name",)
     search_fields = ("prolific_pid",)
+
+
+@admin.register(BonusPayment)
+class BonusPaymentAdmin(admin.ModelAdmin):
+    """The Prolific payment ledger is written by studies.prolific only: read it here."""
+
+    list_display = ("study", "kind", "state", "total_gbp", "created_at")
+    list_filter = ("study", "kind", "state")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(BonusLine)
+class BonusLineAdmin(admin.ModelAdmin):
+    list_display = ("participant", "prolific_pid", "kind", "amount_gbp", "live")
+    list_filter = ("kind", "live")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False

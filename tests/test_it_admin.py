@@ -10,7 +10,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("model", [models.Study, models.Condition, models.Participant,
-                                   models.Response, models.Event, models.BlockEntry])
+                                   models.Response, models.Event, models.BlockEntry,
+                                   models.BonusPayment, models.BonusLine])
 def test_admin_changelist(model, admin_client, study):
     assert model in admin.site._registry
     url = reverse(f"admin:studies_{model._meta.model_name}_changelist")
