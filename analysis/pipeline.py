@@ -27,6 +27,7 @@ class AnalysisResult:
     accuracy: pd.DataFrame | None = None
     amendments: list[dict] = field(default_factory=list)
     screening: dict = field(default_factory=dict)
+    provenance: dict = field(default_factory=dict)
 
     @property
     def tests_frame(self) -> pd.DataFrame:
@@ -34,7 +35,8 @@ class AnalysisResult:
 
 
 def analyze(raw: pd.DataFrame, prereg: Preregistration, *, manual_exclusions=(),
-            amendments=(), screening: dict | None = None) -> AnalysisResult:
+            amendments=(), screening: dict | None = None,
+            provenance: dict | None = None) -> AnalysisResult:
     data = prepare(raw, prereg, manual_exclusions=manual_exclusions)
     by = "condition" if prereg.design == "between" else None
     flow = exclusions.flow(data.table, prereg.exclusions, by=by, order=prereg.conditions)
@@ -60,7 +62,7 @@ def analyze(raw: pd.DataFrame, prereg: Preregistration, *, manual_exclusions=(),
                           f"{row['published']} not reproduced ({row['reproduced']:.4g}): "
                           f"{row['explanation'] or 'no explanation given'}")
     return AnalysisResult(prereg, data, tests, tables, flow, deviations, reproduction, accuracy,
-                          list(amendments), screening or {})
+                          list(amendments), screening or {}, provenance or {})
 
 
 def accuracy_cis(data: StudyData, prereg: Preregistration) -> pd.DataFrame:

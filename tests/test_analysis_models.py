@@ -170,5 +170,8 @@ def test_analysis_report_with_the_real_studies_export(study, tmp_path):
     legs_color = next(t for t in numbers["tests"] if t["label"].startswith("legs vs color"))
     # b = 4 (legs yes, color no), c = 0 -> one-sided exact p = 0.5**4
     assert legs_color["p"] == pytest.approx(0.5**4)
-    assert any("never locked" in d for d in numbers["deviations"]) is False
-    assert Preregistration.objects.get(study=study).is_locked  # locked by the first arrival
+    assert not any("never locked" in d for d in numbers["deviations"])
+    record = Preregistration.objects.get(study=study)
+    assert record.is_locked  # locked by the first arrival
+    assert numbers["provenance"]["locked_sha256"] == record.sha256
+    assert "Preregistration locked at" in (tmp_path / "report.md").read_text()

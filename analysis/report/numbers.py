@@ -49,6 +49,9 @@ def results_dict(result: AnalysisResult) -> dict:
         "design": prereg.design,
         "preregistration_sha256": prereg.sha256,
         "amendments": result.amendments,
+        "provenance": result.provenance,
+        "hypotheses": [{"id": h.id, "direction": h.direction, "text": h.text}
+                       for h in prereg.hypotheses],
         "flow": records(result.flow, index="group"),
         "exclusions": records(exclusions),
         "accuracy_percent": records(result.accuracy, index="condition")

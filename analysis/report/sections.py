@@ -13,6 +13,13 @@ def build(result: AnalysisResult, figures: dict) -> list[tuple[str, list[tuple]]
     intro = [("p", f"Study `{prereg.study}`, {prereg.design} design. Preregistration SHA-256 "
                    f"{prereg.sha256}."),
              ("p", f"{int((~table['excluded']).sum())} of {len(table)} participants analysed.")]
+    if result.provenance.get("locked_at"):
+        intro.append(("p", f"Preregistration locked at {result.provenance['locked_at']} "
+                           f"(SHA-256 {result.provenance.get('locked_sha256', '')}); "
+                           f"{len(result.amendments)} amendment(s) since."))
+    elif result.provenance:
+        intro.append(("p", "The preregistration was never locked."))
+    intro.append(("list", [f"{h.id} ({h.direction}): {h.text}" for h in prereg.hypotheses]))
     sections.append(("Summary", intro))
 
     deviations = list(result.deviations) or ["None: every test ran as preregistered."]

@@ -33,7 +33,10 @@ class Command(BaseCommand):
             summary = screening_db.summary(study_obj)
             result = analyze(sources.tidy_responses(study_obj), document,
                              manual_exclusions=summary["excluded"],
-                             amendments=record.amendment_dicts(), screening=summary)
+                             amendments=record.amendment_dicts(), screening=summary,
+                             provenance={"locked_at": record.locked_at.isoformat(
+                                 timespec="seconds") if record.locked_at else "",
+                                 "locked_sha256": record.sha256 if record.locked_at else ""})
             if not record.is_locked:
                 result.deviations.insert(0, "the preregistration was never locked")
             paths = write_report(result, out)
