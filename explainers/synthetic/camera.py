@@ -6,7 +6,7 @@ import math
 
 import torch
 
-VIEW_HALF_WIDTH = 3.3  # world units from the image centre to its border
+VIEW_HALF_WIDTH = 3.6  # world units from the image centre to its border
 RAY_ORIGIN_Z = 10.0  # parallel rays start here and travel toward -z
 CAMERA_DISTANCE = 9.0  # pinhole distance used for the weak-perspective block scaling
 PLANE_Z = -1.6  # background plane

@@ -16,14 +16,15 @@ _COOLWARM_RED_TO_BLUE = (
     (0.5543, 0.6901, 0.9955),
     (0.2298, 0.2987, 0.7537),
 )
-ANIMAL_WHITE_MIX = 0.45
-BACKGROUND_WHITE_MIX = 0.66
+ANIMAL_WHITE_MIX = 0.48
+BACKGROUND_WHITE_MIX = 0.70
+BACKGROUND_GREY = 0.93  # the background map fades toward this grey, not pure white
 
 
-def _colormap(t: torch.Tensor, white_mix: float) -> torch.Tensor:
+def _colormap(t: torch.Tensor, white_mix: float, white: float = 1.0) -> torch.Tensor:
     """``t`` ``[N]`` in [0, 1] -> RGB ``[N, 3]`` by piecewise-linear interpolation."""
     table = torch.tensor(_COOLWARM_RED_TO_BLUE, device=t.device, dtype=torch.float32)
-    table = table + (1 - table) * white_mix
+    table = table + (white - table) * white_mix
     pos = t.clamp(0, 1) * (len(table) - 1)
     i = pos.floor().clamp(max=len(table) - 2).long()
     w = (pos - i)[:, None]
@@ -35,4 +36,4 @@ def animal_rgb(color: torch.Tensor) -> torch.Tensor:
 
 
 def background_rgb(background: torch.Tensor) -> torch.Tensor:
-    return _colormap(background, BACKGROUND_WHITE_MIX)
+    return _colormap(background, BACKGROUND_WHITE_MIX, BACKGROUND_GREY)

@@ -6,10 +6,11 @@ import torch
 
 from .camera import LIGHT, VIEW_HALF_WIDTH, pixel_centers
 
-AMBIENT = 0.32
-SKY = 0.16  # hemisphere light from the camera side
-KEY = 0.56  # Lambert key light
-SPECULAR = 0.08
+AMBIENT = 0.52
+SKY = 0.10  # hemisphere light from the camera side
+KEY = 0.40  # Lambert key light
+SPECULAR = 0.06
+WRAP = 0.8  # wrap-around diffuse: soft terminator like a large area light
 SHININESS = 20
 EDGE_SHARPNESS = 20  # normals bend toward the neighbouring face this close to an edge (bevel look)
 
@@ -60,7 +61,7 @@ def shade_blocks(scene, hits, albedo: torch.Tensor) -> torch.Tensor:
     light_l = _local(LIGHT, rot)[..., None, None]  # [N,8,3,1,1]
     half_l = _local(half_vector, rot)[..., None, None]
     view_l = rot[..., 2, :, None, None]  # world +z in the block frame
-    lambert = _dot(normal, light_l.unbind(2)).clamp_(min=0)
+    lambert = ((_dot(normal, light_l.unbind(2)) + WRAP) / (1 + WRAP)).clamp_(min=0)
     sky = 0.5 + 0.5 * _dot(normal, view_l.unbind(2))
     spec = _dot(normal, half_l.unbind(2)).clamp_(min=0) ** SHININESS
     gain = AMBIENT + SKY * sky + KEY * lambert  # [N,8,T,T]
@@ -72,4 +73,4 @@ def background_light(size: int, device) -> torch.Tensor:
     """Gentle light fall-off across the plane (brighter toward the light), ``[1,1,size,size]``."""
     xs = pixel_centers(size, device) / VIEW_HALF_WIDTH
     d2 = (xs[None, :] - LIGHT[0]) ** 2 + (-xs[:, None] - LIGHT[1]) ** 2
-    return (0.97 - 0.07 * d2)[None, None]
+    return (1.02 - 0.07 * d2)[None, None]

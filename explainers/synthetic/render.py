@@ -35,7 +35,7 @@ from .colors import animal_rgb, background_rgb
 from .lighting import LIGHT, background_light, shade_blocks
 from .tiles import Scene, nearest_hits, soft_shadow
 
-SHADOW_DARKNESS = 0.26
+SHADOW_DARKNESS = 0.22
 SHADOW_DOWNSCALE = 4
 
 
