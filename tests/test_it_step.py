@@ -35,3 +35,20 @@ def test_step_rejects_put(study, clock):
     assert bot.client.put(bot.step_url).status_code == 403  # CSRF first
     bot.client.handler.enforce_csrf_checks = False
     assert bot.client.put(bot.step_url).status_code == 405
+
+
+def test_cells_layout_shows_a_table_with_column_labels(tmp_path, settings, clock, db):
+    from studies.loading import load_study
+    from tests.bots import write_study
+
+    path = write_study(tmp_path, settings, slug="cells")
+    path.write_text(path.read_text().replace("    min_seconds: 30\n",
+                                             "    min_seconds: 30\n    layout: cells\n"))
+    study, _ = load_study(path)
+    bot = Bot(study, clock)
+    bot.enter()
+    bot.play(stop_at="stimulus")
+    page = bot.get().content.decode()
+    assert 'id="stimulus-cells"' in page and 'id="stimulus-grid"' not in page
+    assert '<th scope="col">very certain Peeky</th>' in page
+    assert page.count("/r01c04.png") == 1 and page.count('<td><img src="') == 10
