@@ -145,6 +145,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "studies.prolific.poll_submissions",
         "schedule": float(os.environ.get("PROLIFIC_POLL_SECONDS", "120")),
     },
+    # Times out sessions past their spec's time limits, so their slots are freed.
+    "studies-expire-sessions": {"task": "studies.expire_sessions", "schedule": 60.0},
 }
 
 # Prolific
