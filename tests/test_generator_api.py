@@ -131,3 +131,15 @@ def test_legs_intervention_relabels_deterministically():
     mid = intervene(batch, "legs_position", value=0.5)
     assert bool((low.label == 0).all()) and bool((high.label == 1).all())
     assert torch.equal(mid.label, batch.label)
+
+
+def test_generator_imports_no_django():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, explainers.synthetic, explainers.synthetic.io, explainers.synthetic.sheets;"
+        "print(any(m == 'django' or m.startswith('django.') for m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"

@@ -52,14 +52,17 @@ def grid(images: torch.Tensor, *, cols: int, pad: int = 2, fill=255, captions=No
     return image
 
 
-def contact_sheet(*, size: int = 128, steps: int = 7, device="cpu"):
-    """One row per factor, ``steps`` values from its low to its high end, others at ``NEUTRAL``."""
+def contact_sheet(*, size: int = 128, steps: int = 7, device="cpu", base=None):
+    """One row per factor, ``steps`` values from its low to its high end, the other factors at
+    ``base`` (default: ``NEUTRAL`` with a light blue animal, which stands out from the grey
+    neutral background better than the neutral colour's near-white)."""
+    base = {**NEUTRAL, "color": 0.8, **(base or {})}
     rows = []
     captions = []
     for factor in FACTORS:
         lo, hi = FACTOR_RANGES[factor]
         values = torch.linspace(lo, hi, steps)
-        scenes = {name: torch.full((steps,), NEUTRAL[name]) for name in FACTORS}
+        scenes = {name: torch.full((steps,), base[name]) for name in FACTORS}
         scenes[factor] = values
         rows.append(SceneBatch(**scenes, label=torch.zeros(steps, dtype=torch.int64)))
         captions += [f"{v:.2f}" for v in values.tolist()]
