@@ -123,6 +123,23 @@ def test_study_color_is_uniform_far_from_the_overlap(study):
     assert stats.kstest(near["color"], stats.uniform(0, 1).cdf).pvalue < 1e-6
 
 
+def test_study_color_bias_fades_gradually_with_distance_from_the_overlap(study):
+    def mean_color(lo, hi):
+        return study[study.legs_position.between(lo, hi)]["color"].mean()
+
+    # Stretchies only (legs > 0.52): red-leaning near the overlap, uniform (mean 0.5) far out
+    means = [
+        mean_color(0.52, 0.6),
+        mean_color(0.6, 0.7),
+        mean_color(0.7, 0.82),
+        mean_color(0.85, 1),
+    ]
+    assert means[0] < means[1] < means[2] < 0.5 + 0.02
+    assert abs(means[3] - 0.5) < 0.02
+    # and mirrored for Peekies (legs < 0.48): blue-leaning near the overlap
+    assert mean_color(0.4, 0.48) > mean_color(0.3, 0.4) > 0.5 > mean_color(0.52, 0.6)
+
+
 def test_bias_strength_is_a_parameter():
     def auc(**params):
         frame = _frame(get_sampler("study", **params), n=8000)
