@@ -5,7 +5,8 @@ at random (its logit inside the range; the image itself is not shown) and shows
 ``phi^-1(phi(x) + alpha w)`` for the five column centres as target logits. The logit each cell
 really reaches (re-encoding the displayed 8-bit image) is its ``logit``; target, alpha and the
 start image are in ``extra``. If clamping to the valid pixel range moves a logit away from its
-target, alpha is corrected (``refine_steps`` times at most) by the remaining difference.
+target, alpha is corrected (``refine_steps`` times at most) by the remaining difference, until
+every cell is within 0.1% of the logit range of its target.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class INNCounterfactuals(Explainer):
         starts = inside[order]
         x = pool.float_images(starts, model.device)
         target = torch.as_tensor(np.tile(centres, (p.rows, 1)), dtype=torch.float32)
-        images, shown, alphas = _reach(model, x, target, p.refine_steps)
+        images, shown, alphas = _reach(model, x, target, p.refine_steps, tol=1e-3 * (hi - lo))
         cells = [
             [
                 Cell(
@@ -76,8 +77,9 @@ class INNCounterfactuals(Explainer):
 
 
 @torch.no_grad()
-def _reach(model, x: torch.Tensor, target: torch.Tensor, refine_steps: int):
-    """Counterfactual images (uint8 [R, K, H, W, 3]), their logits as shown, and the alphas."""
+def _reach(model, x: torch.Tensor, target: torch.Tensor, refine_steps: int, *, tol: float):
+    """Counterfactual images (uint8 [R, K, H, W, 3]), their logits as shown, and the alphas;
+    alpha is corrected until every shown logit is within ``tol`` of its target."""
     aim = target.clone()
     for step in range(refine_steps + 1):
         result = counterfactual(model, x, aim.to(model.device))
@@ -87,7 +89,7 @@ def _reach(model, x: torch.Tensor, target: torch.Tensor, refine_steps: int):
         shown_x = torch.as_tensor(images).permute(0, 1, 4, 2, 3).flatten(0, 1).float() / 255
         shown = model.logit(shown_x.to(model.device)).view(target.shape).float().cpu()
         error = target - shown
-        if step == refine_steps or error.abs().max() < 1e-3:
+        if step == refine_steps or error.abs().max() < tol:
             break
         aim = aim + error
     return images, shown.double().numpy(), result.alphas.float().cpu().numpy()

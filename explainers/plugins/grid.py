@@ -21,6 +21,8 @@ def compose_grid(stimulus: Stimulus, *, cell_px: int = 128, gap: int = 4) -> Ima
     col_lines = [_wrap(label, cell_px, text_size) for label in stimulus.col_labels]
     line_h = text_size("Ag")[1] + 4
     header = max(len(lines) for lines in col_lines) * line_h + 8
+    if not any(stimulus.col_labels):
+        header = 0
     label_w = max((text_size(t)[0] for t in stimulus.row_labels if t), default=0)
     left = label_w + 12 if label_w else 0
     width = left + stimulus.cols * (cell_px + gap) + gap
