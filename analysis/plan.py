@@ -46,7 +46,14 @@ def _tag(rows, analysis) -> list[TestResult]:
 
 
 class BetweenConditions(TestKind):
-    """Preregistered tree of Two4Two study 2 (Appendix D.2, point 5)."""
+    """Preregistered tree of Two4Two study 2 (Appendix D.2, point 5).
+
+    Shapiro-Wilk per condition; any condition non-normal -> Kruskal-Wallis and the planned
+    rank-sum tests; all normal -> Levene; equal variances -> one-way ANOVA and planned
+    contrasts with the pooled error term; unequal -> Welch's ANOVA and, because the
+    preregistration names no follow-up for that branch, Welch t-tests for the planned
+    comparisons. The pairwise tests are corrected with ``correction`` (Bonferroni).
+    """
 
     required = ("comparisons",)
 

@@ -170,6 +170,20 @@ def test_analysis_report_with_the_real_studies_export(study, tmp_path):
     legs_color = next(t for t in numbers["tests"] if t["label"].startswith("legs vs color"))
     # b = 4 (legs yes, color no), c = 0 -> one-sided exact p = 0.5**4
     assert legs_color["p"] == pytest.approx(0.5**4)
+    # two annotators exclude P1 (a 'color irrelevant' answer): the exclusion reaches the table
+    annotators = [get_user_model().objects.create(username=n) for n in ("ann", "bob")]
+    p1 = Participant.objects.get(study=study, prolific_pid="P1")
+    for annotator in annotators:
+        Annotation.objects.create(participant=p1, annotator=annotator, label="exclude")
+    call_command("analysis_report", study.slug, "--out", str(tmp_path / "screened"))
+    numbers = json.loads((tmp_path / "screened" / "results.json").read_text())
+    flow = numbers["flow"][0]
+    assert flow["analysed"] == 4
+    assert flow["excluded after manual screening of free-text answers"] == 1
+    entry = next(e for e in numbers["exclusions"] if e["participant"] == str(p1.public_id))
+    assert entry["reason"] == "excluded after manual screening of free-text answers"
+    legs_color = next(t for t in numbers["tests"] if t["label"].startswith("legs vs color"))
+    assert legs_color["p"] == pytest.approx(0.5**3)
     assert not any("never locked" in d for d in numbers["deviations"])
     record = Preregistration.objects.get(study=study)
     assert record.is_locked  # locked by the first arrival
