@@ -2,10 +2,12 @@
 
 import pytest
 
-from studies.models import Event, Participant, Review, Status, Study
+from studies.loading import load_study
+from studies.models import Event, EventKind, Participant, Review, Status
 from studies.prolific.client import ProlificClient
 from studies.prolific.sync import sync_study
 from studies.prolific.tasks import poll_submissions
+from tests.bots import write_study
 from tests.fake_prolific import FakeProlific
 
 pytestmark = pytest.mark.django_db
@@ -23,10 +25,11 @@ def client(fake):
 
 
 @pytest.fixture
-def study():
-    return Study.objects.create(
-        slug="s", title="S", spec={}, spec_sha256="0" * 64, prolific_study_id="PSTUDY"
-    )
+def study(tmp_path, settings):
+    s, _ = load_study(write_study(tmp_path, settings, slug="s"))
+    s.prolific_study_id = "PSTUDY"
+    s.save()
+    return s
 
 
 def participant(study, pid, fake, *, status=Status.ACTIVE, prolific_status="ACTIVE", attempt=1):
@@ -34,6 +37,7 @@ def participant(study, pid, fake, *, status=Status.ACTIVE, prolific_status="ACTI
     p = Participant.objects.create(
         study=study, prolific_pid=pid, prolific_study_id="PSTUDY",
         prolific_session_id=session, status=status, attempt=attempt,
+        condition=study.conditions.first(), step_index=4,  # at the comprehension gate
     )
     return p, session
 
@@ -47,12 +51,15 @@ def test_returned_and_timed_out_free_their_slot(study, fake, client):
     statuses = dict(Participant.objects.values_list("prolific_pid", "status"))
     assert statuses == {"P1": "returned", "P2": "timed_out", "P3": "active", "P4": "completed"}
     assert result.freed == {"returned": 1, "timed_out": 1}
-    event = Event.objects.get(participant=returned)
-    assert event.data["to"] == "returned" and event.data["source"] == "prolific"
+    event = Event.objects.get(participant=returned, kind=EventKind.STATUS)
+    assert event.data["to"] == "returned" and "RETURNED" in event.data["reason"]
+    # the flow's ending settles what is owed: a timed-out session at the gate gets its partial
+    assert str(Participant.objects.get(pk=timed_out.pk).base_pay_gbp) == "0.50"
+    assert Participant.objects.get(pk=returned.pk).base_pay_gbp == 0
     assert Participant.objects.get(pk=done.pk).prolific_status == "RETURNED"
     # a second poll changes nothing and logs nothing new
     assert sync_study(study, client=client).freed == {}
-    assert Event.objects.count() == 2
+    assert Event.objects.filter(kind=EventKind.STATUS).count() == 2
 
 
 def test_approval_waits_for_awaiting_review(study, fake, client):

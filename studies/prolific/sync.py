@@ -1,7 +1,8 @@
 """Keep our participants in step with their Prolific submissions, and approve completed ones.
 
-* RETURNED and TIMED-OUT submissions free their slot: an ``active`` participant of ours becomes
-  ``returned`` / ``timed_out`` (so assignment stops counting them) with an Event saying why.
+* RETURNED and TIMED-OUT submissions free their slot: an ``active`` participant of ours is ended
+  as ``returned`` / ``timed_out`` through the flow's ``end_session`` (so assignment stops counting
+  them, the partial payment owed is settled, and an Event says why).
 * Approvals are only sent for participants who completed with us AND whose submission is
   AWAITING REVIEW; a submission still ACTIVE is retried on the next poll; screened-out, returned,
   timed-out or rejected submissions are never approved.
@@ -13,9 +14,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.utils import timezone
 
-from studies.models import Event, EventKind, Participant, Review, Status, Study
+from studies.models import Participant, Review, Status, Study
+from studies.runtime import spec_of
+from studies.sessions import end_session
 
 from .client import ProlificClient, Submission, SubmissionStatus
 from .errors import ProlificAPIError
@@ -79,23 +81,17 @@ def sync_study(study: Study, *, client: ProlificClient, approve=True) -> SyncRes
 def _apply_status(participant: Participant, sub: Submission, result: SyncResult) -> None:
     new_status = FREES_SLOT.get(sub.status)
     with transaction.atomic():
-        p = Participant.objects.select_for_update().get(pk=participant.pk)
-        changed = p.prolific_status != sub.status
-        p.prolific_status = sub.status
-        fields = ["prolific_status"]
+        p = Participant.objects.select_for_update(of=("self",)) \
+            .select_related("study", "condition").get(pk=participant.pk)
+        if p.prolific_status != sub.status:
+            p.prolific_status = sub.status
+            p.save(update_fields=["prolific_status"])
         if new_status and p.status == Status.ACTIVE:
-            old = p.status
-            p.status = new_status
-            p.ended_at = timezone.now()
-            p.end_reason = f"Prolific submission {sub.status}"
-            fields += ["status", "ended_at", "end_reason"]
-            Event.objects.create(
-                study_id=p.study_id, participant=p, kind=EventKind.STATUS,
-                data={"from": old, "to": new_status, "source": "prolific", "submission": sub.id},
-            )
+            spec = spec_of(p.study)
+            step = spec.step(p.step_index, p.condition.name if p.condition else None)
+            # the flow's own ending: status, code, payment owed (settle) and a STATUS Event
+            end_session(p, new_status, f"Prolific submission {sub.status}", step_id=step.id)
             result.freed[new_status.value] += 1
-        if changed or len(fields) > 1:
-            p.save(update_fields=fields)
     participant.refresh_from_db()
 
 
