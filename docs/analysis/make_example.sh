@@ -40,6 +40,12 @@ rm -rf $OUT/report && $PY manage.py analyze --responses $WORK/responses.csv --pr
 $PY manage.py simulate_responses --prereg $PREREG --power --sizes 20,40,60,80,100 --reps 200 \
   --seed 1 --accuracy baseline=0.81 inn=0.85 concepts=0.33 --out $OUT/power
 cp $WORK/responses.csv $OUT/simulated_responses.csv
+# study 1 (within-subject, exact one-sided McNemar tests), accuracies as in the paper's Table 2
+P1=analysis/examples/two4two/study1.yaml
+$PY manage.py simulate_responses --prereg $P1 --n-per-condition 50 --seed 2021 \
+  --accuracy baseline:legs=0.86 baseline:color=0.49 baseline:background=0.86 \
+  baseline:shape=0.74 baseline:rotation=0.72 --out $WORK/study1.csv
+rm -rf $OUT/study1 && $PY manage.py analyze --responses $WORK/study1.csv --prereg $P1 --out $OUT/study1
 rm -rf "$WORK"
 # re-analysis of Borowski et al. (2021) from the authors' public data, when it is available
 DATA=${BOROWSKI_DATA:-../shared/data/borowski2021}
