@@ -41,6 +41,16 @@ def where(frame: pd.DataFrame, rules) -> pd.DataFrame:
     return frame
 
 
+def need(frame: pd.DataFrame, columns, analysis) -> pd.DataFrame:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise AnalysisError(f"{analysis.id}: the data lack the column(s) {missing} "
+                            f"(map them with the preregistration's 'columns:')")
+    if frame.empty:
+        raise AnalysisError(f"{analysis.id}: no rows left after the filters")
+    return frame
+
+
 def _tag(rows, analysis) -> list[TestResult]:
     return [r.with_(analysis_id=analysis.id, preregistered=analysis.preregistered) for r in rows]
 
@@ -201,7 +211,8 @@ class RMAnova(TestKind):
 
     def run(self, data, analysis, done):
         p = analysis.params
-        trials = where(data.trials_for(p), p.get("where"))
+        trials = need(where(data.trials_for(p), p.get("where")), [p["dv"], *p["within"]],
+                      analysis)
         rows = tw.rm_anova(trials.assign(**{p["dv"]: pd.to_numeric(trials[p["dv"]])}),
                            dv=p["dv"], subject="participant", within=list(p["within"]),
                            label=p.get("label", analysis.id))
@@ -213,7 +224,8 @@ class MixedAnova(TestKind):
 
     def run(self, data, analysis, done):
         p = analysis.params
-        trials = where(data.trials_for(p), p.get("where"))
+        trials = need(where(data.trials_for(p), p.get("where")),
+                      [p["dv"], p["within"], p["between"]], analysis)
         rows = tw.mixed_anova(trials.assign(**{p["dv"]: pd.to_numeric(trials[p["dv"]])}),
                               dv=p["dv"], subject="participant", within=p["within"],
                               between=p["between"], label=p.get("label", analysis.id),
@@ -226,7 +238,8 @@ class ChiSquare(TestKind):
 
     def run(self, data, analysis, done):
         p = analysis.params
-        trials = where(data.trials_for(p), p.get("where"))
+        trials = need(where(data.trials_for(p), p.get("where")), [p["rows"], p["columns"]],
+                      analysis)
         row = tw.chi_square(trials, rows=p["rows"], columns=p["columns"],
                             correction=bool(p.get("correction_yates", False)),
                             label=p.get("label", f"{p['rows']} x {p['columns']}"))

@@ -216,6 +216,10 @@ def _analysis(index: int, entry, tests: dict) -> Analysis:
     published = entry.get("published") or {}
     if not isinstance(published, dict):
         raise PreregError(f"{where}published: must be a mapping")
+    for j, value in enumerate(published.get("values") or []):
+        for key in ("quantity", "value"):
+            if not isinstance(value, dict) or key not in value:
+                raise PreregError(f"{where}published.values[{j}].{key}: required")
     return Analysis(id=_str(entry, "id", where), test=test, params=params,
                     preregistered=bool(entry.get("preregistered", True)),
                     description=str(entry.get("description", "")), published=published)

@@ -128,3 +128,17 @@ def test_unassigned_sessions_are_counted_and_must_be_excluded(study2):
     assert result.flow.loc["(unassigned)", "analysed"] == 0
     with pytest.raises(AnalysisError, match="'screened-1' has no condition"):
         analyze(pd.concat([raw, unassigned.assign(status="completed")]), study2)
+
+
+def test_trial_analysis_naming_a_missing_column():
+    path = Path(EXAMPLES).parent / "borowski2021" / "experiment_II.yaml"
+    text = path.read_text().replace("between: expert_level\n    ss_type: 3",
+                                    "between: expertise\n    ss_type: 3")
+    document = prereg.parse(text)
+    raw = pd.DataFrame({"subject_id": ["1", "1", "2", "2"], "instr_type": ["natural",
+                        "optimized"] * 2, "correct": ["True", "False"] * 2,
+                        "trial_type": ["main"] * 4, "catch_trial": ["False"] * 4,
+                        "condition_name": ["Max-1"] * 4})
+    with pytest.raises(AnalysisError, match=r"expert_mixed_anova: the data lack the column\(s\) "
+                                            r"\['expertise'\]"):
+        analyze(raw, document)

@@ -36,6 +36,8 @@ def _study2() -> dict:
     (lambda d: d["answer_key"].update(tail="relevant"), "answer_key.tail: not one of"),
     (lambda d: d["analyses"].append({"id": "x", "test": "mcnemar", "a": "legs"}),
      "analyses[2].b: required for test 'mcnemar'"),
+    (lambda d: d["analyses"][0].update(published={"values": [{"quantity": "p"}]}),
+     "analyses[0].published.values[0].value: required"),
 ])
 def test_invalid_documents_name_the_key(change, message):
     data = _study2()

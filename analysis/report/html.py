@@ -22,7 +22,7 @@ def render_html(result: AnalysisResult, figures: dict) -> str:
         parts.append(f"<h2>{escape(title)}</h2>")
         for block in blocks:
             if block[0] == "p":
-                parts.append(f"<p>{escape(block[1])}</p>")
+                parts.append(f"<p>{escape(block[1].replace('`', ''))}</p>")
             elif block[0] == "list":
                 parts.append("<ul>" + "".join(f"<li>{escape(str(i))}</li>" for i in block[1])
                              + "</ul>")
