@@ -100,6 +100,14 @@ class Amendment(models.Model):
     def __str__(self) -> str:
         return f"amendment of {self.preregistration.study} at {self.created_at:%Y-%m-%d %H:%M}"
 
+    def clean(self):
+        if not self.reason.strip():
+            raise ValidationError({"reason": "an amendment needs a reason"})
+        try:
+            prereg_module.parse(self.text)
+        except prereg_module.PreregError as exc:
+            raise ValidationError({"text": f"amended preregistration is invalid: {exc}"}) from exc
+
     def save(self, *args, **kwargs):
         if self.pk:
             raise ValidationError("amendments cannot be changed; add a new one")

@@ -57,6 +57,10 @@ def test_edit_after_lock_is_refused_but_an_amendment_is_recorded(study):
         record.amend(STUDY1, reason="  ")
     with pytest.raises(ValidationError, match="invalid"):
         record.amend("design: nope", reason="typo")
+    from analysis.models import Amendment
+
+    with pytest.raises(ValidationError, match="invalid"):
+        Amendment(preregistration=record, reason="x", text="title: [").full_clean()
 
 
 def test_invalid_text_fails_validation(study):
