@@ -193,3 +193,25 @@ def test_analysis_report_with_the_real_studies_export(study, tmp_path):
     assert record.is_locked  # locked by the first arrival
     assert numbers["provenance"]["locked_sha256"] == record.sha256
     assert "Preregistration locked at" in (tmp_path / "report.md").read_text()
+
+
+def test_admin_adds_a_visible_amendment_to_a_locked_preregistration(study, admin_client):
+    record = Preregistration.objects.create(study=study, text=STUDY1)
+    record.lock()
+    url = reverse("admin:analysis_preregistration_change", args=[record.pk])
+    form = {"amendments-TOTAL_FORMS": "1", "amendments-INITIAL_FORMS": "0",
+            "amendments-MIN_NUM_FORMS": "0", "amendments-MAX_NUM_FORMS": "1000",
+            "amendments-0-reason": "pilot showed 70 minutes suffice",
+            "amendments-0-text": STUDY1.replace("minutes: 77", "minutes: 70")}
+    response = admin_client.post(url, form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    amendment = record.amendments.get()
+    assert amendment.author.is_superuser and amendment.previous_sha256 == record.sha256
+    assert record.document().rule("min_duration").params["minutes"] == 70
+    record.refresh_from_db()
+    assert record.text == STUDY1  # the locked original is untouched
+    page = admin_client.get(url).content.decode()
+    assert "pilot showed 70 minutes suffice" in page
+    bad = dict(form, **{"amendments-0-text": "title: ["})
+    assert admin_client.post(url, bad).status_code == 200  # form re-shown with the error
+    assert record.amendments.count() == 1
