@@ -297,6 +297,20 @@ def verify(bots: list[Bot]) -> dict:
             "conditions": dict(conditions), "statuses": dict(statuses)}
 
 
+def _session_cpu(sid: int) -> float:
+    """CPU seconds used so far by every process of session ``sid`` (gunicorn: master + workers;
+    Linux /proc), so start-up imports are not counted."""
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid:  # fields after the command: state ppid pgrp session ...
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else 0.0
@@ -338,6 +352,9 @@ def main(argv=None) -> int:
         bots = [Bot(f"http://127.0.0.1:{port}", secrets.token_hex(12),
                     random.Random(rng.random()), think) for _ in range(args.participants)]
         deadline = time.monotonic() + args.time_limit
+        load_before = os.getloadavg()[0]
+        self_cpu0 = time.process_time()
+        server_cpu0 = _session_cpu(server.pid)
         t0 = time.monotonic()
         threads = []
         try:
@@ -350,9 +367,12 @@ def main(argv=None) -> int:
             for thread in threads:
                 thread.join(max(0.1, deadline + 60 - time.monotonic()))
         finally:
+            wall = time.monotonic() - t0
+            load_after = os.getloadavg()[0]
+            bots_cpu = time.process_time() - self_cpu0
+            server_cpu = _session_cpu(server.pid) - server_cpu0
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(30)
-        wall = time.monotonic() - t0
         checks = verify(bots)
 
     timings = [t for b in bots for t in b.timings]
@@ -380,6 +400,9 @@ def main(argv=None) -> int:
             "stimulus_image_p95": round(percentile(assets, 0.95) * 1000, 1)},
         "page_requests": len(every), "image_requests": len(assets),
         "http_errors": sum(1 for _, _, status in timings if status >= 500),
+        "cpu_ms_per_request": {"gunicorn": round(server_cpu * 1000 / max(1, len(timings)), 1),
+                               "bots": round(bots_cpu * 1000 / max(1, len(timings)), 1)},
+        "load_average_1min": {"before": round(load_before, 1), "after": round(load_after, 1)},
         "outcomes": dict(outcomes), "completion_codes": dict(codes),
         **checks, "condition_spread": spread,
     }
