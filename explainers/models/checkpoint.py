@@ -121,6 +121,8 @@ def load_checkpoint(path=None, *, device="cpu") -> FlowClassifier:
     model = build_model(config)
     try:
         state = torch.load(folder / "weights.pt", map_location="cpu", weights_only=True)
+        # older bundles also stored the constant LU masks; they are rebuilt from the config
+        state = {k: v for k, v in state.items() if not k.endswith((".l_mask", ".eye"))}
         model.load_state_dict(state)
     except Exception as exc:  # noqa: BLE001 - any unpickling/shape error means a bad bundle
         raise CheckpointError(f"{folder}/weights.pt does not fit config.json: {exc}") from exc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 
@@ -40,6 +41,19 @@ class Encoding:
         )
 
 
+@contextlib.contextmanager
+def exact_float32():
+    """Plain float32 convolutions and matmuls (no TF32), so that decode inverts encode to ~1e-6
+    also on GPUs where training enabled TF32."""
+    flags = (torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32)
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cuda.matmul.allow_tf32 = False
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = flags
+
+
 def _gauss_logp(x: torch.Tensor) -> torch.Tensor:
     return -0.5 * (x.pow(2) + LOG_2PI).flatten(1).sum(1)
 
@@ -75,6 +89,8 @@ class FlowClassifier(nn.Module):
     # -- public attributes ------------------------------------------------------------------
     @property
     def w(self) -> torch.Tensor:
+        if self.config.classifier_norm > 0:
+            return self.config.classifier_norm * self.w_param / self.w_param.norm()
         return self.w_param
 
     @property
@@ -113,9 +129,10 @@ class FlowClassifier(nn.Module):
         logdet = (math.log(1 - 2 * a) - torch.log(p) - torch.log1p(-p)).flatten(1).sum(1)
         return y, logdet
 
-    def postprocess(self, y: torch.Tensor) -> torch.Tensor:
+    def postprocess(self, y: torch.Tensor, clamp: bool = True) -> torch.Tensor:
         a = self.config.logit_alpha
-        return ((torch.sigmoid(y) - a) / (1 - 2 * a)).clamp(0, 1)
+        x = (torch.sigmoid(y) - a) / (1 - 2 * a)
+        return x.clamp(0, 1) if clamp else x
 
     # -- flow ----------------------------------------------------------------------------------
     def _run_levels(self, h, start: int, stop: int, capture: str | None = None):
@@ -151,7 +168,7 @@ class FlowClassifier(nn.Module):
         y, ld0 = self.preprocess(x, dequantize=True)
         c = self.config.classifier_level
         kept, _, ld1, lp1, _ = self._run_levels(y, 0, c + 1)
-        logits = kept.flatten(1) @ self.w_param + self.b_param
+        logits = kept.flatten(1) @ self.w + self.b_param
         final, _, ld2, lp2, _ = self._run_levels(kept, c + 1, self.config.levels)
         logp = lp1 + lp2 + _gauss_logp(final) + ld0 + ld1 + ld2
         dims = x[0].numel()
@@ -166,18 +183,22 @@ class FlowClassifier(nn.Module):
     # -- explainer API -------------------------------------------------------------------------
     def encode(self, x: torch.Tensor) -> Encoding:
         y, _ = self.preprocess(x)
-        kept, faded, _, _, _ = self._run_levels(y, 0, self.config.classifier_level + 1)
+        with exact_float32():
+            kept, faded, _, _, _ = self._run_levels(y, 0, self.config.classifier_level + 1)
         return Encoding(z=kept.flatten(1), faded=tuple(faded))
 
-    def decode(self, enc: Encoding) -> torch.Tensor:
+    def decode(self, enc: Encoding, clamp: bool = True) -> torch.Tensor:
+        """phi^-1: images in [0, 1]. ``clamp=False`` returns the raw inverse, which can leave
+        [0, 1] by up to a/(1-2a) for features far from the data (see docs/model/README.md)."""
         c = self.config.classifier_level
         z = enc.z.to(device=self.device, dtype=torch.float32)
         h = z.view(z.shape[0], *self.shapes[c])
         faded = [f.to(device=self.device, dtype=torch.float32) for f in enc.faded]
-        return self.postprocess(self._inverse_levels(h, faded, 0, c + 1))
+        with exact_float32():
+            return self.postprocess(self._inverse_levels(h, faded, 0, c + 1), clamp)
 
     def logit_from_z(self, z: torch.Tensor) -> torch.Tensor:
-        return z @ self.w_param + self.b_param
+        return z @ self.w + self.b_param
 
     def logit(self, x: torch.Tensor) -> torch.Tensor:
         return self.logit_from_z(self.encode(x).z)
@@ -189,7 +210,8 @@ class FlowClassifier(nn.Module):
             raise ValueError(f"unknown layer {layer!r}; known: {', '.join(self.layer_names())}")
         y, _ = self.preprocess(x)
         stop = int(layer.split(".")[0]) + 1
-        return self._run_levels(y, 0, stop, capture=layer)[4]
+        with exact_float32():
+            return self._run_levels(y, 0, stop, capture=layer)[4]
 
     def n_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())

@@ -18,7 +18,8 @@ class ModelConfig:
     ``levels`` levels, each: squeeze, ``steps[i]`` flow steps with coupling width ``hidden[i]``,
     then (except the last level) fade-out of half the channels. The linear classifier reads the
     channels kept after level ``classifier_level`` (flattened); later levels are trained on the
-    unsupervised flow loss only.
+    unsupervised flow loss only. ``classifier_norm`` > 0 fixes |w| to that value (w = c v/|v|),
+    which keeps the class separation in feature space small and counterfactuals in-distribution.
     """
 
     image_size: int = 32
@@ -31,6 +32,7 @@ class ModelConfig:
     logit_alpha: float = 0.05
     n_bits: int = 8
     init_seed: int = 0
+    classifier_norm: float = 0.0
 
     @property
     def levels(self) -> int:
@@ -51,7 +53,12 @@ class ModelConfig:
         except ValueError:
             ok = False
         if not ok:
-            raise ConfigError(f"activation_layer {self.activation_layer!r} is not 'LEVEL.STEP'")
+            raise ConfigError(
+                f"activation_layer {self.activation_layer!r} does not name a flow step "
+                f"'LEVEL.STEP' (levels 0-{self.levels - 1}, steps per level {list(self.steps)})"
+            )
+        if self.classifier_norm < 0:
+            raise ConfigError("classifier_norm must be >= 0 (0 = free)")
         if not 0 < self.logit_alpha < 0.5:
             raise ConfigError("logit_alpha must lie in (0, 0.5)")
         return self

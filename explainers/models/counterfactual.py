@@ -12,11 +12,15 @@ from .classifier import FlowClassifier
 @dataclasses.dataclass
 class CounterfactualResult:
     """``images`` [N, 3, H, W] (or [N, K, 3, H, W] for a [N, K] target), ``achieved_logits``
-    (logits of the decoded images, re-encoded), ``alphas`` the step sizes along w."""
+    (logits of the decoded images, re-encoded), ``alphas`` the step sizes along w, ``clipped``
+    the fraction of each image's pixel values that the exact inverse put outside [0, 1] (they are
+    clamped; where it is above ~0.1% the counterfactual has left the data and the achieved logit
+    can miss the target)."""
 
     images: torch.Tensor
     achieved_logits: torch.Tensor
     alphas: torch.Tensor
+    clipped: torch.Tensor | None = None  # fraction of pixels the inverse put outside [0, 1]
 
 
 @torch.no_grad()
@@ -41,12 +45,16 @@ def counterfactual(model: FlowClassifier, x: torch.Tensor, target_logits) -> Cou
     if grid:
         enc = enc.repeat_interleave(k)
     z = enc.z + alphas.reshape(-1, 1) * w
-    images = model.decode(enc.with_z(z))
+    raw = model.decode(enc.with_z(z), clamp=False)
+    clipped = ((raw < 0) | (raw > 1)).float().flatten(1).mean(1)
+    images = raw.clamp(0, 1)
     achieved = model.logit(images)
     if grid:
         return CounterfactualResult(
             images=images.view(n, k, *images.shape[1:]),
             achieved_logits=achieved.view(n, k),
             alphas=alphas,
+            clipped=clipped.view(n, k),
         )
-    return CounterfactualResult(images=images, achieved_logits=achieved, alphas=alphas.view(n))
+    return CounterfactualResult(images=images, achieved_logits=achieved, alphas=alphas.view(n),
+                                clipped=clipped)

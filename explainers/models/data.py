@@ -51,7 +51,7 @@ def render_set(
     from explainers.synthetic import get_sampler, render
 
     sampler = get_sampler(sampler_name, **(sampler_kwargs or {}))
-    gen = torch.Generator(device="cpu").manual_seed(seed)
+    gen = torch.Generator(device=torch.device(device)).manual_seed(seed)
     images, labels, factors = [], [], []
     for start in progress_bar(range(0, n, chunk), desc=desc):
         batch = sampler.sample(min(chunk, n - start), generator=gen, device=device)
@@ -67,32 +67,81 @@ def scenes_hash(rendered: RenderedSet) -> str:
     return hashlib.sha256(data.round(6).tobytes()).hexdigest()
 
 
+class EpochSource:
+    """Batches of a fixed rendered set, shuffled per epoch (deterministic for resuming)."""
+
+    def __init__(self, data: RenderedSet, batch_size: int, seed: int):
+        self.data, self.batch_size, self.seed = data, batch_size, seed
+        self.per_epoch = max(1, len(data) // batch_size)
+
+    def get(self, step: int):
+        epoch, pos = divmod(step, self.per_epoch)
+        gen = torch.Generator().manual_seed(self.seed * 7919 + epoch)
+        perm = torch.randperm(len(self.data), generator=gen)
+        idx = perm[pos * self.batch_size:(pos + 1) * self.batch_size]
+        return self.data.batch(idx.to(self.data.labels.device))
+
+
+class StreamSource:
+    """Fresh scenes for every step, rendered on the fly from a generator seeded by the step."""
+
+    def __init__(self, sampler_name: str, sampler_kwargs: dict, batch_size: int, seed: int,
+                 image_size: int, device):
+        from explainers.synthetic import get_sampler
+
+        self.sampler = get_sampler(sampler_name, **(sampler_kwargs or {}))
+        self.batch_size, self.seed, self.image_size = batch_size, seed, image_size
+        self.device = torch.device(device)
+        self.per_epoch = 1000
+
+    @torch.no_grad()
+    def get(self, step: int):
+        from explainers.synthetic import render
+
+        gen = torch.Generator(device=self.device).manual_seed(self.seed * 1_000_003 + step)
+        batch = self.sampler.sample(self.batch_size, generator=gen, device=self.device)
+        images = render(batch, size=self.image_size).images.clamp(0, 1)
+        return (images * 255 + 0.5).floor() / 255, batch.label.float()
+
+
 def build_training_data(train_cfg, image_size: int, device="cpu"):
-    """Returns (train set, validation set, manifest dict with a ``hash``)."""
+    """Returns (batch source, validation set, manifest dict with a ``hash``).
+
+    ``train_size`` > 0: a fixed set rendered once; 0: fresh scenes every step (stream).
+    """
     from explainers.synthetic import code_version
 
     common = dict(image_size=image_size, device=device, sampler_kwargs=train_cfg.sampler_kwargs)
-    train = render_set(
-        train_cfg.sampler, train_cfg.train_size, seed=train_cfg.data_seed, desc="train data",
-        **common,
-    )
+    if train_cfg.train_size > 0:
+        train = render_set(
+            train_cfg.sampler, train_cfg.train_size, seed=train_cfg.data_seed,
+            desc="train data", **common,
+        )
+        source = EpochSource(train, train_cfg.batch_size, train_cfg.seed)
+        train_info = {"source": "generated", "train_scenes_sha256": scenes_hash(train),
+                      "label_balance": float(train.labels.mean())}
+    else:
+        source = StreamSource(train_cfg.sampler, train_cfg.sampler_kwargs, train_cfg.batch_size,
+                              train_cfg.data_seed, image_size, device)
+        train_info = {"source": "generated-stream",
+                      "stream_rule": "step s renders batch_size scenes from a generator seeded "
+                                     "with seed * 1000003 + s"}
     val = render_set(
         train_cfg.sampler, train_cfg.val_size, seed=train_cfg.data_seed + 1_000_003,
         desc="validation data", **common,
     )
     manifest = {
-        "source": "generated",
+        **train_info,
         "sampler": train_cfg.sampler,
         "sampler_kwargs": train_cfg.sampler_kwargs,
         "seed": train_cfg.data_seed,
         "val_seed": train_cfg.data_seed + 1_000_003,
         "train_size": train_cfg.train_size,
+        "batch_size": train_cfg.batch_size,
         "val_size": train_cfg.val_size,
         "image_size": image_size,
         "generator_version": code_version(),
-        "train_scenes_sha256": scenes_hash(train),
         "val_scenes_sha256": scenes_hash(val),
-        "label_balance": float(train.labels.mean()),
     }
     manifest["hash"] = hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()
-    return train, val, manifest
+    return source, val, manifest

@@ -53,6 +53,29 @@ def evaluate_model(model, *, n: int = 2000, sampler: str = "study", seed: int = 
     return result
 
 
+@torch.no_grad()
+def counterfactual_check(model, *, n: int = 200, seed: int = 9, steps: int = 5,
+                         sampler: str = "study") -> dict:
+    """Counterfactuals spanning the central 99% of the logits of ``n`` fresh images: how far the
+    re-encoded logits land from the targets, relative to the span."""
+    from .counterfactual import counterfactual
+    from .data import render_set
+    from .ground_truth import logit_range
+
+    data = render_set(sampler, n, seed=seed, image_size=model.image_size, device=model.device,
+                      desc="counterfactual check")
+    x = data.images.float() / 255
+    lo, hi = logit_range(model.logit(x).cpu().numpy(), 0.99)
+    targets = torch.linspace(lo, hi, steps, device=model.device).expand(n, steps)
+    res = counterfactual(model, x, targets)
+    err = ((res.achieved_logits - targets).abs() / (hi - lo)).flatten().cpu()
+    return {"span": [lo, hi], "n": n, "steps": steps,
+            "relative_error_max": float(err.max()),
+            "relative_error_p99": float(err.quantile(0.99)),
+            "relative_error_median": float(err.median()),
+            "within_1pct": float((err < 0.01).float().mean())}
+
+
 def main(argv=None) -> int:
     from .checkpoint import load_checkpoint
 
@@ -62,9 +85,14 @@ def main(argv=None) -> int:
     p.add_argument("--sampler", default="study")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--device", default="cpu")
+    p.add_argument("--counterfactuals", type=int, default=0,
+                   help="also check N counterfactual rows (target logit reached?)")
     a = p.parse_args(argv)
     model = load_checkpoint(a.checkpoint, device=a.device)
-    print(json.dumps(evaluate_model(model, n=a.n, sampler=a.sampler, seed=a.seed), indent=2))
+    result = evaluate_model(model, n=a.n, sampler=a.sampler, seed=a.seed)
+    if a.counterfactuals:
+        result["counterfactuals"] = counterfactual_check(model, n=a.counterfactuals)
+    print(json.dumps(result, indent=2))
     return 0
 
 

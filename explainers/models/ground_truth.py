@@ -48,7 +48,8 @@ def factor_importance(model, *, n: int = 5000, sampler: str = "study", seed: int
     device = torch.device(device or getattr(model, "device", "cpu"))
     smp = get_sampler(sampler, **(sampler_kwargs or {}))
     gen = torch.Generator(device=device).manual_seed(seed)
-    acc = {f: {"dx": [], "l0": [], "l1": [], "norm": [], "angle": []} for f in factors}
+    acc = {f: {"dx": [], "l0": [], "l1": [], "norm": [], "angle": [], "abscos": []}
+           for f in factors}
     w = model.w.detach() if hasattr(model, "w") else None
     size = model.image_size
     for start in progress_bar(range(0, n, chunk), desc="ground truth"):
@@ -67,6 +68,7 @@ def factor_importance(model, *, n: int = 5000, sampler: str = "study", seed: int
                 cos = (dz @ w) / (norm * w.norm()).clamp_min(1e-12)
                 a["norm"].append(norm.cpu())
                 a["angle"].append(torch.rad2deg(torch.arccos(cos.clamp(-1, 1))).cpu())
+                a["abscos"].append(cos.abs().cpu())
     out = {}
     for f in factors:
         a = {k: torch.cat(v).double().numpy() if v else None for k, v in acc[f].items()}
@@ -83,6 +85,7 @@ def factor_importance(model, *, n: int = 5000, sampler: str = "study", seed: int
                 feature_change_norm_std=float(a["norm"].std()),
                 angle_with_w_deg=float(np.nanmean(a["angle"])),
                 angle_with_w_deg_std=float(np.nanstd(a["angle"])),
+                abs_cos_with_w=float(np.nanmean(a["abscos"])),
             )
         out[f] = row
     return out

@@ -118,7 +118,7 @@ def train_observer(train, test, *, image_size: int, epochs: int = 20, batch_size
             loss.backward()
             opt.step()
             sched.step()
-            total += float(loss)
+            total += float(loss.detach())
         log.append({"epoch": epoch + 1, "train_mse": total / per_epoch})
         if time.time() > deadline:
             break
@@ -172,3 +172,33 @@ def counterfactual_changes(model, observer: Observer, images: torch.Tensor, span
             rng = v.max(1) - v.min(1)
         max_change[k] = (float(rng.mean()), float(rng.std()))
     return {"targets": targets.numpy(), "curves": curves, "max_change": max_change}
+
+
+def main(argv=None) -> int:
+    import argparse
+
+    from .data import render_set
+
+    p = argparse.ArgumentParser(description="Train the observer on unbiased scenes.")
+    p.add_argument("--out", required=True)
+    p.add_argument("--image-size", type=int, default=64)
+    p.add_argument("--train", type=int, default=30000)
+    p.add_argument("--test", type=int, default=2000)
+    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--max-minutes", type=float, default=0.0)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="cpu")
+    a = p.parse_args(argv)
+    kw = dict(image_size=a.image_size, device=a.device)
+    train = render_set("unbiased", a.train, seed=a.seed + 7, desc="observer train", **kw)
+    test = render_set("unbiased", a.test, seed=a.seed + 8, desc="observer test", **kw)
+    obs, info = train_observer(train, test, image_size=a.image_size, epochs=a.epochs,
+                               max_minutes=a.max_minutes, seed=a.seed)
+    info.update(train_size=a.train, test_size=a.test, sampler="unbiased", seed=a.seed)
+    save_observer(obs, a.out, info)
+    print(json.dumps(info["mse"], indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -26,17 +26,21 @@ from .progress import progress_bar
 STATE_FILE = "train_state.pt"
 
 
-def _lr(cfg, step: int, total: int) -> float:
+def _lr(cfg, step: int, total: int, time_frac: float = 0.0) -> float:
+    """Linear warm-up, then cosine decay to 5% by the last step or the time limit."""
     if step < cfg.warmup_steps:
         return cfg.lr * (step + 1) / cfg.warmup_steps
-    frac = min(1.0, (step - cfg.warmup_steps) / max(1, total - cfg.warmup_steps))
+    frac = min(1.0, max(time_frac, (step - cfg.warmup_steps) / max(1, total - cfg.warmup_steps)))
     return cfg.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * frac)))
 
 
 def _save_state(path: Path, model, opt, step: int, log: list[dict]) -> None:
     tmp = path.with_suffix(".tmp")
+    rng = {"cpu": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        rng["cuda"] = torch.cuda.get_rng_state_all()
     torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
-                "log": log}, tmp)
+                "log": log, "rng": rng}, tmp)
     tmp.replace(path)
 
 
@@ -52,7 +56,7 @@ def train(config: Config, out_dir, *, device="cpu", resume: bool = False,
         torch.backends.cudnn.allow_tf32 = True
         torch.backends.cudnn.benchmark = True
     t_data = time.time()
-    train_set, val_set, manifest = build_training_data(tc, config.model.image_size, device)
+    source, val_set, manifest = build_training_data(tc, config.model.image_size, device)
     data_seconds = time.time() - t_data
     torch.manual_seed(tc.seed)
     model = build_model(config.model).to(device)
@@ -66,10 +70,12 @@ def train(config: Config, out_dir, *, device="cpu", resume: bool = False,
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["opt"])
         step, log = int(state["step"]), list(state["log"])
-    n = len(train_set)
-    per_epoch = max(1, n // tc.batch_size)
+        torch.set_rng_state(state["rng"]["cpu"].cpu())
+        if "cuda" in state["rng"] and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all([s.cpu() for s in state["rng"]["cuda"]])
+    per_epoch = source.per_epoch
     total = tc.max_steps or tc.epochs * per_epoch
-    deadline = time.time() + tc.max_minutes * 60 if tc.max_minutes else math.inf
+    budget = tc.max_minutes * 60 if tc.max_minutes else math.inf
     model.train()
     train_config = dataclasses.asdict(tc)
 
@@ -90,12 +96,10 @@ def train(config: Config, out_dir, *, device="cpu", resume: bool = False,
     count = skipped = 0
     done = step
     for step in bar:
-        epoch, pos = divmod(step, per_epoch)
-        perm = torch.randperm(n, generator=torch.Generator().manual_seed(tc.seed * 7919 + epoch))
-        idx = perm[pos * tc.batch_size:(pos + 1) * tc.batch_size].to(train_set.labels.device)
-        x, y = train_set.batch(idx)
+        x, y = source.get(step)
+        lr = _lr(tc, step, total, (time.time() - t0) / budget)
         for group in opt.param_groups:
-            group["lr"] = _lr(tc, step, total)
+            group["lr"] = lr
         loss, info = model.loss(x, y, tc.beta)
         opt.zero_grad(set_to_none=True)
         if not torch.isfinite(loss):
@@ -115,7 +119,7 @@ def train(config: Config, out_dir, *, device="cpu", resume: bool = False,
             elapsed = time.time() - t0
             row = {"step": done, "epoch": round(done / per_epoch, 3), "loss": loss_sum / count,
                    "bpd": bpd_sum / count, "bce": bce_sum / count, "acc": acc_sum / count,
-                   "lr": _lr(tc, step, total), "seconds": round(elapsed, 2),
+                   "lr": lr, "seconds": round(elapsed, 2),
                    "img_per_s": round(done * tc.batch_size / max(elapsed, 1e-9), 1),
                    "skipped": skipped}
             log.append(row)
@@ -124,13 +128,14 @@ def train(config: Config, out_dir, *, device="cpu", resume: bool = False,
             acc_sum = loss_sum = bpd_sum = bce_sum = 0.0
             count = 0
         if done % tc.checkpoint_every == 0 and done < total:
-            _save_state(state_path, model, opt, done, log)
             write_bundle(final=False)
-        if time.time() > deadline:
+            _save_state(state_path, model, opt, done, log)
+        if time.time() - t0 > budget:
             break
     step = done
+    metrics = write_bundle(final=True)
     _save_state(state_path, model, opt, step, log)
-    return write_bundle(final=True)
+    return metrics
 
 
 def main(argv=None) -> int:
