@@ -46,7 +46,9 @@ def test_create_draft_and_publish(fake, study):
     assert body["external_study_url"] == (
         "https://xai.example.org/s/s2/?PROLIFIC_PID={{%PROLIFIC_PID%}}"
         "&STUDY_ID={{%STUDY_ID%}}&SESSION_ID={{%SESSION_ID%}}")
-    assert body["completion_codes"][0]["code"] == "CDONE"
+    assert [(c["code"], c["code_type"]) for c in body["completion_codes"]] == [
+        ("CDONE", "COMPLETED"), ("CNC", "NO_CONSENT"), ("CSO", "OTHER")]
+    assert body["reward"] == 450 and body["estimated_completion_time"] == 45
     assert fake.state.studies[study.prolific_study_id]["status"] == "ACTIVE"
     with pytest.raises(CommandError, match="already has"):
         run("prolific_create_draft", "s2", "--server-url", "https://xai.example.org")
@@ -62,10 +64,17 @@ def test_create_draft_errors_are_command_errors(fake, study, settings):
         run("prolific_create_draft", "s2", "--server-url", "https://x.org")
 
 
-def test_sync_command(fake, study):
+def test_sync_command(fake, tmp_path, settings):
+    from studies.loading import load_study
+    from tests.bots import write_study
+
+    study, _ = load_study(write_study(tmp_path, settings, slug="synced"))
     study.prolific_study_id = "PS"
     study.save()
     sub = fake.add_submission("PS", "P1", status="RETURNED")
-    Participant.objects.create(study=study, prolific_pid="P1", prolific_session_id=sub)
+    Participant.objects.create(study=study, prolific_pid="P1", prolific_session_id=sub,
+                               condition=study.conditions.first())
     assert "slots freed: 1 returned" in run("prolific_sync")
     assert Participant.objects.get().status == Status.RETURNED
+    with pytest.raises(CommandError, match="no study 'nope'"):
+        run("prolific_sync", "--study", "nope")

@@ -7,6 +7,10 @@ from decimal import Decimal
 from studies.models import Study
 
 PARAMS = "PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}&SESSION_ID={{%SESSION_ID%}}"
+# Our code kinds -> Prolific completion-code types (COMPLETED is documented; the others are the
+# names Prolific's study editor uses; OTHER where there is none). All are reviewed manually.
+CODE_TYPES = {"completion": "COMPLETED", "no_consent": "NO_CONSENT",
+              "device": "INCOMPATIBLE_DEVICE", "screened_out": "OTHER", "timed_out": "OTHER"}
 
 
 class DraftError(ValueError):
@@ -34,13 +38,12 @@ def draft_payload(study: Study, *, server_url: str, minutes: int | None = None,
     if places <= 0:
         raise DraftError("no places: give --places or condition targets in the spec")
     minutes = minutes or int(spec.get("time_limit_minutes") or 60) // 2
-    completion_codes = [
-        {"code": codes["completion"], "code_type": "COMPLETED",
-         "actions": [{"action": "MANUALLY_REVIEW"}]},
-    ]
-    for kind, code in sorted(codes.items()):
-        if kind != "completion" and code:
-            completion_codes.append({"code": code, "code_type": kind.upper(),
+    completion_codes, seen = [], set()
+    for kind in CODE_TYPES:  # completion first
+        code = codes.get(kind)
+        if code and code not in seen:  # codes must be unique within a Prolific study
+            seen.add(code)
+            completion_codes.append({"code": code, "code_type": CODE_TYPES[kind],
                                      "actions": [{"action": "MANUALLY_REVIEW"}]})
     return {
         "name": study.title,
