@@ -50,7 +50,8 @@ class INNCounterfactuals(Explainer):
         starts = inside[order]
         x = pool.float_images(starts, model.device)
         target = torch.as_tensor(np.tile(centres, (p.rows, 1)), dtype=torch.float32)
-        images, shown, alphas = _reach(model, x, target, p.refine_steps, tol=1e-3 * (hi - lo))
+        images, shown, alphas, steps = _reach(model, x, target, p.refine_steps,
+                                              tol=1e-3 * (hi - lo))
         cells = [
             [
                 Cell(
@@ -72,13 +73,15 @@ class INNCounterfactuals(Explainer):
         ]
         meta = {"logit_range": [lo, hi], "percentiles": list(p.percentiles),
                 "bin_edges": edges.tolist(), "targets": centres.tolist(),
-                "start_indices": starts.tolist()}
+                "start_indices": starts.tolist(), "refinements": steps,
+                "max_error": float(np.abs(shown - target.double().numpy()).max())}
         return Stimulus(cells, [""] * p.rows, list(COLUMN_LABELS), meta)
 
 
 @torch.no_grad()
 def _reach(model, x: torch.Tensor, target: torch.Tensor, refine_steps: int, *, tol: float):
-    """Counterfactual images (uint8 [R, K, H, W, 3]), their logits as shown, and the alphas;
+    """Counterfactual images (uint8 [R, K, H, W, 3]), their logits as shown, the alphas and the
+    number of corrections made;
     alpha is corrected until every shown logit is within ``tol`` of its target."""
     aim = target.clone()
     for step in range(refine_steps + 1):
@@ -92,4 +95,4 @@ def _reach(model, x: torch.Tensor, target: torch.Tensor, refine_steps: int, *, t
         if step == refine_steps or error.abs().max() < tol:
             break
         aim = aim + error
-    return images, shown.double().numpy(), result.alphas.float().cpu().numpy()
+    return images, shown.double().numpy(), result.alphas.float().cpu().numpy(), step
