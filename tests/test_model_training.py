@@ -95,3 +95,23 @@ def test_evaluate_command_prints_json(continuous, capsys):
     assert result["n"] == 20 and 0 <= result["accuracy"] <= 1
     assert set(result["logit_quantiles"]) >= {"5%", "50%", "95%"}
     assert result["checkpoint_hash"] == load_checkpoint(out).bundle_hash
+
+
+def test_training_on_a_make_dataset_folder(tmp_path):
+    from explainers.synthetic import get_sampler
+    from explainers.synthetic.io import write_dataset
+
+    folder = tmp_path / "data"
+    written = write_dataset(folder, sampler=get_sampler("study"), n=40, seed=2, size=64,
+                            device="cpu", batch_size=40, force=False, progress=False)
+    metrics = train(_config(dataset_dir=str(folder), max_steps=2), tmp_path / "out",
+                    progress=False)
+    assert metrics["steps"] == 2
+    manifest = json.loads((tmp_path / "out" / "dataset.json").read_text())
+    assert manifest["source"] == "dataset_dir" and manifest["n_images"] == 40
+    assert manifest["dataset_content_hash"] == written["content_hash"]
+    small = tmp_path / "small"
+    write_dataset(small, sampler=get_sampler("study"), n=4, seed=2, size=16, device="cpu",
+                  batch_size=4, force=False, progress=False)
+    with pytest.raises(ValueError, match="render the dataset at >= 32px"):
+        train(_config(dataset_dir=str(small)), tmp_path / "out2", progress=False)

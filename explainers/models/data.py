@@ -62,6 +62,30 @@ def render_set(
     return RenderedSet(torch.cat(images), torch.cat(labels), torch.cat(factors))
 
 
+def load_dataset_dir(path, image_size: int, device="cpu") -> tuple[RenderedSet, dict]:
+    """A folder written by ``manage.py make_dataset`` (PNGs, params.csv, manifest.json),
+    resized to ``image_size`` with antialiasing when its images are larger."""
+    import numpy as np
+    from PIL import Image
+    from torch.nn import functional as F
+
+    from explainers.synthetic.io import read_dataset
+
+    scenes, files, manifest = read_dataset(path)
+    arrays = [np.asarray(Image.open(f).convert("RGB")) for f in progress_bar(files, desc="png")]
+    images = torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).contiguous()
+    if images.shape[-1] != image_size:
+        if images.shape[-1] < image_size:
+            raise ValueError(f"dataset images are {images.shape[-1]}px, the model needs "
+                             f"{image_size}px; render the dataset at >= {image_size}px")
+        small = F.interpolate(images.float(), size=(image_size, image_size), mode="bilinear",
+                              antialias=True, align_corners=False)
+        images = small.round().clamp(0, 255).to(torch.uint8)
+    data = RenderedSet(images.to(device), scenes.label.float().to(device),
+                       factor_matrix(scenes).to(device))
+    return data, manifest
+
+
 def scenes_hash(rendered: RenderedSet) -> str:
     data = torch.cat([rendered.factors, rendered.labels[:, None]], 1).double().cpu().numpy()
     return hashlib.sha256(data.round(6).tobytes()).hexdigest()
@@ -107,12 +131,20 @@ class StreamSource:
 def build_training_data(train_cfg, image_size: int, device="cpu"):
     """Returns (batch source, validation set, manifest dict with a ``hash``).
 
-    ``train_size`` > 0: a fixed set rendered once; 0: fresh scenes every step (stream).
+    ``dataset_dir``: a ``make_dataset`` folder; else ``train_size`` > 0: a fixed set rendered
+    once; 0: fresh scenes every step (stream). Validation scenes are always generated.
     """
     from explainers.synthetic import code_version
 
     common = dict(image_size=image_size, device=device, sampler_kwargs=train_cfg.sampler_kwargs)
-    if train_cfg.train_size > 0:
+    if train_cfg.dataset_dir:
+        train, folder = load_dataset_dir(train_cfg.dataset_dir, image_size, device)
+        source = EpochSource(train, train_cfg.batch_size, train_cfg.seed)
+        train_info = {"source": "dataset_dir", "dataset_dir": str(train_cfg.dataset_dir),
+                      "dataset_content_hash": folder.get("content_hash", ""),
+                      "dataset_manifest": folder, "train_scenes_sha256": scenes_hash(train),
+                      "n_images": len(train)}
+    elif train_cfg.train_size > 0:
         train = render_set(
             train_cfg.sampler, train_cfg.train_size, seed=train_cfg.data_seed,
             desc="train data", **common,
