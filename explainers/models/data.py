@@ -47,14 +47,15 @@ def render_set(
     chunk: int = 500,
     desc: str = "rendering",
 ) -> RenderedSet:
-    """Sample ``n`` scenes with a seeded generator and render them at ``image_size``."""
+    """Sample ``n`` scenes with a seeded CPU generator (the same scenes on every device) and
+    render them at ``image_size`` on ``device``."""
     from explainers.synthetic import get_sampler, render
 
     sampler = get_sampler(sampler_name, **(sampler_kwargs or {}))
-    gen = torch.Generator(device=torch.device(device)).manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
     images, labels, factors = [], [], []
     for start in progress_bar(range(0, n, chunk), desc=desc):
-        batch = sampler.sample(min(chunk, n - start), generator=gen, device=device)
+        batch = sampler.sample(min(chunk, n - start), generator=gen).to(device)
         img = render(batch, size=image_size).images
         images.append((img.clamp(0, 1) * 255 + 0.5).to(torch.uint8))
         labels.append(batch.label.float().to(device))
@@ -122,8 +123,8 @@ class StreamSource:
     def get(self, step: int):
         from explainers.synthetic import render
 
-        gen = torch.Generator(device=self.device).manual_seed(self.seed * 1_000_003 + step)
-        batch = self.sampler.sample(self.batch_size, generator=gen, device=self.device)
+        gen = torch.Generator().manual_seed(self.seed * 1_000_003 + step)
+        batch = self.sampler.sample(self.batch_size, generator=gen).to(self.device)
         images = render(batch, size=self.image_size).images.clamp(0, 1)
         return (images * 255 + 0.5).floor() / 255, batch.label.float()
 
@@ -156,8 +157,8 @@ def build_training_data(train_cfg, image_size: int, device="cpu"):
         source = StreamSource(train_cfg.sampler, train_cfg.sampler_kwargs, train_cfg.batch_size,
                               train_cfg.data_seed, image_size, device)
         train_info = {"source": "generated-stream",
-                      "stream_rule": "step s renders batch_size scenes from a generator seeded "
-                                     "with seed * 1000003 + s"}
+                      "stream_rule": "step s renders batch_size scenes drawn from a CPU "
+                                     "generator seeded with seed * 1000003 + s"}
     val = render_set(
         train_cfg.sampler, train_cfg.val_size, seed=train_cfg.data_seed + 1_000_003,
         desc="validation data", **common,
@@ -173,6 +174,7 @@ def build_training_data(train_cfg, image_size: int, device="cpu"):
         "val_size": train_cfg.val_size,
         "image_size": image_size,
         "generator_version": code_version(),
+        "scene_rng": "cpu",
         "val_scenes_sha256": scenes_hash(val),
     }
     manifest["hash"] = hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()

@@ -47,17 +47,17 @@ def factor_importance(model, *, n: int = 5000, sampler: str = "study", seed: int
     factors = list(factors or FACTORS)
     device = torch.device(device or getattr(model, "device", "cpu"))
     smp = get_sampler(sampler, **(sampler_kwargs or {}))
-    gen = torch.Generator(device=device).manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)  # scenes drawn on the CPU: same on every device
     acc = {f: {"dx": [], "l0": [], "l1": [], "norm": [], "angle": [], "abscos": []}
            for f in factors}
     w = model.w.detach() if hasattr(model, "w") else None
     size = model.image_size
     for start in progress_bar(range(0, n, chunk), desc="ground truth"):
-        base = smp.sample(min(chunk, n - start), generator=gen, device=device)
-        l0, z0 = _features(model, render(base, size=size).images)
+        base = smp.sample(min(chunk, n - start), generator=gen)
+        l0, z0 = _features(model, render(base.to(device), size=size).images)
         for f in factors:
             changed = intervene(base, f, sampler=smp, generator=gen)
-            l1, z1 = _features(model, render(changed, size=size).images)
+            l1, z1 = _features(model, render(changed.to(device), size=size).images)
             a = acc[f]
             a["dx"].append((getattr(changed, f) - getattr(base, f)).float().cpu())
             a["l0"].append(l0)
