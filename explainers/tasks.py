@@ -4,7 +4,7 @@ Settings route ``explainers.tasks.*`` to the ``gpu`` queue. Tasks acknowledge la
 message whose worker dies is delivered again (after the broker's visibility timeout, or when a
 worker restarts); rendering is idempotent thanks to content addressing, so a redelivered job that
 was already published does nothing. Errors in the job itself (unknown explainer, bad parameters,
-a pool that cannot fill a column) are not retried; anything else is, with exponential backoff.
+a stimulus that cannot be made from this model and data) are not retried; anything else is, with exponential backoff.
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ from django.conf import settings
 
 from explainers.models.checkpoint import CheckpointError
 from explainers.plan import StaleJob, run_job
-from explainers.plugins.base import ParamError
-from explainers.plugins.layout import BinError
+from explainers.plugins.base import ParamError, StimulusError
 from explainers.plugins.registry import UnknownExplainer
 
 
@@ -36,7 +35,7 @@ def render_device() -> str:
     acks_late=True,
     reject_on_worker_lost=True,
     autoretry_for=(Exception,),
-    dont_autoretry_for=(ParamError, BinError, UnknownExplainer, CheckpointError, StaleJob),
+    dont_autoretry_for=(ParamError, StimulusError, UnknownExplainer, CheckpointError, StaleJob),
     retry_backoff=5,
     retry_backoff_max=300,
     retry_jitter=True,

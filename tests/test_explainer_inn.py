@@ -55,3 +55,10 @@ def test_each_row_is_one_start_image_in_range(setup):
 
 def test_variants_use_other_start_images(setup):
     assert render(setup, seed=1).meta["start_indices"] != render(setup, seed=2).meta["start_indices"]
+
+
+def test_missed_targets_are_a_clear_error_not_a_wrong_picture(setup):
+    from explainers.plugins import StimulusError
+
+    with pytest.raises(StimulusError, match=r"miss their column's logit by more than 0.0%"):
+        render(setup, refine_steps=0, max_error=1e-9)

@@ -78,7 +78,7 @@ def test_task_is_late_acked_and_retries_only_transient_errors():
     assert render_job.max_retries == 5 and render_job.retry_backoff
     assert Exception in render_job.autoretry_for
     names = {cls.__name__ for cls in render_job.dont_autoretry_for}
-    assert {"ParamError", "BinError", "UnknownExplainer", "CheckpointError", "StaleJob"} <= names
+    assert {"ParamError", "StimulusError", "UnknownExplainer", "CheckpointError", "StaleJob"} <= names
 
 
 def spec_file(tmp_path, checkpoint_folder, text_change=("", "")):

@@ -3,7 +3,7 @@
 Imports torch only (no Django). See docs/adding-an-explainer.md.
 """
 
-from .base import Cell, Explainer, ParamError, Stimulus
+from .base import Cell, Explainer, ParamError, Stimulus, StimulusError
 from .registry import UnknownExplainer, available, get_explainer, register, unregister
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "Explainer",
     "ParamError",
     "Stimulus",
+    "StimulusError",
     "UnknownExplainer",
     "available",
     "get_explainer",

@@ -20,6 +20,11 @@ class ParamError(ValueError):
     """Parameters given to an explainer are unknown, of the wrong type or out of range."""
 
 
+class StimulusError(ValueError):
+    """The model and data cannot give a valid stimulus with these parameters (retrying the same
+    inputs would fail again)."""
+
+
 @dataclass
 class Cell:
     """One image of a stimulus grid: ``image`` is HxWx3 uint8."""

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from sklearn.decomposition import NMF, PCA, FastICA
 
-from .base import Cell, Explainer, ParamError, Stimulus
+from .base import Cell, Explainer, ParamError, Stimulus, StimulusError
 from .grid import highlight
 
 
@@ -55,7 +55,7 @@ class ConceptParams:
             raise ParamError(f"min_correlation must lie in [0, 1), got {self.min_correlation}")
 
 
-class ConceptError(ValueError):
+class ConceptError(StimulusError):
     """Fewer components than asked for correlate enough with the logit."""
 
 

@@ -6,7 +6,9 @@ at random (its logit inside the range; the image itself is not shown) and shows
 really reaches (re-encoding the displayed 8-bit image) is its ``logit``; target, alpha and the
 start image are in ``extra``. If clamping to the valid pixel range moves a logit away from its
 target, alpha is corrected (``refine_steps`` times at most) by the remaining difference, until
-every cell is within 0.1% of the logit range of its target.
+every cell is within 0.1% of the logit range of its target. A cell still further than
+``max_error`` (default 1% of the range) from its target makes the render fail with a clear
+:class:`CounterfactualError` rather than show a column that does not hold what it claims.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import torch
 
 from explainers.models import counterfactual
 
-from .base import Cell, Explainer, ParamError, Stimulus, as_uint8_image
+from .base import Cell, Explainer, ParamError, Stimulus, StimulusError, as_uint8_image
 from .baseline import BinnedParams
 from .layout import COLUMN_LABELS, bin_centres, bin_edges, bin_of, logit_range
 
@@ -26,11 +28,18 @@ from .layout import COLUMN_LABELS, bin_centres, bin_edges, bin_of, logit_range
 @dataclass(frozen=True)
 class CounterfactualParams(BinnedParams):
     refine_steps: int = 3
+    max_error: float = 0.01
 
     def check(self):
         super().check()
         if not 0 <= self.refine_steps <= 10:
             raise ParamError(f"refine_steps must be between 0 and 10, got {self.refine_steps}")
+        if not 0 < self.max_error <= 1:
+            raise ParamError(f"max_error must lie in (0, 1], got {self.max_error}")
+
+
+class CounterfactualError(StimulusError):
+    """Some counterfactuals miss their column's logit by more than ``max_error``."""
 
 
 class INNCounterfactuals(Explainer):
@@ -52,6 +61,15 @@ class INNCounterfactuals(Explainer):
         target = torch.as_tensor(np.tile(centres, (p.rows, 1)), dtype=torch.float32)
         images, shown, alphas, steps = _reach(model, x, target, p.refine_steps,
                                               tol=1e-3 * (hi - lo))
+        miss = np.abs(shown - centres[None, :]) / (hi - lo)
+        if miss.max() > p.max_error:
+            r, c = np.unravel_index(miss.argmax(), miss.shape)
+            raise CounterfactualError(
+                f"{int((miss > p.max_error).sum())} of {miss.size} counterfactuals miss their "
+                f"column's logit by more than {p.max_error:.1%} of the logit range (worst "
+                f"{miss.max():.1%}, row {r}, column {c}): the model's inverse is not reliable "
+                "that far along w. Use a better-trained checkpoint or allow a larger max_error."
+            )
         cells = [
             [
                 Cell(

@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from .base import StimulusError
+
 COLUMN_LABELS = (
     "very certain Peeky",
     "certain Peeky",
@@ -19,7 +21,7 @@ COLUMN_LABELS = (
 )
 
 
-class BinError(ValueError):
+class BinError(StimulusError):
     """A column of the layout cannot be filled from the validation pool."""
 
 
