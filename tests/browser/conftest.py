@@ -97,9 +97,9 @@ def browser_assets(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def long_intro_video(tmp_path_factory):
-    """An 8 s version of the first tutorial, long enough to try skipping ahead."""
+    """A 12 s version of the first tutorial, long enough to try skipping ahead."""
     root = tmp_path_factory.mktemp("browser-long-video")
-    return make_tutorials(root, names=("intro-peeky-stretchy",), seconds=8.0)
+    return make_tutorials(root, names=("intro-peeky-stretchy",), seconds=12.0)
 
 
 @pytest.fixture
