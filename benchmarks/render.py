@@ -3,6 +3,7 @@
     python benchmarks/render.py                                   # study 2, 20 variants, auto device
     python benchmarks/render.py --device cpu --variants 2         # a quick CPU figure
     python benchmarks/render.py --pictures docs/explainers        # also keep variant 0's grids
+    python benchmarks/render.py --set concepts.min_correlation=0  # override a spec parameter
 
 Renders into a fresh temporary STIMULI_ROOT (or ``--root``), so nothing is skipped as already
 published. Prints one line per condition and the total; ``--json FILE`` writes the figures.
@@ -37,6 +38,18 @@ def sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
+def apply_overrides(conditions: list[dict], settings: list[str], parser) -> list[str]:
+    by_name = {c["name"]: c for c in conditions}
+    for setting in settings:
+        target, _, value = setting.partition("=")
+        name, _, param = target.partition(".")
+        if not value or not param or name not in by_name:
+            parser.error(f"--set {setting!r}: expected CONDITION.PARAM=VALUE with a condition "
+                         f"of the spec ({', '.join(by_name)})")
+        by_name[name].setdefault("params", {})[param] = yaml.safe_load(value)
+    return settings
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--spec", default=str(REPO / "studies/specs/two4two-study2.yaml"))
@@ -47,6 +60,8 @@ def main(argv=None) -> int:
     parser.add_argument("--root", help="STIMULI_ROOT to publish into (default: a temporary one)")
     parser.add_argument("--pictures", help="copy each condition's variant-0 grid here")
     parser.add_argument("--json", help="write the timings to this file")
+    parser.add_argument("--set", action="append", default=[], metavar="COND.PARAM=VALUE",
+                        help="override a condition's parameter (recorded in the output)")
     args = parser.parse_args(argv)
 
     spec = yaml.safe_load(Path(args.spec).read_text())
@@ -58,6 +73,7 @@ def main(argv=None) -> int:
                "checkpoint": str(checkpoint), "spec": str(args.spec), "conditions": {}}
     if args.device.startswith("cuda"):
         figures["gpu"] = torch.cuda.get_device_name(0)
+    figures["overrides"] = apply_overrides(spec["conditions"], args.set, parser)
 
     t0 = time.perf_counter()
     model = load_checkpoint(checkpoint, device=args.device)

@@ -70,9 +70,20 @@ def events(path):
     return path.read_text().split() if path.exists() else []
 
 
-def test_killed_worker_render_completes_exactly_once(tmp_path):
-    redis_or_skip()
+@pytest.fixture
+def not_eager(settings):
+    """This process talks to real workers: no eager execution while the test runs."""
     from studyserver.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER = False
+    yield app
+    app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER = eager
+
+
+def test_killed_worker_render_completes_exactly_once(tmp_path, not_eager):
+    redis_or_skip()
+    app = not_eager
 
     root = tmp_path / "stimuli"
     ckpt, _ = tiny_checkpoint(tmp_path / "ckpt")
@@ -125,3 +136,37 @@ def test_killed_worker_render_completes_exactly_once(tmp_path):
                                 root=tmp_path / "reference")
     assert reference["key"] == job.key
     assert [c["sha256"] for c in manifest["cells"]] == [c["sha256"] for c in reference["cells"]]
+
+
+@pytest.fixture
+def worker_env(tmp_path, settings, not_eager):
+    redis_or_skip()
+    env = {**os.environ, "CELERY_TASK_ALWAYS_EAGER": "0", "STIMULI_ROOT": str(settings.STIMULI_ROOT),
+           "XAI_RENDER_DEVICE": "cpu", "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
+    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - closed below
+    worker = start_worker(env, log)
+    yield tmp_path
+    kill_group(worker)
+    log.close()
+
+
+@pytest.mark.django_db
+def test_render_stimuli_waits_for_real_workers(worker_env, settings, capsys):
+    from django.core.management import CommandError, call_command
+
+    ckpt, _ = tiny_checkpoint(worker_env / "ckpt")
+    spec = REPO / "tests" / "fixtures" / "render_study.yaml"
+    path = worker_env / "study.yaml"
+    path.write_text(spec.read_text().replace("CHECKPOINT", str(ckpt)))
+    call_command("render_stimuli", str(path), "--wait", "--timeout", "60")
+    out = capsys.readouterr().out
+    assert "queueing 3" in out and "baseline: 2/2 published" in out and "inn: 1/1" in out
+    keys = [p.name for p in settings.STIMULI_ROOT.iterdir()]
+    assert len(keys) == 3 and all(load_manifest(settings.STIMULI_ROOT, k) for k in keys)
+
+    # a render that cannot succeed is reported at once (not retried until the timeout)
+    path.write_text(path.read_text().replace("max_error: 0.05", "max_error: 0.000001"))
+    started = time.monotonic()
+    with pytest.raises(CommandError, match="1 render\\(s\\) failed; inn variant 0: .*miss"):
+        call_command("render_stimuli", str(path), "--wait", "--timeout", "60")
+    assert time.monotonic() - started < 30

@@ -66,9 +66,10 @@ class Command(BaseCommand):
                           f"(checkpoint {checkpoint}, STIMULI_ROOT {root})")
         bar = tqdm(total=len(jobs), initial=len(jobs) - len(todo), desc="published",
                    unit="stimulus", disable=not (eager or wait))
+        results = []
         for job in todo:
             try:
-                render_job.delay(job.to_dict())
+                results.append((job, render_job.delay(job.to_dict())))
             except (ValueError, LookupError) as exc:  # eager: the job's own error
                 raise CommandError(f"{job.condition} variant {job.variant}: {exc}") from None
             if eager:
@@ -76,6 +77,11 @@ class Command(BaseCommand):
         if wait and not eager:
             deadline = time.monotonic() + timeout
             while bar.n < len(jobs):
+                failed = [(job, r) for job, r in results if r.failed()]
+                if failed:
+                    job, r = failed[0]
+                    raise CommandError(f"{len(failed)} render(s) failed; {job.condition} variant "
+                                       f"{job.variant}: {r.result}")
                 if time.monotonic() > deadline:
                     raise CommandError(f"timed out: {bar.n} of {len(jobs)} published")
                 time.sleep(1)
