@@ -57,8 +57,22 @@ def test_variants_use_other_start_images(setup):
     assert render(setup, seed=1).meta["start_indices"] != render(setup, seed=2).meta["start_indices"]
 
 
-def test_missed_targets_are_a_clear_error_not_a_wrong_picture(setup):
+def test_rows_that_miss_a_target_are_replaced_by_other_start_images(setup):
+    model, _, logits = setup
+    stim = render(setup, refine_steps=0, max_error=0.01, max_starts=100)
+    lo, hi = np.percentile(logits, [1, 99])
+    centres = np.linspace(lo, hi, 6)[:-1] + (hi - lo) / 10
+    shown = logits_of(model, [cell.image for _, _, cell in stim]).reshape(10, 5)
+    assert np.abs(shown - centres).max() <= 0.01 * (hi - lo)
+    # without corrections this tiny model misses often: rejected starts are counted
+    assert stim.meta["starts_rejected"] > 0
+    assert stim.meta["starts_tried"] >= 10 + stim.meta["starts_rejected"]
+    assert stim.meta["largest_miss"] == pytest.approx(np.abs(shown - centres).max(), abs=1e-4)
+
+
+def test_too_few_good_start_images_is_a_clear_error(setup):
     from explainers.plugins import StimulusError
 
-    with pytest.raises(StimulusError, match=r"miss their column's logit by more than 0.0%"):
-        render(setup, refine_steps=0, max_error=1e-9)
+    with pytest.raises(StimulusError, match=r"only \d+ of 12 start images give counterfactuals "
+                                            r"within 0.01% of the logit range"):
+        render(setup, refine_steps=0, max_error=1e-4, max_starts=12)
