@@ -66,15 +66,16 @@ class INNCounterfactuals(Explainer):
         candidates = inside[torch.randperm(len(inside), generator=rng).numpy()][: p.max_starts]
         rows, tried, worst = [], 0, 0.0
         while len(rows) < p.rows and tried < len(candidates):
-            batch = candidates[tried : tried + 2 * (p.rows - len(rows))]
+            batch = candidates[tried : tried + max(16, 2 * (p.rows - len(rows)))]
             tried += len(batch)
             x = pool.float_images(batch, model.device)
             target = torch.as_tensor(np.tile(centres, (len(batch), 1)), dtype=torch.float32)
             images, shown, alphas, steps = _reach(model, x, target, p.refine_steps,
-                                                  tol=1e-3 * (hi - lo))
+                                                  tol=1e-3 * (hi - lo),
+                                                  give_up=10 * p.max_error * (hi - lo))
             miss = np.abs(shown - centres[None, :]).max(axis=1) / (hi - lo)
             worst = max(worst, float(miss.max()))
-            rows += [(batch[i], images[i], shown[i], alphas[i], steps)
+            rows += [(batch[i], images[i], shown[i], alphas[i], steps[i])
                      for i in np.flatnonzero(miss <= p.max_error)]
         if len(rows) < p.rows:
             raise CounterfactualError(
@@ -115,20 +116,32 @@ class INNCounterfactuals(Explainer):
 
 
 @torch.no_grad()
-def _reach(model, x: torch.Tensor, target: torch.Tensor, refine_steps: int, *, tol: float):
+def _reach(model, x: torch.Tensor, target: torch.Tensor, refine_steps: int, *, tol: float,
+           give_up: float):
     """Counterfactual images (uint8 [R, K, H, W, 3]), their logits as shown, the alphas and the
-    number of corrections made; alpha is corrected until every shown logit is within ``tol``
-    of its target."""
+    corrections made per row. A row's alphas are corrected until every shown logit is within
+    ``tol`` of its target; rows that miss by more than ``give_up`` are not corrected (artefacts
+    far from the data do not come back)."""
     aim = target.clone()
+    shown = torch.zeros_like(target)
+    alphas = torch.zeros_like(target)
+    steps = np.zeros(len(x), dtype=int)
+    images = None
+    todo = torch.arange(len(x))
     for step in range(refine_steps + 1):
-        result = counterfactual(model, x, aim.to(model.device))
-        images = np.stack(
-            [[as_uint8_image(im) for im in row] for row in result.images.cpu()]
-        )
-        shown_x = torch.as_tensor(images).permute(0, 1, 4, 2, 3).flatten(0, 1).float() / 255
-        shown = model.logit(shown_x.to(model.device)).view(target.shape).float().cpu()
-        error = target - shown
-        if step == refine_steps or error.abs().max() < tol:
+        result = counterfactual(model, x[todo.to(x.device)], aim[todo].to(model.device))
+        part = np.stack([[as_uint8_image(im) for im in row] for row in result.images.cpu()])
+        if images is None:
+            images = np.empty((len(x), *part.shape[1:]), dtype=np.uint8)
+        images[todo.numpy()] = part
+        shown_x = torch.as_tensor(part).permute(0, 1, 4, 2, 3).flatten(0, 1).float() / 255
+        shown[todo] = model.logit(shown_x.to(model.device)).view(len(todo), -1).float().cpu()
+        alphas[todo] = result.alphas.float().cpu().view(len(todo), -1)
+        steps[todo.numpy()] = step
+        error = target[todo] - shown[todo]
+        row_error = error.abs().amax(dim=1)
+        aim[todo] = aim[todo] + error
+        todo = todo[(row_error >= tol) & (row_error <= give_up)]
+        if len(todo) == 0:
             break
-        aim = aim + error
-    return images, shown.double().numpy(), result.alphas.float().cpu().numpy(), step
+    return images, shown.double().numpy(), alphas.numpy(), steps
