@@ -18,8 +18,9 @@ import pytest
 from django.conf import settings
 
 from explainers.plan import plan
+from explainers.plugins import register
 from explainers.prerender import is_published, load_manifest, render_stimulus
-from tests.fixtures import slow_explainer  # noqa: F401 - registers "slow-baseline" here too
+from tests.fixtures.slow_explainer import SlowBaseline
 from tests.fixtures.tiny_explainer_setup import tiny_checkpoint
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -84,6 +85,7 @@ def not_eager(settings):
 def test_killed_worker_render_completes_exactly_once(tmp_path, not_eager):
     redis_or_skip()
     app = not_eager
+    register(SlowBaseline)  # here too (another test may have unregistered it)
 
     root = tmp_path / "stimuli"
     ckpt, _ = tiny_checkpoint(tmp_path / "ckpt")
