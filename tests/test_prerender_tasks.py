@@ -116,3 +116,15 @@ def test_render_stimuli_errors(checkpoint, tmp_path):
     missing_ckpt = spec_file(tmp_path, tmp_path / "nothing")
     with pytest.raises(CommandError, match="checkpoint folder not found"):
         call_command("render_stimuli", str(missing_ckpt))
+
+
+@pytest.mark.django_db
+def test_render_stimuli_by_study_slug(checkpoint, settings, tmp_path, capsys):
+    from studies.models import Study
+
+    text = spec_file(tmp_path, checkpoint[0]).read_text()
+    Study.objects.create(slug="render-test", title="Render test", spec={}, source_yaml=text,
+                         spec_sha256="x")
+    call_command("render_stimuli", "render-test")
+    assert "3 stimuli, 0 already published" in capsys.readouterr().out
+    assert len(list(settings.STIMULI_ROOT.iterdir())) == 3
