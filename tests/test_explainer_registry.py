@@ -95,6 +95,12 @@ def test_modules_named_in_the_environment_are_imported(monkeypatch):
         unregister("slow-baseline")
 
 
+def test_unimportable_local_module_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("XAI_EXPLAINER_MODULES", "no_such_module_xyz")
+    with pytest.raises(UnknownExplainer, match="names 'no_such_module_xyz', which cannot be"):
+        available()
+
+
 def test_register_rejects_non_explainers():
     with pytest.raises(TypeError):
         register(object)

@@ -36,8 +36,14 @@ def unregister(name: str) -> None:
 
 
 def _import_local_modules() -> None:
-    for module in filter(None, (m.strip() for m in os.environ.get("XAI_EXPLAINER_MODULES", "").split(","))):
-        importlib.import_module(module)
+    names = os.environ.get("XAI_EXPLAINER_MODULES", "").split(",")
+    for module in filter(None, (name.strip() for name in names)):
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            raise UnknownExplainer(
+                f"XAI_EXPLAINER_MODULES names {module!r}, which cannot be imported: {exc}"
+            ) from None
 
 
 def _entry_points():
