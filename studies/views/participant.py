@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import mimetypes
 import re
 from pathlib import Path
 
 from django.conf import settings
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -17,6 +16,7 @@ from ..assignment import enter
 from ..identity import BadEntry, parse_entry, participant_of, remember, token_from
 from ..media import media_file
 from ..models import Study
+from ..ranges import serve_file
 from ..readiness import referenced_files
 from ..runtime import spec_of
 
@@ -76,11 +76,10 @@ def withdraw(request, slug):
     return render(request, "studies/withdraw.html", {"study": study, "participant": participant})
 
 
-def _file(path):
+def _file(request, path):
     if path is None or not path.is_file():
         raise Http404("no such file")
-    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    return FileResponse(open(path, "rb"), content_type=kind)  # noqa: SIM115 - FileResponse closes
+    return serve_file(request, path)
 
 
 def asset(request, slug, path):
@@ -90,7 +89,7 @@ def asset(request, slug, path):
         return _no_session(request, study)
     if path not in referenced_files(spec_of(study)):
         raise Http404("not a file of this study")
-    return _file(media_file(path))
+    return _file(request, media_file(path))
 
 
 def stimulus(request, slug, key, name):
@@ -99,4 +98,4 @@ def stimulus(request, slug, key, name):
         return _no_session(request, study)
     if not KEY.match(key) or not FILE.match(name):
         raise Http404("no such stimulus")
-    return _file(Path(settings.STIMULI_ROOT) / key / name)
+    return _file(request, Path(settings.STIMULI_ROOT) / key / name)
