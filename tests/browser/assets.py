@@ -49,14 +49,18 @@ def _replace(text: str, old: str, new: str) -> str:
     return text.replace(old, new)
 
 
-def study2_yaml(folder: Path, checkpoint: Path, *, target: int | None = None) -> Path:
-    """The shipped study-2 spec with ``checkpoint`` (holding ground_truth.json) swapped in."""
+def study2_yaml(folder: Path, checkpoint: Path, *, target: int | None = None,
+                answer_key: Path | None = None, replace: dict[str, str] | None = None) -> Path:
+    """The shipped study-2 spec with ``checkpoint`` swapped in; the answer key is read from
+    ``answer_key`` (default: the checkpoint's ground_truth.json); ``replace`` edits more text."""
     text = STUDY2.read_text(encoding="utf-8")
     text = _replace(text, "checkpoint: checkpoints/study\n", f"checkpoint: {checkpoint}\n")
     text = _replace(text, "answer_key_from: checkpoints/study/ground_truth.json",
-                    f"answer_key_from: {checkpoint / 'ground_truth.json'}")
+                    f"answer_key_from: {answer_key or checkpoint / 'ground_truth.json'}")
     if target is not None:
         text = _replace(text, "target: 80", f"target: {target}")
+    for old, new in (replace or {}).items():
+        text = _replace(text, old, new)
     path = Path(folder) / f"{SLUG}.yaml"
     path.write_text(text, encoding="utf-8")
     return path

@@ -63,7 +63,10 @@ def new_context(chromium):
         return context
 
     yield new
-    for context in made:
+    for context in made:  # no request may still reach the server when the database is flushed
+        context.route("**/*", lambda route: route.abort())
+        for page in context.pages:
+            page.wait_for_load_state("networkidle")
         context.close()
 
 
@@ -104,13 +107,18 @@ def long_intro_video(tmp_path_factory):
 
 @pytest.fixture
 def make_study2(live_server, settings, tmp_path, browser_assets, server_clock):
-    """``make_study2(target=None)``: load study 2, install its videos and publish its stimuli."""
+    """``make_study2(target=None, videos=(), checkpoint=None, answer_key=None, publish=True)``:
+    load study 2 and install its videos; publish small test stimuli unless ``publish`` is False
+    (then the caller renders them)."""
     settings.PROLIFIC_COMPLETE_URL = PROLIFIC_COMPLETE_URL
 
-    def make(*, target: int | None = None, videos=()):
-        install_tutorials(settings.MEDIA_ROOT, browser_assets.videos, *videos)
-        study, _ = load_study(study2_yaml(tmp_path, browser_assets.checkpoint, target=target))
-        keys = publish_planned(study, settings.STIMULI_ROOT)
+    def make(*, target: int | None = None, videos=(), checkpoint=None, answer_key=None,
+             publish=True):
+        install_tutorials(settings.MEDIA_ROOT, *(videos or (browser_assets.videos,)))
+        spec = study2_yaml(tmp_path, checkpoint or browser_assets.checkpoint, target=target,
+                           answer_key=answer_key)
+        study, _ = load_study(spec)
+        keys = publish_planned(study, settings.STIMULI_ROOT) if publish else {}
         return SimpleNamespace(study=study, keys=keys, url=live_server.url, clock=server_clock)
 
     return make

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 from playwright.sync_api import expect
 
-from studies.models import Participant
+from studies.models import Event, EventKind, Participant
 from studies.runtime import spec_of
 from tests.bots import new_pid
 
@@ -49,11 +49,12 @@ class BrowserParticipant:
     def enter(self, **params):
         return self.page.goto(self.entry_url(**params))
 
-    @property
-    def step(self) -> str:
-        return self.page.locator("#step-form").get_attribute("data-step")
-
     def expect_step(self, step_id: str) -> None:
+        self.page.wait_for_load_state()
+        if self.page.locator("#problem").count():
+            error = Event.objects.filter(participant__prolific_pid=self.pid,
+                                         kind=EventKind.PAGE_VIEW).last()
+            raise AssertionError(f"the server shows its problem page: {error and error.data}")
         expect(self.page.locator("#step-form")).to_have_attribute("data-step", step_id)
 
     @property

@@ -58,8 +58,10 @@ def test_a_stale_page_from_history_changes_nothing(study2, new_context):
     assert Event.objects.filter(participant=you.record, kind=EventKind.REJECTED).count() == 1
 
 
-def _long_video_page(make_study2, long_intro_video, new_context):
-    site = make_study2(videos=(long_intro_video,))
+@pytest.fixture
+def on_long_video(make_study2, browser_assets, long_intro_video, new_context):
+    """A participant on the first video page, whose video is 12 s long."""
+    site = make_study2(videos=(browser_assets.videos, long_intro_video))
     you = BrowserParticipant(new_context(), site)
     you.enter()
     you.consent()
@@ -71,8 +73,8 @@ def _long_video_page(make_study2, long_intro_video, new_context):
     return you
 
 
-def test_skipping_ahead_in_a_video_is_not_accepted(make_study2, long_intro_video, new_context):
-    you = _long_video_page(make_study2, long_intro_video, new_context)
+def test_skipping_ahead_in_a_video_is_not_accepted(on_long_video):
+    you = on_long_video
     page = you.page
     you.play_video()
     page.evaluate("document.getElementById('tutorial-video').currentTime = 11.5")
@@ -98,8 +100,8 @@ def test_skipping_ahead_in_a_video_is_not_accepted(make_study2, long_intro_video
 
 @pytest.mark.xfail(strict=True, reason="the asset view ignores HTTP Range requests, so Chromium "
                    "cannot seek in the video and the player restarts at 0 (see the H7 report)")
-def test_player_resumes_after_a_reload(make_study2, long_intro_video, new_context):
-    you = _long_video_page(make_study2, long_intro_video, new_context)
+def test_player_resumes_after_a_reload(on_long_video):
+    you = on_long_video
     page = you.page
     you.play_video()
     page.wait_for_function("document.getElementById('tutorial-video').currentTime > 4.5")

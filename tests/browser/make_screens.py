@@ -1,0 +1,223 @@
+"""Screenshots of every participant page of study 2 into ``docs/screens/NN-name.png`` plus a
+``README.md`` index. Run by ``test_browser_screens.py`` when ``XAI_WRITE_SCREENS=1``:
+
+    XAI_WRITE_SCREENS=1 .venv/bin/python -m pytest tests/browser/test_browser_screens.py
+
+The pictures use the real tutorial videos (``make_tutorial_videos`` on ``tutorials/*.yaml``) and
+stimuli really rendered by the explainers. To get through the minutes of video quickly, the
+walk marks a video as watched in the database after its screenshot (a shortcut for pictures
+only; the browser tests watch every video in the player).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+from studies.models import Participant
+
+from .assets import REPO, SLUG
+from .participant import BrowserParticipant, only_condition
+
+SCREENS = REPO / "docs" / "screens"
+
+
+class Shooter:
+    """Numbered full-page screenshots and their index."""
+
+    def __init__(self, out: Path, notes: list[str]):
+        self.out, self.notes, self.rows = Path(out), notes, []
+        self.out.mkdir(parents=True, exist_ok=True)
+        for old in self.out.glob("[0-9][0-9]-*.png"):
+            old.unlink()
+
+    def __call__(self, page, name: str, caption: str, *, full_page: bool = True) -> None:
+        page.wait_for_load_state("networkidle")
+        page.wait_for_function("!document.getElementById('tutorial-video') || "
+                               "document.getElementById('tutorial-video').readyState >= 3")
+        file = f"{len(self.rows) + 1:02d}-{name}.png"
+        page.screenshot(path=str(self.out / file), full_page=full_page)
+        size = page.viewport_size
+        self.rows.append((file, caption, f"{size['width']}×{size['height']}"))
+
+    def write_index(self) -> None:
+        lines = ["# Participant pages (study 2)", "",
+                 "Made by `tests/browser/make_screens.py` "
+                 "(`XAI_WRITE_SCREENS=1 .venv/bin/python -m pytest "
+                 "tests/browser/test_browser_screens.py`) in Debian's chromium, full-page, "
+                 f"on {datetime.now().date().isoformat()}.", ""]
+        lines += [f"- {note}" for note in self.notes] + [""]
+        lines += ["| file | page | window |", "| --- | --- | --- |"]
+        lines += [f"| [{f}]({f}) | {c} | {w} |" for f, c, w in self.rows]
+        (self.out / "README.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def mark_watched(you: BrowserParticipant, step_id: str) -> None:
+    """Shortcut for the pictures: the video counts as watched; reload and continue."""
+    p = Participant.objects.get(pk=you.record.pk)
+    p.state.setdefault(step_id, {})["done"] = True
+    p.save(update_fields=["state"])
+    you.page.reload()
+    you.expect_step(step_id)
+    you.submit()
+
+
+def show_a_frame(you: BrowserParticipant, seconds: float = 2.5) -> None:
+    page = you.page
+    page.wait_for_function("document.getElementById('tutorial-video').readyState >= 2")
+    you.play_video()
+    page.wait_for_function(f"document.getElementById('tutorial-video').currentTime > {seconds}",
+                           timeout=30_000)
+    page.evaluate("document.getElementById('tutorial-video').pause()")
+
+
+def answer(you: BrowserParticipant, step_id: str, *, correct: bool = True,
+           shoot=None, name: str = "", caption: str = "") -> None:
+    """Answer a gate; ``shoot`` (if given) after ticking the answers, before submitting."""
+    you.expect_step(step_id)
+    for s in you.spec_step(step_id).statements:
+        you.page.check(f"#statement-{s.id}-{str(s.answer == correct).lower()}")
+    if shoot:
+        shoot(you.page, name, caption)
+    you.submit()
+
+
+def tutorial(you, shoot=None, condition: str = "") -> None:
+    """From the first video to the explanation page, shooting each page if ``shoot``."""
+    def snap(name, caption):
+        if shoot:
+            shoot(you.page, name, caption)
+
+    for video, summary, gate in (("video-dataset", "summary-dataset", "gate-dataset"),
+                                 ("video-ml", "summary-ml", "gate-ml"),
+                                 ("video-explanation", "summary-explanation",
+                                  "gate-explanation")):
+        you.expect_step(video)
+        suffix = f"-{condition}" if video == "video-explanation" and condition else ""
+        if shoot and (video != "video-explanation" or condition):
+            show_a_frame(you)
+            snap(f"{video}{suffix}", f"tutorial video `{video}`{suffix and f' ({condition})'}")
+        mark_watched(you, video)
+        you.expect_step(summary)
+        suffix = f"-{condition}" if summary == "summary-explanation" and condition else ""
+        snap(f"{summary}{suffix}", f"written summary `{summary}`"
+                                   f"{suffix and f' ({condition})'}")
+        you.submit()
+        you.expect_step(gate)
+        if shoot and gate == "gate-dataset":
+            snap("gate", "comprehension gate (true/false statements)")
+            answer(you, gate, correct=False)
+            you.expect_step(video)
+            snap("gate-failed-back-to-video", "after a failed gate: back to the video, which "
+                                              "may now be skipped")
+            you.submit()
+            you.read(summary)
+            answer(you, gate, shoot=shoot, name="gate-last-attempt",
+                   caption="the gate's second (last) attempt, answered")
+        else:
+            answer(you, gate)
+
+
+def explanation(you, site, shoot, condition: str) -> None:
+    you.expect_step("explanation")
+    page = you.page
+    page.wait_for_function("document.getElementById('stimulus-grid').complete && "
+                           "document.getElementById('stimulus-grid').naturalWidth > 0")
+    shoot(page, f"stimulus-{condition}", f"explanation ({condition}) and the five relevance "
+                                         "questions, Continue still locked (30 s)")
+
+
+def finish(you, site, shoot) -> None:
+    you.answer_relevance()
+    site.clock.advance(31)
+    you.page.clock.fast_forward("00:31")
+    expect(you.page.locator("#continue")).to_be_enabled()
+    you.submit()
+    you.expect_step("expertise")
+    you.page.check("#choice-2")
+    shoot(you.page, "expertise", "expertise question")
+    you.submit_to_prolific()
+    you.page.goto(f"{site.url}/s/{SLUG}/step/")
+    shoot(you.page, "completed", "completion page (after the redirect to Prolific)")
+
+
+def capture_all(site, new_context, out: Path = SCREENS, notes=()) -> list[tuple]:
+    shoot = Shooter(out, list(notes))
+    study = site.study
+    first = BrowserParticipant(new_context(), site)
+    only_condition(study, "baseline")
+    first.enter()
+    shoot(first.page, "consent", "entry from Prolific: consent")
+    first.page.clock.pause_at(datetime.now())  # hold the device check's auto-submit
+    first.submit("#consent-agree")
+    first.expect_step("device")
+    shoot(first.page, "device-check", "device check (measures the window, then continues)")
+    first.page.clock.resume()
+    first.page.wait_for_function("document.querySelector('#step-form').dataset.step !== "
+                                 "'device'")
+    tutorial(first, shoot, "baseline")
+    explanation(first, site, shoot, "baseline")
+    finish(first, site, shoot)
+
+    for condition in ("inn", "concepts"):
+        study.conditions.update(target=80)
+        only_condition(study, condition)
+        other = BrowserParticipant(new_context(), site)
+        other.enter()
+        other.consent()
+        other.device_check()
+        tutorial(other, None)
+        explanation(other, site, shoot, condition)
+        if condition == "concepts":
+            tablet = other.context.new_page()
+            tablet.set_viewport_size({"width": 600, "height": 960})
+            tablet.goto(f"{site.url}/s/{SLUG}/step/")
+            shoot(tablet, "stimulus-tablet-portrait", "explanation page on a 600 px wide "
+                                                      "tablet (portrait), the smallest allowed")
+            tablet.close()
+    study.conditions.update(target=80)
+
+    out_of_gate = BrowserParticipant(new_context(), site)
+    out_of_gate.enter()
+    out_of_gate.consent()
+    out_of_gate.device_check()
+    mark_watched(out_of_gate, "video-dataset")
+    out_of_gate.read("summary-dataset")
+    answer(out_of_gate, "gate-dataset", correct=False)
+    mark_watched(out_of_gate, "video-dataset")
+    out_of_gate.read("summary-dataset")
+    answer(out_of_gate, "gate-dataset", correct=False)
+    shoot(out_of_gate.page, "screened-out-gate", "screened out after failing a gate twice "
+                                                 "(code and partial pay)")
+
+    small = BrowserParticipant(new_context(viewport={"width": 500, "height": 500}), site)
+    small.enter()
+    small.consent()
+    expect(small.page.locator("#final")).to_be_visible(timeout=10_000)
+    shoot(small.page, "screened-out-device", "screened out by the device check (500×500 window)")
+
+    leaving = BrowserParticipant(new_context(), site)
+    leaving.enter()
+    leaving.consent()
+    with leaving.page.expect_navigation():
+        leaving.page.click("#withdraw-link")
+    shoot(leaving.page, "withdraw-confirm", "withdraw: confirmation")
+    leaving.submit("#withdraw-confirm")
+    shoot(leaving.page, "withdrawn", "withdrawn")
+
+    again = BrowserParticipant(new_context(), site, pid=first.pid)
+    again.enter()
+    shoot(again.page, "already-taken-part", "the same Prolific ID again, from another browser")
+
+    bad = BrowserParticipant(new_context(), site)
+    bad.enter(PROLIFIC_PID="not-a-prolific-id")
+    shoot(bad.page, "bad-link", "malformed entry link")
+
+    study.conditions.update(target=0)
+    late = BrowserParticipant(new_context(), site)
+    late.enter()
+    shoot(late.page, "full", "study full: a new arrival is turned away")
+    shoot.write_index()
+    return shoot.rows
