@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
+from studies.exports.tidy import tidy_responses
 from studies.models import Event, EventKind, Status
 
 from .assets import ANSWER_KEY, CODES
@@ -73,6 +74,11 @@ def test_full_pass(condition, study2, new_context):
     assert expertise.response == "some expertise" and expertise.rt_ms > 0
     watched = Event.objects.filter(participant=p, kind=EventKind.VIDEO)
     assert {e.step for e in watched} == {"video-dataset", "video-ml", "video-explanation"}
+    rows = tidy_responses(study2.study)  # Contract 4, what the analysis reads
+    assert len(rows) == 8 + 5 + 1 and set(rows["condition"]) == {condition}
+    assert set(rows["status"]) == {"completed"} and rows["videos_completed"].all()
+    relevance_rows = rows[rows["item_type"] == "relevance"].set_index("item")
+    assert relevance_rows.loc["legs", "justification"] == given["legs"][1]
 
     page.goto(f"{study2.url}/s/two4two-study2/step/")  # coming back later: the final page
     expect(page.locator("#final")).to_have_attribute("data-status", "completed")
