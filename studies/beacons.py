@@ -1,11 +1,17 @@
-"""Small client reports: video progress and focus loss (``visibilitychange``/``blur``)."""
+"""Small client reports: video progress and focus loss (``visibilitychange``/``blur``).
+
+A report about a page the participant has already left or reloaded (the browser hides a page
+while it unloads, after the request that moved the session on or rendered the page anew: every
+report names the step and the nonce of the page that sent it) or about an ended session is
+acknowledged with 204 and not stored: it is stale, not an error, and storing it would inflate focus-loss
+counts. Reports without a valid session cookie are refused by the view (403)."""
 
 from __future__ import annotations
 
 from django.db import transaction
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 
-from .flow import context_of, locked, log
+from .flow import context_of, is_current_page, locked, log
 from .models import EventKind, Participant, Status
 from .spec.steps import VideoSpec
 from .steps.video import record_progress, watched
@@ -22,17 +28,17 @@ def _number(value: str, limit: float = 1e6) -> float | None:
     return number if 0 <= number < limit else None
 
 
-def handle(request, participant: Participant) -> JsonResponse:
+def handle(request, participant: Participant) -> HttpResponse:
     kind = KINDS.get(request.POST.get("kind", ""))
     if kind is None:
         return JsonResponse({"ok": False, "error": "unknown kind"}, status=400)
     with transaction.atomic():
         p = locked(participant)
         if p.status != Status.ACTIVE:
-            return JsonResponse({"ok": False, "error": "session ended"}, status=409)
+            return HttpResponse(status=204)  # session ended
         ctx = context_of(p)
-        if request.POST.get("step") != ctx.step.id:
-            return JsonResponse({"ok": False, "error": "not the current step"}, status=409)
+        if not is_current_page(request.POST, ctx):
+            return HttpResponse(status=204)  # a page already left or reloaded
         epoch_ms = _number(request.POST.get("t"), 1e14)  # the browser's Date.now()
         if kind != EventKind.VIDEO:
             log(ctx, kind, client_ms=epoch_ms, via=request.POST.get("via", "")[:16])

@@ -45,6 +45,13 @@ def log(ctx: StepContext, kind: str, client_ms: float | None = None, **data) -> 
                          client_ms=client_ms)
 
 
+def is_current_page(data, ctx: StepContext) -> bool:
+    """Whether posted ``step`` and ``nonce`` name the latest rendering of the current step."""
+    nonce = ctx.participant.page_nonce
+    return data.get("step") == ctx.step.id and bool(nonce) and \
+        secrets.compare_digest(data.get("nonce", "").encode(), nonce.encode())
+
+
 def show(request, participant: Participant) -> HttpResponse:
     with transaction.atomic():
         p = locked(participant)
@@ -83,8 +90,7 @@ def submit(request, participant: Participant) -> HttpResponse:
             return HttpResponseRedirect(step_url(p))
         ctx = context_of(p)
         data = request.POST
-        if data.get("step") != ctx.step.id or not p.page_nonce or \
-                not secrets.compare_digest(data.get("nonce", ""), p.page_nonce):
+        if not is_current_page(data, ctx):
             log(ctx, EventKind.REJECTED, posted_step=data.get("step", "")[:64])
             messages.warning(request, "That page was already submitted or is out of date "
                                       "(another tab?). Nothing was changed; here is your "

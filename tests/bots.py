@@ -237,6 +237,7 @@ class Bot:
         form = dict(FIELD.findall(self.last.content.decode())) if self.last else self.form()
         return self.client.post(reverse("studies:beacon", args=[self.study.slug]),
                                 {"kind": kind, "step": form.get("step", ""),
+                                 "nonce": form.get("nonce", ""),
                                  "csrfmiddlewaretoken": form.get("csrfmiddlewaretoken", ""),
                                  **fields})
 

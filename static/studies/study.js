@@ -13,6 +13,7 @@
     data.append("csrfmiddlewaretoken", csrf());
     data.append("kind", kind);
     data.append("step", config.step);
+    data.append("nonce", config.nonce || "");
     data.append("t", String(Date.now()));
     Object.keys(fields || {}).forEach(function (k) { data.append(k, String(fields[k])); });
     if (kind !== "video" && navigator.sendBeacon) {
@@ -22,11 +23,22 @@
     return fetch(config.beacon, { method: "POST", body: data, credentials: "same-origin" })
       .then(function (r) { return r.json(); }).catch(function () { return null; });
   };
+  // Focus loss. A page that is being left (Continue, a link, a reload) is hidden while it
+  // unloads: that is not a loss of attention, so no report once leaving has begun.
+  var leaving = false;
+  function leave() { leaving = true; }
+  if (form) form.addEventListener("submit", leave);
+  window.addEventListener("beforeunload", leave);
+  window.addEventListener("pagehide", leave);
+  window.addEventListener("pageshow", function (event) { if (event.persisted) leaving = false; });
+  function focusReport(kind, fields) {
+    if (!leaving) window.studyBeacon(kind, fields);
+  }
   document.addEventListener("visibilitychange", function () {
-    window.studyBeacon(document.hidden ? "focus_lost" : "focus_back");
+    focusReport(document.hidden ? "focus_lost" : "focus_back");
   });
-  window.addEventListener("blur", function () { window.studyBeacon("focus_lost", { via: "blur" }); });
-  window.addEventListener("focus", function () { window.studyBeacon("focus_back", { via: "focus" }); });
+  window.addEventListener("blur", function () { focusReport("focus_lost", { via: "blur" }); });
+  window.addEventListener("focus", function () { focusReport("focus_back", { via: "focus" }); });
   // Reaction times: an input with data-rt="X" writes ms since display into the hidden field X.
   document.querySelectorAll("[data-rt]").forEach(function (el) {
     el.addEventListener("input", function () {
