@@ -84,38 +84,40 @@ def answer(you: BrowserParticipant, step_id: str, *, correct: bool = True,
     you.submit()
 
 
-def tutorial(you, shoot=None, condition: str = "") -> None:
-    """From the first video to the explanation page, shooting each page if ``shoot``."""
-    def snap(name, caption):
-        if shoot:
-            shoot(you.page, name, caption)
+PARTS = (("video-dataset", "summary-dataset", "gate-dataset"),
+         ("video-ml", "summary-ml", "gate-ml"),
+         ("video-explanation", "summary-explanation", "gate-explanation"))
 
-    for video, summary, gate in (("video-dataset", "summary-dataset", "gate-dataset"),
-                                 ("video-ml", "summary-ml", "gate-ml"),
-                                 ("video-explanation", "summary-explanation",
-                                  "gate-explanation")):
+
+def tutorial(you, shoot, condition: str, *, everything: bool = True) -> None:
+    """From the first video to the explanation page, shooting each page (only the
+    condition-specific ones unless ``everything``)."""
+    for video, summary, gate in PARTS:
+        own = video == "video-explanation"  # the condition-specific part
+        tag, note = (f"-{condition}", f" ({condition})") if own else ("", "")
         you.expect_step(video)
-        suffix = f"-{condition}" if video == "video-explanation" and condition else ""
-        if shoot and (video != "video-explanation" or condition):
+        if everything or own:
             show_a_frame(you)
-            snap(f"{video}{suffix}", f"tutorial video `{video}`{suffix and f' ({condition})'}")
+            shoot(you.page, f"{video}{tag}", f"tutorial video `{video}`{note}")
         mark_watched(you, video)
         you.expect_step(summary)
-        suffix = f"-{condition}" if summary == "summary-explanation" and condition else ""
-        snap(f"{summary}{suffix}", f"written summary `{summary}`"
-                                   f"{suffix and f' ({condition})'}")
+        if everything or own:
+            shoot(you.page, f"{summary}{tag}", f"written summary `{summary}`{note}")
         you.submit()
         you.expect_step(gate)
-        if shoot and gate == "gate-dataset":
-            snap("gate", "comprehension gate (true/false statements)")
+        if everything and gate == "gate-dataset":
+            shoot(you.page, "gate", "comprehension gate (true/false statements)")
             answer(you, gate, correct=False)
             you.expect_step(video)
-            snap("gate-failed-back-to-video", "after a failed gate: back to the video, which "
-                                              "may now be skipped")
+            shoot(you.page, "gate-failed-back-to-video", "after a failed gate: back to the "
+                                                         "video, which may now be skipped")
             you.submit()
             you.read(summary)
             answer(you, gate, shoot=shoot, name="gate-last-attempt",
                    caption="the gate's second (last) attempt, answered")
+        elif own:
+            answer(you, gate, shoot=shoot, name=f"{gate}{tag}",
+                   caption=f"comprehension gate `{gate}`{note}, answered")
         else:
             answer(you, gate)
 
@@ -168,7 +170,7 @@ def capture_all(site, new_context, out: Path = SCREENS, notes=()) -> list[tuple]
         other.enter()
         other.consent()
         other.device_check()
-        tutorial(other, None)
+        tutorial(other, shoot, condition, everything=False)
         explanation(other, site, shoot, condition)
         if condition == "concepts":
             tablet = other.context.new_page()

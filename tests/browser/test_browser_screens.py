@@ -62,6 +62,12 @@ def test_write_screens(make_study2, browser_assets, new_context, settings, tmp_p
     notes = [note, "tutorial videos made by `manage.py make_tutorial_videos` from "
                    "`tutorials/*.yaml`"]
     render_stimuli(site.study, Path(settings.STIMULI_ROOT))
+    spec = spec_of(site.study)
+    notes.append("stimuli: " + ", ".join(
+        f"{c.name} `{c.explainer}` {c.params or ''} key `{stimulus_keys(spec)[(c.name, 0)][:12]}`"
+        for c in spec.conditions))
+    notes.append("video pages are shot after 2.5 s of playback (paused); the walk then marks "
+                 "each video as watched in the database (pictures only)")
     rows = capture_all(site, new_context, notes=notes)
     assert len(rows) >= 25
     for file, _, _ in rows:
