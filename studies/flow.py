@@ -1,10 +1,12 @@
 """The step engine. The server owns the state: the participant's current step index lives in
 the database; GET shows the current step whatever URL was asked for; every POST must name the
 current step and the nonce of its latest rendering, and runs in one transaction holding the
-participant's row lock, so replays, forged posts and second tabs change nothing."""
+participant's row lock, so replays, forged posts and second tabs change nothing. A GET takes no
+lock where it can claim its new nonce with one conditional UPDATE instead (``show``)."""
 
 from __future__ import annotations
 
+import copy
 import secrets
 from urllib.parse import quote
 
@@ -18,7 +20,7 @@ from django.urls import reverse
 from . import clock
 from .models import Event, EventKind, Participant, Status
 from .runtime import spec_of
-from .sessions import end_session, expire_if_due
+from .sessions import end_session, expire_if_due, time_out_reason
 from .spec.steps import CompletionSpec
 from .steps import Decline, GoTo, Invalid, Next, ScreenOut, Stay, StepContext, page_for
 from .stimuli import StimulusMissing
@@ -53,6 +55,12 @@ def is_current_page(data, ctx: StepContext) -> bool:
 
 
 def show(request, participant: Participant) -> HttpResponse:
+    """GET: the current step, rendered without the row lock where that is safe (see
+    :func:`_show_unlocked`); an ended session, an expiry or a race takes the locked path."""
+    if participant.status == Status.ACTIVE and not time_out_reason(participant):
+        response = _show_unlocked(request, participant)
+        if response is not None:
+            return response
     with transaction.atomic():
         p = locked(participant)
         if p.status != Status.ACTIVE or expire_if_due(p):
@@ -61,7 +69,36 @@ def show(request, participant: Participant) -> HttpResponse:
         return render_step(request, ctx)
 
 
+def _show_unlocked(request, p: Participant) -> HttpResponse | None:
+    """The page rendered from the participant as read, then claimed by one conditional UPDATE
+    that sets the new nonce (and the step clock, and the state the page's context set up). Every
+    POST, expiry and rendering replaces or clears the nonce, so the UPDATE matches only if none
+    happened since the read. The state is written only on a page whose nonce is still clear:
+    beacons and POSTs need a nonce, so nothing else can have written it meanwhile. Otherwise
+    None, and the caller takes the locked path."""
+    ctx = context_of(p)
+    seen = {"status": Status.ACTIVE, "step_index": p.step_index, "page_nonce": p.page_nonce,
+            "step_started_at": p.step_started_at}
+    fields = {"page_nonce": secrets.token_hex(16), "last_seen_at": ctx.now}
+    if p.step_started_at is None:
+        fields["step_started_at"] = p.step_started_at = ctx.now
+    state = copy.deepcopy(p.state)
+    try:
+        extra = page_for(ctx.step).context(ctx)
+    except StimulusMissing:
+        return None
+    if p.state != state:
+        if p.page_nonce:
+            return None
+        fields["state"] = p.state
+    if not Participant.objects.filter(pk=p.pk, **seen).update(**fields):
+        return None
+    p.page_nonce, p.last_seen_at = fields["page_nonce"], ctx.now
+    return _page(request, ctx, extra)
+
+
 def render_step(request, ctx: StepContext, status: int = 200) -> HttpResponse:
+    """Render the current step of a locked participant with a new nonce, and save it."""
     p = ctx.participant
     if p.step_started_at is None:
         p.step_started_at = ctx.now
@@ -73,8 +110,12 @@ def render_step(request, ctx: StepContext, status: int = 200) -> HttpResponse:
         log(ctx, EventKind.PAGE_VIEW, error=str(exc))
         return render(request, "studies/problem.html", {"study": ctx.study}, status=503)
     p.save()
+    return _page(request, ctx, extra, status)
+
+
+def _page(request, ctx: StepContext, extra: dict, status: int = 200) -> HttpResponse:
+    p, spec = ctx.participant, ctx.spec
     log(ctx, EventKind.PAGE_VIEW, errors=sorted(ctx.errors))
-    spec = ctx.spec
     return render(request, page_for(ctx.step).template, {
         "study": ctx.study, "spec": spec, "step": ctx.step, "participant": p,
         "nonce": p.page_nonce, "errors": ctx.errors, "values": ctx.values,

@@ -7,6 +7,7 @@ import re
 
 from django.conf import settings
 from django.core import signing
+from django.shortcuts import get_object_or_404
 
 from .assignment import ProlificIds
 from .models import Participant, Study
@@ -21,7 +22,11 @@ class BadEntry(ValueError):
 
 
 def cookie_name(study: Study) -> str:
-    return f"xai_{study.slug}"
+    return _cookie(study.slug)
+
+
+def _cookie(slug: str) -> str:
+    return f"xai_{slug}"
 
 
 def parse_entry(study: Study, query) -> ProlificIds:
@@ -42,17 +47,27 @@ def parse_entry(study: Study, query) -> ProlificIds:
 
 
 def token_from(request, study: Study) -> str:
+    return _token(request, study.slug)
+
+
+def _token(request, slug: str) -> str:
     try:
-        return request.get_signed_cookie(cookie_name(study), salt=SALT, max_age=MAX_AGE_S)
+        return request.get_signed_cookie(_cookie(slug), salt=SALT, max_age=MAX_AGE_S)
     except (KeyError, signing.BadSignature):
         return ""
 
 
-def participant_of(request, study: Study) -> Participant | None:
-    token = token_from(request, study)
-    if not token:
-        return None
-    return Participant.objects.filter(study=study, token=token).first()
+def session_of(request, slug: str) -> tuple[Study, Participant | None]:
+    """The study ``slug`` (404 if there is none) and the participant whose signed cookie the
+    request carries (None without one), with study and condition loaded: one query when the
+    cookie is valid."""
+    token = _token(request, slug)
+    if token:
+        participant = Participant.objects.select_related("study", "condition") \
+            .filter(study__slug=slug, token=token).first()
+        if participant is not None:
+            return participant.study, participant
+    return get_object_or_404(Study, slug=slug), None
 
 
 def remember(response, study: Study, participant: Participant) -> None:

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import beacons, flow
 from ..assignment import enter
-from ..identity import BadEntry, parse_entry, participant_of, remember, token_from
+from ..identity import BadEntry, parse_entry, remember, session_of, token_from
 from ..media import media_file
 from ..models import Study
 from ..ranges import serve_file
@@ -48,8 +48,7 @@ def entry(request, slug):
 
 @require_http_methods(["GET", "POST"])
 def step(request, slug):
-    study = get_object_or_404(Study, slug=slug)
-    participant = participant_of(request, study)
+    study, participant = session_of(request, slug)
     if participant is None:
         return _no_session(request, study)
     handler = flow.submit if request.method == "POST" else flow.show
@@ -58,8 +57,7 @@ def step(request, slug):
 
 @require_POST
 def beacon(request, slug):
-    study = get_object_or_404(Study, slug=slug)
-    participant = participant_of(request, study)
+    study, participant = session_of(request, slug)
     if participant is None:
         return _no_session(request, study)
     return beacons.handle(request, participant)
@@ -67,8 +65,7 @@ def beacon(request, slug):
 
 @require_http_methods(["GET", "POST"])
 def withdraw(request, slug):
-    study = get_object_or_404(Study, slug=slug)
-    participant = participant_of(request, study)
+    study, participant = session_of(request, slug)
     if participant is None:
         return _no_session(request, study)
     if request.method == "POST":
@@ -84,8 +81,8 @@ def _file(request, path):
 
 def asset(request, slug, path):
     """Videos and trial images under MEDIA_ROOT, for participants of this study."""
-    study = get_object_or_404(Study, slug=slug)
-    if participant_of(request, study) is None:
+    study, participant = session_of(request, slug)
+    if participant is None:
         return _no_session(request, study)
     if path not in referenced_files(spec_of(study)):
         raise Http404("not a file of this study")
@@ -93,8 +90,8 @@ def asset(request, slug, path):
 
 
 def stimulus(request, slug, key, name):
-    study = get_object_or_404(Study, slug=slug)
-    if participant_of(request, study) is None:
+    study, participant = session_of(request, slug)
+    if participant is None:
         return _no_session(request, study)
     if not KEY.match(key) or not FILE.match(name):
         raise Http404("no such stimulus")
