@@ -109,6 +109,7 @@ def tutorial(you, shoot, condition: str, *, everything: bool = True) -> None:
             shoot(you.page, "gate", "comprehension gate (true/false statements)")
             answer(you, gate, correct=False)
             you.expect_step(video)
+            show_a_frame(you, 0.5)  # a paused, never-played video shows a loading spinner
             shoot(you.page, "gate-failed-back-to-video", "after a failed gate: back to the "
                                                          "video, which may now be skipped")
             you.submit()
