@@ -1,6 +1,8 @@
 """The server owns the state: reloads and the back button show the current step, skipping ahead
 in a video is not accepted, and the relevance page keeps its 30 s minimum."""
 
+import time
+
 import pytest
 from playwright.sync_api import expect
 
@@ -119,20 +121,41 @@ def test_skipping_ahead_in_a_video_is_not_accepted(on_long_video):
     assert p.state["video-dataset"]["seeks"] >= 1
 
 
-def test_player_resumes_after_a_reload(on_long_video):
-    """Needs HTTP Range support on the asset view: without it Chromium cannot seek at all."""
-    you = on_long_video
+def _reload_mid_video(you, *, late: str) -> dict:
+    """Watch 4.5 s, reload with the file matching ``late`` delayed by 1 s, and return where the
+    player stands a second after loading (and the position the server accepted)."""
     page = you.page
     you.play_video()
     page.wait_for_function("document.getElementById('tutorial-video').currentTime > 4.5")
     until = you.record.state["video-dataset"]["until"]
     assert until > 2
+
+    def delayed(route):
+        time.sleep(1.0)
+        route.continue_()
+
+    page.route(late, delayed)
     page.reload()
     you.expect_step("video-dataset")
     video = page.locator("#tutorial-video")
     assert float(video.get_attribute("data-resume")) == pytest.approx(until, abs=0.01)
-    page.wait_for_function("document.getElementById('tutorial-video').currentTime > 2",
-                           timeout=2_000)
+    page.wait_for_timeout(1_500)
+    return page.evaluate("(() => { const v = document.getElementById('tutorial-video'); "
+                         "return {time: v.currentTime, ready: v.readyState, "
+                         "seekable: v.seekable.length ? v.seekable.end(0) : 0}; })()")
+
+
+def test_player_resumes_after_a_reload(on_long_video):
+    """Needs HTTP Range support on the asset view: without it Chromium cannot seek at all."""
+    state = _reload_mid_video(on_long_video, late="**/*.mp4")  # the script is surely first
+    assert state["time"] > 2, f"the player did not resume: {state}"
+
+
+@pytest.mark.xfail(strict=True, reason="video.js listens for loadedmetadata after it may have "
+                   "fired (cached video on reload), so the player stays at 0 (see the H7 report)")
+def test_player_resumes_when_the_video_loads_before_the_script(on_long_video):
+    state = _reload_mid_video(on_long_video, late="**/video.js")
+    assert state["time"] > 2, f"the player did not resume: {state}"
 
 
 def test_relevance_answers_before_30_seconds_are_refused(study2, new_context):
