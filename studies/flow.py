@@ -18,6 +18,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from . import clock
+from .end_notes import end_note
 from .models import Event, EventKind, Participant, Status
 from .runtime import spec_of
 from .sessions import end_session, expire_if_due, time_out_reason
@@ -203,5 +204,6 @@ def final_page(request, p: Participant) -> HttpResponse:
     step = spec.steps[min(p.step_index, len(spec.steps) - 1)]
     return render(request, "studies/final.html", {
         "study": p.study, "participant": p, "spec": spec, "status": p.status,
+        "end_note": end_note(p, spec),
         "completion_text": step.text if isinstance(step, CompletionSpec) else "",
         "prolific_url": prolific_url(p.completion_code) if p.completion_code else ""})
