@@ -10,8 +10,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SMALLEST = {"width": 600, "height": 960}  # a portrait tablet: passes the 600 px device check
 
 
-@pytest.mark.xfail(strict=True, reason="study.css gives .stimulus-grid min-width: 600px inside a "
-                   "padded card, so the 5th column is cut off at 600 px (see the H7 report)")
 def test_explanation_fits_the_smallest_allowed_window(study2, new_context):
     you = BrowserParticipant(new_context(), study2)
     you.enter()
