@@ -35,6 +35,7 @@ def test_double_gate_failure_screens_out_with_code_and_partial_pay(study2, new_c
     expect(final).to_have_attribute("data-status", "screened_out")
     expect(you.page.locator("#completion-code")).to_have_text(CODES["screened_out"])
     expect(you.page.locator("#partial-pay")).to_contain_text("£0.50")
+    expect(you.page.locator("#screened-reason")).not_to_contain_text("gate-dataset")  # no ids
     assert you.follow_prolific_link() == CODES["screened_out"]
     p = you.record
     assert p.status == Status.SCREENED_OUT and p.screened_step == "gate-dataset"
@@ -51,7 +52,9 @@ def test_small_window_is_screened_out_by_the_device_check(study2, new_context):
     expect(you.page.locator("#device-status")).to_contain_text("500 × 500")
     expect(you.page.locator("#final")).to_have_attribute("data-status", "screened_out",
                                                          timeout=10_000)
-    expect(you.page.locator("#screened-reason")).to_contain_text("screen too small")
+    reason = you.page.locator("#screened-reason")
+    expect(reason).to_contain_text("Your screen is too small")
+    expect(reason).to_contain_text("500 × 500 pixels")
     expect(you.page.locator("#completion-code")).to_have_text(CODES["device"])
     expect(you.page.locator("#partial-pay")).to_have_count(0)
     p = you.record
