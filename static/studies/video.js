@@ -8,7 +8,10 @@
   var maxSeen = parseFloat(video.getAttribute("data-resume") || "0") || 0;
   var lastSent = -1;
   if (maxSeen > 0 && !free) {
-    video.addEventListener("loadedmetadata", function () { video.currentTime = maxSeen; }, { once: true });
+    // A cached video may have loaded its metadata before this script ran: seek at once then.
+    var resume = function () { video.currentTime = maxSeen; };
+    if (video.readyState >= 1) resume();
+    else video.addEventListener("loadedmetadata", resume, { once: true });
   }
   function report(final) {
     var position = video.currentTime;
