@@ -11,7 +11,6 @@ from decimal import Decimal
 import pytest
 
 from studies.models import Participant, Review, Status
-from studies.prolific.client import ProlificClient
 from studies.prolific.models import BonusKind
 from studies.prolific.payments import pay_bonuses
 from studies.prolific.sync import sync_study
@@ -20,17 +19,6 @@ from tests.fake_prolific import FakeProlific
 
 pytestmark = pytest.mark.django_db
 COMPLETE = "https://app.prolific.com/submissions/complete?cc="
-
-
-@pytest.fixture
-def fake():
-    with FakeProlific(token="tok") as server:
-        yield server
-
-
-@pytest.fixture
-def client(fake):
-    return ProlificClient(token="tok", base_url=fake.url, backoff_s=0.001)
 
 
 @pytest.fixture

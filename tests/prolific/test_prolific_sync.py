@@ -4,24 +4,11 @@ import pytest
 
 from studies.loading import load_study
 from studies.models import Event, EventKind, Participant, Review, Status
-from studies.prolific.client import ProlificClient
 from studies.prolific.sync import sync_study
 from studies.prolific.tasks import poll_submissions
 from tests.bots import write_study
-from tests.fake_prolific import FakeProlific
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def fake():
-    with FakeProlific(token="tok") as server:
-        yield server
-
-
-@pytest.fixture
-def client(fake):
-    return ProlificClient(token="tok", base_url=fake.url, backoff_s=0.001)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import pytest
 from django.core.management import call_command
 
 from studies.models import Participant, Status, Study
-from studies.prolific.client import ProlificClient
 from studies.prolific.errors import PaymentRefused, ProlificAPIError
 from studies.prolific.models import BonusKind, BonusLine, BonusPayment, PaymentState
 from studies.prolific.payments import (
@@ -17,20 +16,8 @@ from studies.prolific.payments import (
     mark_unpaid,
     pay_bonuses,
 )
-from tests.fake_prolific import FakeProlific
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def fake():
-    with FakeProlific(token="tok") as server:
-        yield server
-
-
-@pytest.fixture
-def client(fake):
-    return ProlificClient(token="tok", base_url=fake.url, backoff_s=0.001)
 
 
 @pytest.fixture

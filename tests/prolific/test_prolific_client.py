@@ -10,18 +10,6 @@ from studies.prolific.errors import (
     ProlificConfigError,
     ProlificUnavailable,
 )
-from tests.fake_prolific import FakeProlific
-
-
-@pytest.fixture
-def fake():
-    with FakeProlific(token="tok") as server:
-        yield server
-
-
-@pytest.fixture
-def client(fake):
-    return ProlificClient(token="tok", base_url=fake.url, backoff_s=0.001)
 
 
 def test_missing_token_is_a_clear_error(monkeypatch):
