@@ -118,6 +118,7 @@ def test_counterfactual_changes_and_outputs(tmp_path, corner_importance):
     cf = counterfactual_changes(model, observer, torch.rand(3, 3, 32, 32) * 0.5 + 0.25,
                                 (-1.0, 1.0), steps=4)
     assert cf["curves"]["legs_position"].shape == (3, 4)
+    assert cf["search_steps"] == 16 and 0 <= cf["target_within_1pct"] <= 1
     assert set(cf["max_change"]) == set(FACTORS)
     result = {"checkpoint_hash": "h" * 64, "n": 160, "sampler": "study", "seed": 4,
               "r2_threshold": 0.1, "rule": "rule", "factors": corner_importance,

@@ -85,6 +85,62 @@ def test_counterfactual_reaches_targets():
     assert torch.allclose(single.alphas, torch.full((3,), 0.5) / (model.w @ model.w), atol=1e-6)
 
 
+def _steep_tiny():
+    model = _trained_like(build_model(TINY))
+    with torch.no_grad():
+        model.w_param.mul_(20)
+    return model
+
+
+def test_alpha_search_reaches_targets_that_clamping_makes_the_closed_form_miss():
+    model = _steep_tiny()
+    x = torch.rand(4, 3, 32, 32, generator=torch.Generator().manual_seed(2)) * 0.04 + 0.96
+    logits = model.logit(x).detach()
+    targets = torch.stack([logits - 100, logits + 100], 1)
+    closed = counterfactual(model, x, targets)
+    assert float(closed.clipped.min()) > 0  # the inverse leaves [0, 1] for these bright images
+    assert float((closed.achieved_logits - targets).abs().max()) > 1.0
+    assert int(closed.steps.max()) == 0
+    found = counterfactual(model, x, targets, search_steps=20, tol=1e-2)
+    assert float((found.achieved_logits - targets).abs().max()) <= 1e-2
+    assert int(found.steps.max()) > 0
+    assert found.images.min() >= 0 and found.images.max() <= 1
+    # the recorded logits are those of the returned images, re-encoded independently
+    again = model.logit(found.images.flatten(0, 1)).detach().view(4, 2)
+    assert torch.allclose(again, found.achieved_logits, atol=1e-3)
+
+
+def test_alpha_search_on_the_8_bit_image_as_shown():
+    model = _steep_tiny()
+    x = torch.round((torch.rand(6, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+                     * 0.6 + 0.2) * 255) / 255
+    logits = model.logit(x).detach()
+    targets = torch.stack([logits - 5, logits + 20], 1)
+    closed = counterfactual(model, x, targets, quantize=True)
+    found = counterfactual(model, x, targets, quantize=True, search_steps=30, tol=0.05)
+    assert float((closed.achieved_logits - targets).abs().max()) > 0.3  # rounding moves logits
+    assert float((found.achieved_logits - targets).abs().max()) <= 0.05
+    pixels = found.images * 255
+    assert torch.equal(pixels, pixels.round())  # what a PNG holds, exactly
+    assert torch.allclose(model.logit(found.images.flatten(0, 1)).detach().view(6, 2),
+                          found.achieved_logits, atol=1e-3)
+
+
+def test_counterfactual_check_reports_each_way_of_measuring():
+    from explainers.models.evaluate import counterfactual_check
+
+    model = _steep_tiny()
+    out = counterfactual_check(model, n=8, search_steps=4)
+    for targets in ("span", "columns"):
+        assert len(out[targets]["targets"]) == 5
+        for how in ("unclamped", "shown_closed_form", "shown_searched"):
+            row = out[targets][how]
+            assert 0 <= row["within_1pct"] <= 1 and len(row["within_1pct_by_column"]) == 5
+            assert row["relative_error_median"] <= row["relative_error_max"]
+        # the exact inverse, unclamped, reaches every target to float precision
+        assert out[targets]["unclamped"]["relative_error_max"] < 1e-3
+
+
 def test_bad_inputs_give_clear_errors():
     model = build_model(TINY).eval()
     with pytest.raises(ValueError, match="expected images"):
@@ -93,6 +149,8 @@ def test_bad_inputs_give_clear_errors():
         model.activations(torch.rand(1, 3, 32, 32), layer="9.9")
     with pytest.raises(ValueError, match="target_logits"):
         counterfactual(model, torch.rand(2, 3, 32, 32), torch.zeros(3))
+    with pytest.raises(ValueError, match="must not be negative"):
+        counterfactual(model, torch.rand(2, 3, 32, 32), 0.0, search_steps=-1)
     with pytest.raises(ConfigError, match="divisible"):
         config_from_dict({"model": {"image_size": 30}})
     with pytest.raises(ConfigError, match="unknown keys"):

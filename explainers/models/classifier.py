@@ -34,6 +34,10 @@ class Encoding:
             faded = tuple(f.expand(z.shape[0], *f.shape[1:]) for f in faded)
         return Encoding(z=z, faded=faded)
 
+    def select(self, index: torch.Tensor) -> Encoding:
+        """The encodings of the images at ``index``."""
+        return Encoding(z=self.z[index], faded=tuple(f[index] for f in self.faded))
+
     def repeat_interleave(self, k: int) -> Encoding:
         return Encoding(
             z=self.z.repeat_interleave(k, 0),

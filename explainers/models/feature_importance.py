@@ -75,6 +75,8 @@ def run(checkpoint=None, *, out, n: int = 5000, seed: int = 0, sampler: str = "s
         "factors": factors,
         "answer_key": answer_key(factors, threshold),
         "counterfactual_span": list(span), "n_counterfactuals": n_counterfactuals,
+        "counterfactual_search_steps": cf["search_steps"],
+        "counterfactual_target_within_1pct": cf["target_within_1pct"],
         "observer": {"test_mse": obs_info["mse"],
                      **{k: v for k, v in obs_info.items() if k not in ("mse", "log")}},
     }
