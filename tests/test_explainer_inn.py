@@ -76,3 +76,25 @@ def test_too_few_good_start_images_is_a_clear_error(setup):
     with pytest.raises(StimulusError, match=r"only \d+ of 12 start images give counterfactuals "
                                             r"within 0.01% of the logit range"):
         render(setup, refine_steps=0, max_error=1e-4, max_starts=12)
+
+
+def test_rows_with_clamped_artefacts_are_replaced_and_counted(setup):
+    model, data, _ = setup
+    full = render(setup, seed=5, max_clipped=1.0)
+    clean = render(setup, seed=5, max_clipped=0.0)
+    assert full.meta["largest_clipped"] > 0 and full.meta["starts_clamped"] == 0
+    assert clean.meta["starts_clamped"] > 0
+    # every shown cell's clamped share is recorded and within the limit
+    assert all(cell.extra["clipped"] <= 0.0 for _, _, cell in clean)
+    assert clean.meta["largest_clipped"] == 0.0
+    rejected = clean.meta["starts_missing_a_target"] + clean.meta["starts_clamped"]
+    assert clean.meta["starts_rejected"] == rejected
+    # recompute the clamped share of a shown cell independently from its start image
+    cell = max((cell for _, _, cell in full), key=lambda c: c.extra["clipped"])
+    assert cell.extra["clipped"] > 0
+    x = data.pool().float_images([cell.extra["start_index"]], model.device)
+    with torch.no_grad():
+        enc = model.encode(x)
+        raw = model.decode(enc.with_z(enc.z + cell.extra["alpha"] * model.w), clamp=False)
+    share = float(((raw < 0) | (raw > 1)).float().mean())
+    assert cell.extra["clipped"] == pytest.approx(share, abs=1e-6)

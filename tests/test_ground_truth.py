@@ -119,6 +119,8 @@ def test_counterfactual_changes_and_outputs(tmp_path, corner_importance):
                                 (-1.0, 1.0), steps=4)
     assert cf["curves"]["legs_position"].shape == (3, 4)
     assert cf["search_steps"] == 16 and 0 <= cf["target_within_1pct"] <= 1
+    assert 0 <= cf["clean_rows"] <= 3 and set(cf["max_change_clean"]) == set(FACTORS)
+    assert cf["clean"].sum() == cf["clean_rows"]
     assert set(cf["max_change"]) == set(FACTORS)
     result = {"checkpoint_hash": "h" * 64, "n": 160, "sampler": "study", "seed": 4,
               "r2_threshold": 0.1, "rule": "rule", "factors": corner_importance,

@@ -67,6 +67,7 @@ def run(checkpoint=None, *, out, n: int = 5000, seed: int = 0, sampler: str = "s
     for f, (mean, std) in cf["max_change"].items():
         factors[f]["cf_max_change"] = mean
         factors[f]["cf_max_change_std"] = std
+        factors[f]["cf_max_change_clean"] = cf["max_change_clean"][f][0]
     result = {
         "checkpoint_hash": model.bundle_hash,
         "dataset_hash": read_json(model.checkpoint_dir, "dataset.json").get("hash", ""),
@@ -76,6 +77,8 @@ def run(checkpoint=None, *, out, n: int = 5000, seed: int = 0, sampler: str = "s
         "answer_key": answer_key(factors, threshold),
         "counterfactual_span": list(span), "n_counterfactuals": n_counterfactuals,
         "counterfactual_search_steps": cf["search_steps"],
+        "counterfactual_clean_rows": cf["clean_rows"],
+        "counterfactual_max_clipped": cf["max_clipped"],
         "counterfactual_target_within_1pct": cf["target_within_1pct"],
         "observer": {"test_mse": obs_info["mse"],
                      **{k: v for k, v in obs_info.items() if k not in ("mse", "log")}},
@@ -101,6 +104,7 @@ def write_outputs(result: dict, cf: dict | None, out: Path) -> None:
     if cf is not None:
         counterfactual_curves(cf, out / "counterfactual_factors.png")
         np.savez_compressed(out / "counterfactual_curves.npz", targets=cf["targets"],
+                            clean=cf["clean"],
                             **cf["curves"])
 
 

@@ -146,33 +146,39 @@ def load_observer(folder, device="cpu") -> tuple[Observer, dict]:
 
 @torch.no_grad()
 def counterfactual_changes(model, observer: Observer, images: torch.Tensor, span, *,
-                           steps: int = 11, batch: int = 50, search_steps: int = 16) -> dict:
+                           steps: int = 11, batch: int = 50, search_steps: int = 16,
+                           max_clipped: float = 0.01) -> dict:
     """Observer-read factors along counterfactual interpolations from ``span[0]`` to ``span[1]``.
 
     The images are the ones a participant would see (clamped, 8 bit), with alpha searched so that
     each reaches its target logit (``search_steps`` corrections at most; 0: closed-form alpha).
 
     Returns ``{"targets": [steps], "curves": {factor: [N, steps]}, "max_change": {factor:
-    (mean, std)}, "search_steps", "target_within_1pct"}`` where max change is max - min of the
-    observed value along each row and the last is the share of images whose logit is within 1%
-    of the span of its target.
+    (mean, std)}, "max_change_clean": {factor: (mean, std)}, "clean_rows", "search_steps",
+    "target_within_1pct"}`` where max change is max - min of the observed value along each row;
+    the ``_clean`` figures use only the rows in which no image had more than ``max_clipped`` of
+    its pixel values clamped (the rule the INN explainer shows rows by: artefacts are read by
+    the observer as arbitrary factor changes); the last is the share of images whose logit is
+    within 1% of the span of its target.
     """
     from .counterfactual import counterfactual
 
     targets = torch.linspace(float(span[0]), float(span[1]), steps)
     curves: dict[str, list] = {}
-    misses = []
+    misses, clipped = [], []
     for start in range(0, images.shape[0], batch):
         x = images[start:start + batch]
         res = counterfactual(model, x, targets.expand(x.shape[0], steps),
                              search_steps=search_steps,
                              tol=1e-3 * abs(float(span[1]) - float(span[0])), quantize=True)
         misses.append((res.achieved_logits.cpu() - targets).abs())
+        clipped.append(res.clipped.cpu())
         pred = observer(res.images.flatten(0, 1).to(next(observer.parameters()).device))
         for name, vals in predictions_to_factors(pred).items():
             curves.setdefault(name, []).append(vals.view(x.shape[0], steps).cpu())
     curves = {k: torch.cat(v).numpy() for k, v in curves.items()}
-    max_change = {}
+    clean = (torch.cat(clipped).amax(dim=1) <= max_clipped).numpy()
+    max_change, max_change_clean = {}, {}
     for k, v in curves.items():
         if k == "yaw":  # circular: shortest arc between extremes of the angle along the row
             diff = np.abs(v[:, :, None] - v[:, None, :])
@@ -180,9 +186,12 @@ def counterfactual_changes(model, observer: Observer, images: torch.Tensor, span
         else:
             rng = v.max(1) - v.min(1)
         max_change[k] = (float(rng.mean()), float(rng.std()))
+        max_change_clean[k] = ((float(rng[clean].mean()), float(rng[clean].std()))
+                               if clean.any() else (float("nan"), float("nan")))
     miss = torch.cat(misses) / abs(float(span[1]) - float(span[0]))
     return {"targets": targets.numpy(), "curves": curves, "max_change": max_change,
-            "search_steps": search_steps,
+            "max_change_clean": max_change_clean, "clean_rows": int(clean.sum()), "clean": clean,
+            "max_clipped": max_clipped, "search_steps": search_steps,
             "target_within_1pct": float((miss < 0.01).float().mean())}
 
 

@@ -31,22 +31,32 @@ def importance_bars(factors: dict, path, threshold: float) -> Path:
 
 
 def counterfactual_curves(cf: dict, path, max_lines: int = 40) -> Path:
-    """Observer-read factor values along counterfactual interpolations (paper Figure 6)."""
+    """Observer-read factor values along counterfactual interpolations (paper Figure 6).
+
+    Rows whose images stayed on the data (``cf["clean"]``) are drawn in colour, rows with
+    clamped artefacts in grey; the titles give the mean max change of both."""
     names = list(cf["curves"])
+    clean = np.asarray(cf.get("clean", np.ones(len(cf["curves"][names[0]]), dtype=bool)))
     cols = 5
     rows = int(np.ceil(len(names) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.6 * rows), sharex=True)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.7 * rows), sharex=True)
     for ax, name in zip(np.ravel(axes), names, strict=False):
-        for line in cf["curves"][name][:max_lines]:
-            ax.plot(cf["targets"], line, lw=0.8, alpha=0.5)
-        mean, std = cf["max_change"][name]
-        ax.set_title(f"{name}  (max change {mean:.3f})", fontsize=9)
+        for line, ok in list(zip(cf["curves"][name], clean, strict=True))[:max_lines]:
+            if ok:
+                ax.plot(cf["targets"], line, lw=0.8, alpha=0.6)
+            else:
+                ax.plot(cf["targets"], line, lw=0.6, alpha=0.35, color="0.6")
+        title = f"{name}\nmax change {cf['max_change'][name][0]:.3f}"
+        if "max_change_clean" in cf:
+            title += f", clean rows {cf['max_change_clean'][name][0]:.3f}"
+        ax.set_title(title, fontsize=8.5)
         ax.set_ylim(-0.05, 1.05)
     for ax in np.ravel(axes)[len(names):]:
         ax.axis("off")
     for ax in np.ravel(axes)[-cols:]:
         ax.set_xlabel("target logit")
-    fig.suptitle("Factors read by the observer along INN counterfactual interpolations")
+    fig.suptitle("Factors read by the observer along INN counterfactual interpolations "
+                 f"({int(clean.sum())} of {len(clean)} rows without clamped artefacts in colour)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
