@@ -141,6 +141,16 @@ def test_counterfactual_check_reports_each_way_of_measuring():
         assert out[targets]["unclamped"]["relative_error_max"] < 1e-3
 
 
+def test_examples_picture(tmp_path):
+    from PIL import Image
+
+    from explainers.models.evaluate import examples_picture
+
+    out = examples_picture(_steep_tiny(), tmp_path / "ex.png", n=2, pool=40, search_steps=2)
+    with Image.open(out) as im:
+        assert im.format == "PNG" and im.size[0] > im.size[1]  # 2 rows of 6 pictures
+
+
 def test_bad_inputs_give_clear_errors():
     model = build_model(TINY).eval()
     with pytest.raises(ValueError, match="expected images"):

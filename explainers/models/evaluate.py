@@ -110,6 +110,28 @@ def counterfactual_check(model, *, n: int = 200, seed: int = 9, search_steps: in
     return out
 
 
+@torch.no_grad()
+def examples_picture(model, path, *, n: int = 12, seed: int = 9, search_steps: int = 16,
+                     pool: int = 400) -> str:
+    """PNG of ``n`` held-out start images and their searched counterfactuals at the study grid's
+    five column centres (range: p1-p99 of ``pool`` fresh study images)."""
+    from .counterfactual import counterfactual
+    from .data import render_set
+    from .plots import counterfactual_examples
+
+    data = render_set("study", pool, seed=seed, image_size=model.image_size,
+                      device=model.device, desc="examples")
+    x = data.images.float() / 255
+    lo, hi = np.percentile(model.logit(x).cpu().double().numpy(), [1, 99])
+    edges = np.linspace(lo, hi, 6)
+    centres = (edges[:-1] + edges[1:]) / 2
+    targets = torch.as_tensor(centres, dtype=torch.float32, device=model.device).expand(n, 5)
+    res = counterfactual(model, x[:n], targets, search_steps=search_steps,
+                         tol=1e-3 * (hi - lo), quantize=True)
+    counterfactual_examples(x[:n], res, centres, hi - lo, path)
+    return str(path)
+
+
 def main(argv=None) -> int:
     from .checkpoint import load_checkpoint
 
@@ -123,12 +145,17 @@ def main(argv=None) -> int:
                    help="also check N counterfactual rows (target logit reached?)")
     p.add_argument("--search-steps", type=int, default=16,
                    help="alpha corrections of the searched counterfactuals in that check")
+    p.add_argument("--examples", metavar="PNG",
+                   help="also draw 12 start images with their searched counterfactuals at the "
+                        "study grid's column centres")
     a = p.parse_args(argv)
     model = load_checkpoint(a.checkpoint, device=a.device)
     result = evaluate_model(model, n=a.n, sampler=a.sampler, seed=a.seed)
     if a.counterfactuals:
         result["counterfactuals"] = counterfactual_check(model, n=a.counterfactuals,
                                                          search_steps=a.search_steps)
+    if a.examples:
+        result["examples"] = examples_picture(model, a.examples, search_steps=a.search_steps)
     print(json.dumps(result, indent=2))
     return 0
 

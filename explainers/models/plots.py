@@ -61,3 +61,38 @@ def counterfactual_curves(cf: dict, path, max_lines: int = 40) -> Path:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return Path(path)
+
+
+def counterfactual_examples(start, result, targets, width: float, path, *,
+                            max_clipped: float = 0.01) -> Path:
+    """Start images (first column) and their counterfactuals, one row each, titled with the
+    target and achieved logit. A red frame marks an image with more than ``max_clipped`` of its
+    pixel values clamped, an orange title a miss of more than 1% of ``width``."""
+    images = result.images.detach().cpu().permute(0, 1, 3, 4, 2).numpy()
+    achieved = result.achieved_logits.detach().cpu().numpy()
+    clipped = result.clipped.detach().cpu().numpy()
+    targets = np.asarray(targets, dtype=float)
+    n, k = achieved.shape
+    fig, axes = plt.subplots(n, k + 1, figsize=(1.55 * (k + 1), 1.7 * n), squeeze=False)
+    for r in range(n):
+        axes[r, 0].imshow(start[r].detach().cpu().permute(1, 2, 0).numpy())
+        axes[r, 0].set_title("start", fontsize=7)
+        for c in range(k):
+            ax = axes[r, c + 1]
+            ax.imshow(images[r, c])
+            miss = abs(achieved[r, c] - targets[c]) > 0.01 * width
+            ax.set_title(f"{targets[c]:.1f} -> {achieved[r, c]:.1f}", fontsize=7,
+                         color="tab:orange" if miss else "black")
+            if clipped[r, c] > max_clipped:
+                for side in ax.spines.values():
+                    side.set(color="red", linewidth=2.5)
+    for ax in axes.ravel():
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(f"INN counterfactuals (target -> achieved logit of the 8-bit image); red frame: "
+                 f"> {max_clipped:.0%} of pixel values clamped; orange: misses by > 1%",
+                 fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return Path(path)
