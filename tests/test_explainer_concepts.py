@@ -21,8 +21,8 @@ def setup():
     return model, data, stim
 
 
-def independent_scores(model, data, meta):
-    index = np.array(meta["pool_indices"])
+def independent_scores(model, data, meta, indices="pool_indices"):
+    index = np.array(meta[indices])
     x = data.pool().images[index].float() / 255
     with torch.no_grad():
         acts = model.activations(x).permute(0, 2, 3, 1).double().numpy()  # [n, h, w, C]
@@ -33,7 +33,7 @@ def independent_scores(model, data, meta):
 
 def test_selected_components_are_the_most_correlated(setup):
     model, data, stim = setup
-    maps, scores, logits = independent_scores(model, data, stim.meta)
+    maps, scores, logits = independent_scores(model, data, stim.meta, "fit_indices")
     assert scores.shape == (200, 10)
     r = np.array([stats.pearsonr(scores[:, k], logits).statistic for k in range(10)])
     np.testing.assert_allclose(stim.meta["all_r"], r, atol=1e-6)
@@ -59,6 +59,22 @@ def test_two_rows_per_concept_with_top_exemplars_per_direction(setup):
             assert cell.extra["component"] == k and cell.extra["direction"] == direction
             assert cell.extra["r"] == pytest.approx(stim.meta["all_r"][k])
             assert len(cell.extra["all_r"]) == 10
+
+
+def test_variants_show_the_same_concepts_with_other_exemplars(setup):
+    model, data, stim = setup
+    other = get_explainer("concepts").render(model, data, rng=torch.Generator().manual_seed(1),
+                                             images=200)
+    assert other.meta["fit_indices"] == stim.meta["fit_indices"]
+    assert other.meta["selected"] == stim.meta["selected"]
+    assert other.meta["all_r"] == pytest.approx(stim.meta["all_r"])
+    assert other.meta["pool_indices"] != stim.meta["pool_indices"]
+    shown = {cell.extra["pool_index"] for _, _, cell in stim}
+    assert shown != {cell.extra["pool_index"] for _, _, cell in other}
+    # another fit_seed fits other concepts (a different draw and ICA start)
+    refit = get_explainer("concepts").render(model, data, rng=torch.Generator().manual_seed(0),
+                                             images=200, fit_seed=7)
+    assert refit.meta["fit_indices"] != stim.meta["fit_indices"]
 
 
 def test_highlight_dims_outside_the_concept(setup):

@@ -1,8 +1,11 @@
 """Automatically discovered concepts (after Zhang et al. 2021, paper section 4).
 
-The mid-layer activations (``model.activations``, ~8x8) of a random draw of validation images
-are factorised into ``components`` concepts: every spatial position is a sample, the channels are
-the features. The activations are signed, so the default is FastICA (``pca`` is the other signed
+The mid-layer activations (``model.activations``, ~8x8) of ``images`` validation images are
+factorised into ``components`` concepts: every spatial position is a sample, the channels are
+the features. The concepts are a property of the model, so they are fitted once on a draw fixed
+by ``fit_seed`` (which also seeds the factorisation): every variant of a stimulus shows the same
+concepts, and variants differ in their exemplars, which come from each variant's own random draw
+of ``images`` pool images. The activations are signed, so the default is FastICA (``pca`` is the other signed
 choice; ``nmf`` factorises the ReLU'd activations). A concept's score for an image is its mean
 over the image's positions; the ``keep`` concepts whose scores correlate most with the logit
 (absolute Pearson r) are shown, most correlated first. The preregistration (D.2) shows only
@@ -41,6 +44,7 @@ class ConceptParams:
     layer: str | None = None
     dim: float = 0.2
     min_correlation: float = 0.0
+    fit_seed: int = 0
 
     def check(self):
         if not 1 <= self.keep <= self.components <= 64:
@@ -61,7 +65,7 @@ class ConceptError(StimulusError):
 
 class Concepts(Explainer):
     name = "concepts"
-    version = "1"
+    version = "2"  # 2: concepts fitted once (fit_seed), exemplars drawn per variant
     Params = ConceptParams
 
     def render(self, model, data, *, rng: torch.Generator, **params) -> Stimulus:
@@ -70,22 +74,29 @@ class Concepts(Explainer):
         if p.images > len(pool):
             raise ParamError(f"images={p.images} exceeds the validation pool ({len(pool)})")
         logits = pool.logits(model)
-        chosen = torch.randperm(len(pool), generator=rng)[: p.images].numpy()
-        seed = int(torch.randint(0, 2**31 - 1, (1,), generator=rng))
-        acts = pool.activations(model, p.layer)[chosen].astype(np.float64)  # [n, h, w, C]
-        n, h, w, channels = acts.shape
-        maps, mean, projection = factorize(acts.reshape(-1, channels), p.method, p.components, seed)
-        maps = maps.reshape(n, h, w, p.components)
-        scores = maps.mean(axis=(1, 2))
-        r = np.array([pearson(scores[:, k], logits[chosen]) for k in range(p.components)])
+        acts = pool.activations(model, p.layer)  # [N, h, w, C]
+        _, h, w, channels = acts.shape
+        fitted = torch.randperm(len(pool), generator=torch.Generator().manual_seed(p.fit_seed))
+        fitted = np.sort(fitted[: p.images].numpy())
+        concepts = factorize(acts[fitted].astype(np.float64).reshape(-1, channels), p.method,
+                             p.components, p.fit_seed)
+        fit_scores = concepts.transform(acts[fitted].astype(np.float64).reshape(-1, channels))
+        fit_scores = fit_scores.reshape(len(fitted), h * w, p.components).mean(axis=1)
+        r = np.array([pearson(fit_scores[:, k], logits[fitted]) for k in range(p.components)])
         selected = np.argsort(-np.abs(r), kind="stable")[: p.keep]
         if np.abs(r[selected]).min() < p.min_correlation:
             strong = int((np.abs(r) >= p.min_correlation).sum())
             raise ConceptError(
                 f"only {strong} of {p.components} components correlate with the logit with "
                 f"|r| >= {p.min_correlation} (all r: {np.round(r, 3).tolist()}); lower "
-                f"min_correlation or keep, or use more components"
+                f"min_correlation or keep, use more components, another layer, or another "
+                f"fit_seed (then say so: the concepts are what the study shows)"
             )
+        # this variant's exemplars: a random draw of pool images, scored by the same concepts
+        chosen = torch.randperm(len(pool), generator=rng)[: p.images].numpy()
+        maps = concepts.transform(acts[chosen].astype(np.float64).reshape(-1, channels))
+        maps = maps.reshape(len(chosen), h, w, p.components)
+        scores = maps.mean(axis=(1, 2))
         rows, labels = [], []
         for rank, k in enumerate(selected):
             for direction in (+1, -1):
@@ -104,29 +115,40 @@ class Concepts(Explainer):
                     for j in part
                 ])
                 labels.append(f"concept {rank + 1} {'+' if direction > 0 else '-'}")
-        meta = {"method": p.method, "layer": p.layer, "random_state": seed,
-                "pool_indices": chosen.tolist(), "all_r": r.tolist(),
-                "selected": selected.tolist(), "mean": mean.tolist(),
-                "projection": None if projection is None else projection.tolist()}
+        meta = {"method": p.method, "layer": p.layer, "random_state": p.fit_seed,
+                "fit_indices": fitted.tolist(), "pool_indices": chosen.tolist(),
+                "all_r": r.tolist(), "selected": selected.tolist(),
+                "mean": concepts.mean.tolist(),
+                "projection": None if concepts.projection is None else concepts.projection.tolist()}
         return Stimulus(rows, labels, [""] * p.exemplars, meta)
 
 
-def factorize(samples: np.ndarray, method: str, k: int, seed: int):
-    """Component values per sample [m, k]; for the linear methods also mean and projection
-    ([k, C]) with values = (samples - mean) @ projection.T."""
+@dataclass
+class Factorization:
+    """A fitted factorisation: component values of samples [m, C] -> [m, k]. The linear methods
+    are ``(samples - mean) @ projection.T``; NMF keeps its fitted sklearn model."""
+
+    mean: np.ndarray
+    projection: np.ndarray | None
+    nmf: NMF | None = None
+
+    def transform(self, samples: np.ndarray) -> np.ndarray:
+        if self.nmf is not None:
+            return self.nmf.transform(np.maximum(samples, 0))
+        return (samples - self.mean) @ self.projection.T
+
+
+def factorize(samples: np.ndarray, method: str, k: int, seed: int) -> Factorization:
+    """Fit ``k`` components to ``samples`` [m, C] (ICA and PCA signed, NMF on the ReLU'd values)."""
     if method == "nmf":
-        values = NMF(k, init="nndsvda", random_state=seed, max_iter=400).fit_transform(
-            np.maximum(samples, 0)
-        )
-        return values, np.zeros(samples.shape[1]), None
+        nmf = NMF(k, init="nndsvda", random_state=seed, max_iter=400).fit(np.maximum(samples, 0))
+        return Factorization(np.zeros(samples.shape[1]), None, nmf)
     if method == "pca":
         model = PCA(k, random_state=seed).fit(samples)
     else:
         model = FastICA(k, whiten="unit-variance", random_state=seed, max_iter=1000, tol=1e-3)
         model.fit(samples)
-    projection = model.components_
-    mean = model.mean_
-    return (samples - mean) @ projection.T, mean, projection
+    return Factorization(model.mean_, model.components_)
 
 
 def pearson(a: np.ndarray, b: np.ndarray) -> float:
