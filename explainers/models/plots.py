@@ -92,7 +92,7 @@ def counterfactual_examples(start, result, targets, width: float, path, *,
     fig.suptitle(f"INN counterfactuals (target -> achieved logit of the 8-bit image); red frame: "
                  f"> {max_clipped:.0%} of pixel values clamped; orange: misses by > 1%",
                  fontsize=8)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.45 / fig.get_figheight()))
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return Path(path)
