@@ -33,6 +33,23 @@ from explainers.models import load_checkpoint  # noqa: E402
 from explainers.prerender import render_stimulus, variant_seed  # noqa: E402
 
 
+def ensure_builtin_explainers() -> list[str]:
+    """Register the explainers that pyproject.toml declares but that are not installed (a plain
+    checkout without ``pip install -e .``, e.g. on the GPU machine); returns their names."""
+    import importlib
+    import tomllib
+
+    from explainers.plugins import registry
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    declared = project["entry-points"][registry.GROUP]
+    missing = sorted(set(declared) - set(registry.available()))
+    for name in missing:
+        module, _, attr = declared[name].partition(":")
+        registry.register(getattr(importlib.import_module(module), attr))
+    return missing
+
+
 def sync(device: str) -> None:
     if device.startswith("cuda"):
         torch.cuda.synchronize()
@@ -64,6 +81,9 @@ def main(argv=None) -> int:
                         help="override a condition's parameter (recorded in the output)")
     args = parser.parse_args(argv)
 
+    registered = ensure_builtin_explainers()
+    if registered:
+        print(f"project not installed: registered {', '.join(registered)} from pyproject.toml")
     spec = yaml.safe_load(Path(args.spec).read_text())
     checkpoint = Path(args.checkpoint or spec.get("checkpoint") or "checkpoints/study")
     if not checkpoint.is_absolute():
