@@ -81,13 +81,13 @@ def counterfactual(model: FlowClassifier, x: torch.Tensor, target_logits, *,
     short_a, short_e = torch.zeros_like(alpha), start - aim
     over_a = torch.full_like(alpha, float("nan"))
     over_e = torch.full_like(alpha, float("nan"))
-    a, err = alpha.clone(), achieved - aim
+    a, err = alpha.clone(), achieved - aim  # last alpha tried per cell and its miss
     for _ in range(search_steps):
         todo = torch.nonzero((achieved - aim).abs() > tol).flatten()
         if len(todo) == 0:
             break
         # update the bracket with the last evaluation of the cells still searching
-        passed = torch.sign(aim[todo] - (err[todo] + aim[todo])) != side[todo]
+        passed = torch.sign(-err[todo]) != side[todo]
         s, o = todo[~passed], todo[passed]
         short_a[s], short_e[s] = a[s], err[s]
         over_a[o], over_e[o] = a[o], err[o]
@@ -104,7 +104,7 @@ def counterfactual(model: FlowClassifier, x: torch.Tensor, target_logits, *,
         im, lg, cl = shown(todo, na)
         err[todo] = lg - aim[todo]
         steps[todo] += 1
-        better = (lg - aim[todo]).abs() < (achieved[todo] - aim[todo]).abs()
+        better = err[todo].abs() < (achieved[todo] - aim[todo]).abs()
         b = todo[better]
         images[b], achieved[b], clipped[b], best_alpha[b] = im[better], lg[better], cl[better], na[better]
     if grid:

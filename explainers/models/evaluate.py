@@ -62,8 +62,9 @@ def counterfactual_check(model, *, n: int = 200, seed: int = 9, search_steps: in
     logits of ``n`` fresh images (the harshest: the ends are the 0.5% and 99.5% quantiles), and
     ``"columns"``, the study grid's five column centres (1st-99th percentile range cut into five
     bins). Each is measured three ways: the exact inverse re-encoded without clamping
-    (``"unclamped"``; equal to the target up to float32 saturation of pixels far outside [0, 1]), the inverse clamped and rounded to 8 bit as shown with the closed-form
-    alpha (``"shown_closed_form"``), and as shown with alpha searched (``"shown_searched"``,
+    (``"unclamped"``; equal to the target up to float32 saturation of pixels far outside
+    [0, 1]), the inverse clamped and rounded to 8 bit as shown with the closed-form alpha
+    (``"shown_closed_form"``), and as shown with alpha searched (``"shown_searched"``,
     tolerance 0.1% of the span, ``search_steps`` corrections at most).
     """
     from .counterfactual import counterfactual
@@ -72,21 +73,17 @@ def counterfactual_check(model, *, n: int = 200, seed: int = 9, search_steps: in
     data = render_set(sampler, n, seed=seed, image_size=model.image_size, device=model.device,
                       desc="counterfactual check")
     x = data.images.float() / 255
-    logits = model.logit(x).cpu().double().numpy()
+    enc = model.encode(x)
+    logits = model.logit_from_z(enc.z).cpu().double().numpy()
     lo, hi = np.quantile(logits, [0.005, 0.995])
-    c_lo, c_hi = np.percentile(logits, [1, 99])
-    edges = np.linspace(c_lo, c_hi, 6)
-    sets = {"span": (np.linspace(lo, hi, 5), hi - lo),
-            "columns": ((edges[:-1] + edges[1:]) / 2, c_hi - c_lo)}
+    sets = {"span": (np.linspace(lo, hi, 5), hi - lo), "columns": _column_centres(logits)}
     out = {"n": n, "seed": seed, "sampler": sampler, "search_steps": search_steps}
     for name, (centres, width) in sets.items():
         targets = torch.as_tensor(centres, dtype=torch.float32,
                                   device=model.device).expand(n, len(centres))
-        enc = model.encode(x)
-        z = enc.z.repeat_interleave(len(centres), 0)
-        alphas = (targets.flatten() - model.logit_from_z(z)) / (model.w @ model.w)
-        raw = model.decode(enc.repeat_interleave(len(centres)).with_z(z + alphas[:, None] * model.w),
-                           clamp=False)
+        wide = enc.repeat_interleave(len(centres))
+        alphas = (targets.flatten() - model.logit_from_z(wide.z)) / (model.w @ model.w)
+        raw = model.decode(wide.with_z(wide.z + alphas[:, None] * model.w), clamp=False)
         runs = {"unclamped": model.logit(raw).view(n, -1),
                 "shown_closed_form": counterfactual(model, x, targets, quantize=True),
                 "shown_searched": counterfactual(model, x, targets, search_steps=search_steps,
@@ -122,14 +119,20 @@ def examples_picture(model, path, *, n: int = 12, seed: int = 9, search_steps: i
     data = render_set("study", pool, seed=seed, image_size=model.image_size,
                       device=model.device, desc="examples")
     x = data.images.float() / 255
-    lo, hi = np.percentile(model.logit(x).cpu().double().numpy(), [1, 99])
-    edges = np.linspace(lo, hi, 6)
-    centres = (edges[:-1] + edges[1:]) / 2
+    centres, width = _column_centres(model.logit(x).cpu().double().numpy())
     targets = torch.as_tensor(centres, dtype=torch.float32, device=model.device).expand(n, 5)
-    res = counterfactual(model, x[:n], targets, search_steps=search_steps,
-                         tol=1e-3 * (hi - lo), quantize=True)
-    counterfactual_examples(x[:n], res, centres, hi - lo, path)
+    res = counterfactual(model, x[:n], targets, search_steps=search_steps, tol=1e-3 * width,
+                         quantize=True)
+    counterfactual_examples(x[:n], res, centres, width, path)
     return str(path)
+
+
+def _column_centres(logits: np.ndarray) -> tuple[np.ndarray, float]:
+    """The study grid's five column centres (the p1-p99 range of ``logits`` cut into fifths, as
+    ``explainers.plugins.layout`` does it) and the width of that range."""
+    lo, hi = np.percentile(logits, [1, 99])
+    edges = np.linspace(lo, hi, 6)
+    return (edges[:-1] + edges[1:]) / 2, float(hi - lo)
 
 
 def main(argv=None) -> int:

@@ -5,8 +5,8 @@ factorised into ``components`` concepts: every spatial position is a sample, the
 the features. The concepts are a property of the model, so they are fitted once on a draw fixed
 by ``fit_seed`` (which also seeds the factorisation): every variant of a stimulus shows the same
 concepts, and variants differ in their exemplars, which come from each variant's own random draw
-of ``images`` pool images. The activations are signed, so the default is FastICA (``pca`` is the other signed
-choice; ``nmf`` factorises the ReLU'd activations). A concept's score for an image is its mean
+of ``images`` pool images. The activations are signed, so the default is FastICA (``pca`` is
+the other signed choice; ``nmf`` factorises the ReLU'd activations). A concept's score for an image is its mean
 over the image's positions; the ``keep`` concepts whose scores correlate most with the logit
 (absolute Pearson r) are shown, most correlated first. The preregistration (D.2) shows only
 concepts with |r| >= 0.2: ``min_correlation`` makes a render fail clearly if fewer than ``keep``
@@ -78,10 +78,10 @@ class Concepts(Explainer):
         _, h, w, channels = acts.shape
         fitted = torch.randperm(len(pool), generator=torch.Generator().manual_seed(p.fit_seed))
         fitted = np.sort(fitted[: p.images].numpy())
-        concepts = factorize(acts[fitted].astype(np.float64).reshape(-1, channels), p.method,
-                             p.components, p.fit_seed)
-        fit_scores = concepts.transform(acts[fitted].astype(np.float64).reshape(-1, channels))
-        fit_scores = fit_scores.reshape(len(fitted), h * w, p.components).mean(axis=1)
+        samples = acts[fitted].astype(np.float64).reshape(-1, channels)
+        concepts = factorize(samples, p.method, p.components, p.fit_seed)
+        fit_scores = concepts.transform(samples).reshape(len(fitted), h * w, p.components)
+        fit_scores = fit_scores.mean(axis=1)
         r = np.array([pearson(fit_scores[:, k], logits[fitted]) for k in range(p.components)])
         selected = np.argsort(-np.abs(r), kind="stable")[: p.keep]
         if np.abs(r[selected]).min() < p.min_correlation:
