@@ -38,6 +38,22 @@ def test_round_trip_gives_the_same_function_and_hash(bundle):
     assert recorded["hash"] == ckpt.bundle_hash(recorded["files"])
 
 
+def test_split_prior_model_round_trips(tmp_path):
+    config = ModelConfig(image_size=32, steps=(1, 1, 1), hidden=(8, 8, 8), classifier_level=1,
+                         activation_layer="1.0", split_prior=True)
+    model = build_model(config)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(0.01 * torch.randn_like(p))
+    save(model.eval(), tmp_path, metrics={}, dataset_manifest={}, log=[])
+    loaded = load_checkpoint(tmp_path)
+    assert loaded.config.split_prior and len(loaded.priors) == 2
+    x = torch.rand(2, 3, 32, 32)
+    enc = loaded.encode(x)
+    assert torch.equal(enc.z, model.encode(x).z)
+    assert torch.equal(loaded.decode(enc), model.decode(model.encode(x)))
+
+
 def test_hash_changes_with_the_weights(bundle, tmp_path_factory):
     folder, model, digest = bundle
     with torch.no_grad():

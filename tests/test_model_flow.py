@@ -6,10 +6,20 @@ import pytest
 import torch
 
 from explainers.models import ConfigError, ModelConfig, build_model, counterfactual
+from explainers.models.classifier import _gauss_logp
 from explainers.models.config import config_from_dict
-from explainers.models.flow import ActNorm, AffineCoupling, InvConv1x1, squeeze, unsqueeze
+from explainers.models.flow import (
+    ActNorm,
+    AffineCoupling,
+    InvConv1x1,
+    SplitPrior,
+    squeeze,
+    unsqueeze,
+)
 
 TINY = ModelConfig(image_size=32, steps=(2, 2, 2), hidden=(8, 8, 8), classifier_level=1)
+TINY_PRIOR = ModelConfig(image_size=32, steps=(2, 2, 2), hidden=(8, 8, 8), classifier_level=1,
+                         split_prior=True)
 
 
 def _trained_like(model):
@@ -45,8 +55,48 @@ def test_blocks_invert_and_logdet_matches_jacobian(block):
     assert math.isclose(float(torch.linalg.slogdet(jac)[1]), float(logdet[0]), abs_tol=1e-8)
 
 
-def test_reconstruction_is_exact_in_float32():
-    model = _trained_like(build_model(TINY))
+def test_split_prior_inverts_and_its_log_scale_is_the_jacobian():
+    torch.manual_seed(0)
+    prior = SplitPrior(3, 2).double()
+    with torch.no_grad():
+        prior.conv.weight.add_(0.3 * torch.randn_like(prior.conv.weight))
+        prior.conv.bias.add_(0.3 * torch.randn_like(prior.conv.bias))
+    kept, out = torch.randn(1, 3, 2, 2, dtype=torch.float64), torch.randn(1, 2, 2, 2).double()
+    eps, sum_logs = prior(kept, out)
+    assert torch.allclose(prior.inverse(kept, eps), out, atol=1e-10)
+    assert not torch.allclose(eps, out)  # the prior is not the identity once trained
+
+    def joint(t):  # (kept, out) -> (kept, eps): a bijection with log|det| = -sum_logs
+        return torch.cat([t[:, :3], prior(t[:, :3], t[:, 3:])[0]], 1)
+
+    jac = torch.autograd.functional.jacobian(joint, torch.cat([kept, out], 1)).reshape(20, 20)
+    assert math.isclose(float(torch.linalg.slogdet(jac)[1]), -float(sum_logs[0]), abs_tol=1e-8)
+
+
+@pytest.mark.parametrize("split_prior", [False, True])
+def test_flow_log_density_matches_the_change_of_variables(split_prior):
+    """Whole flow on 4x4 images: log p(y) = log N(phi(y)) + log|det J_phi(y)|, with the
+    Jacobian computed by autograd over every output (final level and each faded part)."""
+    config = ModelConfig(image_size=4, steps=(1, 1), hidden=(4, 4), classifier_level=0,
+                         activation_layer="0.0", split_prior=split_prior)
+    model = _trained_like(build_model(config)).double()
+    y = torch.randn(1, 3, 4, 4, dtype=torch.float64)
+
+    def phi(t):
+        final, faded, _, _, _ = model._run_levels(t, 0, config.levels)
+        return torch.cat([final.flatten(1)] + [f.flatten(1) for f in faded], 1)
+
+    final, faded, logdet, logp, _ = model._run_levels(y, 0, config.levels)
+    ours = float(logp[0] + logdet[0] + _gauss_logp(final)[0])
+    jac = torch.autograd.functional.jacobian(phi, y).reshape(48, 48)
+    reference = float(_gauss_logp(phi(y))[0] + torch.linalg.slogdet(jac)[1])
+    assert math.isclose(ours, reference, rel_tol=1e-9, abs_tol=1e-8)
+    assert torch.allclose(model._inverse_levels(final, faded, 0, config.levels), y, atol=1e-9)
+
+
+@pytest.mark.parametrize("config", [TINY, TINY_PRIOR], ids=["fixed-prior", "split-prior"])
+def test_reconstruction_is_exact_in_float32(config):
+    model = _trained_like(build_model(config))
     x = torch.rand(6, 3, 32, 32)
     with torch.no_grad():
         enc = model.encode(x)
@@ -66,8 +116,9 @@ def test_logit_shift_equals_alpha_w_squared():
     assert torch.allclose(shifted - base, alpha * (model.w @ model.w), atol=1e-4)
 
 
-def test_counterfactual_reaches_targets():
-    model = _trained_like(build_model(TINY))
+@pytest.mark.parametrize("config", [TINY, TINY_PRIOR], ids=["fixed-prior", "split-prior"])
+def test_counterfactual_reaches_targets(config):
+    model = _trained_like(build_model(config))
     with torch.no_grad():
         model.w_param.mul_(20)  # a steep classifier so small feature steps suffice
     x = torch.rand(3, 3, 32, 32) * 0.6 + 0.2

@@ -11,7 +11,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .config import ModelConfig
-from .flow import FlowStep, squeeze, unsqueeze
+from .flow import FlowStep, SplitPrior, squeeze, unsqueeze
 
 LOG_2PI = math.log(2 * math.pi)
 
@@ -19,7 +19,8 @@ LOG_2PI = math.log(2 * math.pi)
 @dataclasses.dataclass
 class Encoding:
     """phi(x): ``z`` the flat features ``[N, D]`` the classifier reads, ``faded`` the channels
-    faded out before the classifier layer (kept so that :meth:`FlowClassifier.decode` is exact)."""
+    faded out before the classifier layer (kept so that :meth:`FlowClassifier.decode` is exact;
+    with ``split_prior`` their standardised residuals, see :class:`SplitPrior`)."""
 
     z: torch.Tensor
     faded: tuple[torch.Tensor, ...]
@@ -73,6 +74,7 @@ class FlowClassifier(nn.Module):
         torch.manual_seed(config.init_seed)
         channels, size = config.channels, config.image_size
         self.levels = nn.ModuleList()
+        self.priors = nn.ModuleList()  # one SplitPrior per fade-out (config.split_prior)
         self.shapes = []  # shape kept after each level (C, h, w)
         for i, (n_steps, hidden) in enumerate(zip(config.steps, config.hidden, strict=True)):
             channels, size = channels * 4, size // 2
@@ -82,6 +84,8 @@ class FlowClassifier(nn.Module):
                 )
             )
             if i < config.levels - 1:
+                if config.split_prior:
+                    self.priors.append(SplitPrior(channels - channels // 2, channels // 2))
                 channels -= channels // 2
             self.shapes.append((channels, size, size))
         c, h, w = self.shapes[config.classifier_level]
@@ -154,6 +158,9 @@ class FlowClassifier(nn.Module):
             if i < self.config.levels - 1:
                 keep = h.shape[1] - h.shape[1] // 2
                 h, out = h[:, :keep], h[:, keep:]
+                if self.config.split_prior:
+                    out, sum_logs = self.priors[i](h, out)
+                    logp = logp - sum_logs
                 faded.append(out)
                 logp = logp + _gauss_logp(out)
         return h, faded, logdet, logp, captured
@@ -161,7 +168,10 @@ class FlowClassifier(nn.Module):
     def _inverse_levels(self, h, faded, start: int, stop: int):
         for i in reversed(range(start, stop)):
             if i < self.config.levels - 1:
-                h = torch.cat([h, faded[i - start]], 1)
+                out = faded[i - start]
+                if self.config.split_prior:
+                    out = self.priors[i].inverse(h, out)
+                h = torch.cat([h, out], 1)
             for step in reversed(self.levels[i]):
                 h = step.inverse(h)
             h = unsqueeze(h)

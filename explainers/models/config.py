@@ -20,6 +20,8 @@ class ModelConfig:
     channels kept after level ``classifier_level`` (flattened); later levels are trained on the
     unsupervised flow loss only. ``classifier_norm`` > 0 fixes |w| to that value (w = c v/|v|),
     which keeps the class separation in feature space small and counterfactuals in-distribution.
+    ``split_prior`` gives the faded channels Glow's learned prior (mean and scale predicted from
+    the kept channels) instead of N(0, I); see :class:`explainers.models.flow.SplitPrior`.
     """
 
     image_size: int = 32
@@ -33,6 +35,7 @@ class ModelConfig:
     n_bits: int = 8
     init_seed: int = 0
     classifier_norm: float = 0.0
+    split_prior: bool = False
 
     @property
     def levels(self) -> int:
@@ -57,6 +60,8 @@ class ModelConfig:
                 f"activation_layer {self.activation_layer!r} does not name a flow step "
                 f"'LEVEL.STEP' (levels 0-{self.levels - 1}, steps per level {list(self.steps)})"
             )
+        if not isinstance(self.split_prior, bool):
+            raise ConfigError("split_prior must be true or false")
         if self.classifier_norm < 0:
             raise ConfigError("classifier_norm must be >= 0 (0 = free)")
         if not 0 < self.logit_alpha < 0.5:

@@ -140,3 +140,30 @@ class FlowStep(nn.Module):
         y = self.coupling.inverse(y)
         y = self.invconv.inverse(y)
         return self.actnorm.inverse(y)
+
+
+class SplitPrior(nn.Module):
+    """Glow's learned prior for the channels faded out at a level: a zero-initialised 3x3
+    convolution of the kept channels gives their mean and log-scale, so the faded channels are
+    stored as the standardised residual ``eps = (out - mean) * exp(-logs)``. A counterfactual
+    keeps ``eps`` and recomputes the faded detail from the moved kept channels. At
+    initialisation it is the fixed N(0, I) prior (mean 0, log-scale 0)."""
+
+    def __init__(self, kept: int, faded: int):
+        super().__init__()
+        self.conv = nn.Conv2d(kept, 2 * faded, 3, padding=1)
+        nn.init.zeros_(self.conv.weight)
+        nn.init.zeros_(self.conv.bias)
+
+    def _mean_logs(self, kept: torch.Tensor):
+        h = self.conv(kept)
+        return h[:, 0::2], h[:, 1::2]
+
+    def forward(self, kept: torch.Tensor, out: torch.Tensor):
+        """-> (eps, log-scale summed per sample); log N(out; mean, s) = log N(eps) - that sum."""
+        mean, logs = self._mean_logs(kept)
+        return (out - mean) * torch.exp(-logs), logs.flatten(1).sum(1)
+
+    def inverse(self, kept: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
+        mean, logs = self._mean_logs(kept)
+        return mean + eps * torch.exp(logs)
