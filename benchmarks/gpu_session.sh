@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The GPU figures that issues #3 and #4 still need, in as few device calls as possible.
+# Runs on the GPU machine (Python 3.12 with torch, numpy, scipy, pandas, pyyaml, tqdm, pillow and
+# matplotlib; no Django, nothing installed from this repository): every step is a plain script.
+#
+#   bash benchmarks/gpu_session.sh figures              # render + model benchmarks (~3 min)
+#   bash benchmarks/gpu_session.sh train CONFIG MINUTES # train, evaluate, ground truth (~MINUTES+3)
+#
+# Writes into $OUT (the device tool's return folder; default ./gpu_out). `train` packs the new
+# checkpoint as checkpoint.tar.part-* (15 MB pieces, under the tool's 16 MiB per-file limit):
+#   cat checkpoint.tar.part-* | tar -x -C checkpoints/   (unpacks to checkpoints/<run name>/)
+# Environment: DEVICE (default cuda), VARIANTS (default 20), CF_N (counterfactual rows, 200),
+# GT_N (ground-truth scenes, 5000). DEVICE=cpu VARIANTS=1 CF_N=8 GT_N=50 is a quick dry run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PYTHONUNBUFFERED=1
+OUT=${OUT:-gpu_out}
+DEVICE=${DEVICE:-cuda}
+PY=${PYTHON:-python3}
+mkdir -p "$OUT"
+
+stamp() { echo "== $(date -u +%FT%TZ) $*"; }
+# tqdm redraws its bar with \r: keep every 100th redraw and every other line
+thin_progress() { tr '\r' '\n' | awk 'NF && (!/ [0-9]+\/[0-9]+ \[[0-9:]+</ || ++n % 100 == 0)'; }
+
+about_machine() {
+  { date -u +%FT%TZ; uname -m; nvidia-smi --query-gpu=name,memory.total,driver_version \
+      --format=csv,noheader 2>/dev/null || echo "no nvidia-smi";
+    $PY -c 'import torch, sys; print(sys.version.split()[0], "torch", torch.__version__,
+"cuda", torch.cuda.is_available())'; } | tee "$OUT/machine.txt"
+}
+
+figures() {
+  stamp "render benchmark: every condition of study 2, ${VARIANTS:-20} variants, $DEVICE"
+  $PY benchmarks/render.py --device "$DEVICE" --variants "${VARIANTS:-20}" \
+    --json "$OUT/render_$DEVICE.json" 2>&1 | tee "$OUT/render_$DEVICE.txt"
+  stamp "model benchmark: train / encode / decode / counterfactual grid"
+  $PY benchmarks/model.py --checkpoint checkpoints/study --device "$DEVICE" 2>&1 \
+    | tee "$OUT/model_$DEVICE.txt"
+}
+
+train() {
+  local config=$1 minutes=$2 name run
+  name=$(basename "$config" .json)
+  run=/tmp/gpu_runs/$name
+  rm -rf "$run" && mkdir -p /tmp/gpu_runs
+  # the config's time budget, overridden for this run only
+  $PY - "$config" "$minutes" "$run.json" <<'EOF'
+import json, sys
+cfg = json.load(open(sys.argv[1]))
+cfg["train"]["max_minutes"] = float(sys.argv[2])
+json.dump(cfg, open(sys.argv[3], "w"), indent=2)
+EOF
+  stamp "training $config for $minutes min on $DEVICE into $run"
+  $PY -m explainers.models.train --config "$run.json" --out "$run" --device "$DEVICE" 2>&1 \
+    | thin_progress | tee "$OUT/train_$name.txt"
+  stamp "held-out accuracy and counterfactual check"
+  $PY -m explainers.models.evaluate --checkpoint "$run" --n 2000 --seed 1 --device "$DEVICE" \
+    --counterfactuals "${CF_N:-200}" --examples "$OUT/cf_examples_$name.png" \
+    > "$OUT/eval_$name.json"
+  $PY - "$OUT/eval_$name.json" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+print("accuracy", r["accuracy"])
+for targets, rows in r.get("counterfactuals", {}).items():
+    if isinstance(rows, dict) and "shown_searched" in rows:
+        print(targets, {k: v["within_1pct"] for k, v in rows.items() if isinstance(v, dict)
+                        and "within_1pct" in v})
+EOF
+  stamp "ground truth (with the observer shipped in checkpoints/study/observer)"
+  cp -r checkpoints/study/observer "$run/observer"
+  $PY -m explainers.models.feature_importance --checkpoint "$run" --n "${GT_N:-5000}" \
+    --out "$run/ground_truth_out" --device "$DEVICE" 2>&1 | thin_progress \
+    | tee "$OUT/ground_truth_$name.txt"
+  cp "$run/ground_truth_out/ground_truth.json" "$run/ground_truth.json"
+  tar -C /tmp/gpu_runs --exclude train_state.pt -cf - "$name" | split -b 15M - "$OUT/checkpoint.tar.part-"
+  ls -l "$OUT"
+}
+
+about_machine
+case "${1:-}" in
+  figures) figures ;;
+  train) [ $# -eq 3 ] || { echo "usage: $0 train CONFIG MINUTES" >&2; exit 2; }
+         train "$2" "$3" ;;
+  *) echo "usage: $0 figures | train CONFIG MINUTES" >&2; exit 2 ;;
+esac
+stamp done
