@@ -16,6 +16,9 @@ cd "$(dirname "$0")/.."
 export PYTHONUNBUFFERED=1
 OUT=${OUT:-gpu_out}
 DEVICE=${DEVICE:-cuda}
+VARIANTS=${VARIANTS:-20}
+CF_N=${CF_N:-200}
+GT_N=${GT_N:-5000}
 PY=${PYTHON:-python3}
 mkdir -p "$OUT"
 
@@ -31,8 +34,8 @@ about_machine() {
 }
 
 figures() {
-  stamp "render benchmark: every condition of study 2, ${VARIANTS:-20} variants, $DEVICE"
-  $PY benchmarks/render.py --device "$DEVICE" --variants "${VARIANTS:-20}" \
+  stamp "render benchmark: every condition of study 2, $VARIANTS variants, $DEVICE"
+  $PY benchmarks/render.py --device "$DEVICE" --variants "$VARIANTS" \
     --json "$OUT/render_$DEVICE.json" 2>&1 | tee "$OUT/render_$DEVICE.txt"
   stamp "model benchmark: train / encode / decode / counterfactual grid"
   $PY benchmarks/model.py --checkpoint checkpoints/study --device "$DEVICE" 2>&1 \
@@ -56,7 +59,7 @@ EOF
     | thin_progress | tee "$OUT/train_$name.txt"
   stamp "held-out accuracy and counterfactual check"
   $PY -m explainers.models.evaluate --checkpoint "$run" --n 2000 --seed 1 --device "$DEVICE" \
-    --counterfactuals "${CF_N:-200}" --examples "$OUT/cf_examples_$name.png" \
+    --counterfactuals "$CF_N" --examples "$OUT/cf_examples_$name.png" \
     > "$OUT/eval_$name.json"
   $PY - "$OUT/eval_$name.json" <<'EOF'
 import json, sys
@@ -69,7 +72,7 @@ for targets, rows in r.get("counterfactuals", {}).items():
 EOF
   stamp "ground truth (with the observer shipped in checkpoints/study/observer)"
   cp -r checkpoints/study/observer "$run/observer"
-  $PY -m explainers.models.feature_importance --checkpoint "$run" --n "${GT_N:-5000}" \
+  $PY -m explainers.models.feature_importance --checkpoint "$run" --n "$GT_N" \
     --out "$run/ground_truth_out" --device "$DEVICE" 2>&1 | thin_progress \
     | tee "$OUT/ground_truth_$name.txt"
   cp "$run/ground_truth_out/ground_truth.json" "$run/ground_truth.json"

@@ -1,5 +1,6 @@
 """Checkpoint bundle: round trip, content hash, clear errors, the shipped study checkpoint."""
 
+import dataclasses
 import importlib
 import json
 
@@ -39,9 +40,7 @@ def test_round_trip_gives_the_same_function_and_hash(bundle):
 
 
 def test_split_prior_model_round_trips(tmp_path):
-    config = ModelConfig(image_size=32, steps=(1, 1, 1), hidden=(8, 8, 8), classifier_level=1,
-                         activation_layer="1.0", split_prior=True)
-    model = build_model(config)
+    model = build_model(dataclasses.replace(TINY, split_prior=True))
     with torch.no_grad():
         for p in model.parameters():
             p.add_(0.01 * torch.randn_like(p))

@@ -1,5 +1,6 @@
 """Invertible classifier: exact inverse, counterfactual arithmetic, config validation."""
 
+import dataclasses
 import math
 
 import pytest
@@ -18,8 +19,7 @@ from explainers.models.flow import (
 )
 
 TINY = ModelConfig(image_size=32, steps=(2, 2, 2), hidden=(8, 8, 8), classifier_level=1)
-TINY_PRIOR = ModelConfig(image_size=32, steps=(2, 2, 2), hidden=(8, 8, 8), classifier_level=1,
-                         split_prior=True)
+TINY_PRIOR = dataclasses.replace(TINY, split_prior=True)
 
 
 def _trained_like(model):
