@@ -10,6 +10,7 @@ import torch
 from scipy import stats
 
 from explainers.plugins import ParamError, get_explainer
+from explainers.plugins.concepts import ConceptError, factorize
 from tests.fixtures.tiny_explainer_setup import blob_pool, tiny_model
 
 
@@ -100,3 +101,21 @@ def test_bad_params():
         get_explainer("concepts").params(keep=11)
     with pytest.raises(ParamError, match="must be one of"):
         get_explainer("concepts").params(method="svd")
+
+
+def test_an_unconverged_factorization_fails_clearly():
+    # Gaussian samples have no independent components to find: FastICA cannot converge, and an
+    # unconverged fit would depend on the device's rounding, so the explainer refuses it.
+    gaussian = np.random.default_rng(0).standard_normal((3000, 16))
+    with pytest.raises(ConceptError, match="ica with 8 components did not converge"):
+        factorize(gaussian, "ica", 8, 0)
+
+
+def test_a_converged_factorization_is_stable_under_rounding_noise():
+    # Independent Laplace sources, mixed: FastICA converges, and a perturbation of the size of
+    # GPU-vs-CPU rounding (1e-6 relative) gives the same components.
+    sources = np.random.default_rng(0).laplace(size=(3000, 16))
+    x = sources @ np.random.default_rng(1).standard_normal((16, 16))
+    noisy = x * (1 + 1e-6 * np.random.default_rng(2).standard_normal(x.shape))
+    a, b = factorize(x, "ica", 8, 0), factorize(noisy, "ica", 8, 0)
+    assert np.abs(a.projection - b.projection).max() < 1e-4 * np.abs(a.projection).max()

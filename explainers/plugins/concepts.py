@@ -10,7 +10,9 @@ the other signed choice; ``nmf`` factorises the ReLU'd activations). A concept's
 over the image's positions; the ``keep`` concepts whose scores correlate most with the logit
 (absolute Pearson r) are shown, most correlated first. The preregistration (D.2) shows only
 concepts with |r| >= 0.2: ``min_correlation`` makes a render fail clearly if fewer than ``keep``
-components reach it.
+components reach it. A factorisation that does not converge (FastICA within ``max_iter``, NMF
+likewise) fails clearly too: an unconverged fit depends on the last bits of the activations, so
+a GPU worker and a CPU worker would show different concepts for the same content key.
 
 Each concept fills two consecutive rows, as in the paper (which shows the two directions
 separately rather than as "more Peeky / more Stretchy"): the row marked ``+`` shows the five
@@ -23,12 +25,14 @@ projection and r of all components, so that the selection can be recomputed inde
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import torch
 from sklearn.decomposition import NMF, PCA, FastICA
+from sklearn.exceptions import ConvergenceWarning
 
 from .base import Cell, Explainer, ParamError, Stimulus, StimulusError
 from .grid import highlight
@@ -139,15 +143,27 @@ class Factorization:
 
 
 def factorize(samples: np.ndarray, method: str, k: int, seed: int) -> Factorization:
-    """Fit ``k`` components to ``samples`` [m, C] (ICA and PCA signed, NMF on the ReLU'd values)."""
-    if method == "nmf":
-        nmf = NMF(k, init="nndsvda", random_state=seed, max_iter=400).fit(np.maximum(samples, 0))
-        return Factorization(np.zeros(samples.shape[1]), None, nmf)
-    if method == "pca":
-        model = PCA(k, random_state=seed).fit(samples)
-    else:
-        model = FastICA(k, whiten="unit-variance", random_state=seed, max_iter=1000, tol=1e-3)
-        model.fit(samples)
+    """Fit ``k`` components to ``samples`` [m, C] (ICA and PCA signed, NMF on the ReLU'd values).
+    Raises ConceptError when the iterative fits (ICA, NMF) do not converge."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        try:
+            if method == "nmf":
+                nmf = NMF(k, init="nndsvda", random_state=seed, max_iter=400)
+                nmf.fit(np.maximum(samples, 0))
+                return Factorization(np.zeros(samples.shape[1]), None, nmf)
+            if method == "pca":
+                model = PCA(k, random_state=seed).fit(samples)
+            else:
+                model = FastICA(k, whiten="unit-variance", random_state=seed, max_iter=1000,
+                                tol=1e-3)
+                model.fit(samples)
+        except ConvergenceWarning as exc:
+            raise ConceptError(
+                f"{method} with {k} components did not converge on these activations ({exc}); "
+                f"an unconverged fit differs between devices: use another layer, another "
+                f"fit_seed or fewer components (then say so: the concepts are what the study "
+                f"shows)") from exc
     return Factorization(model.mean_, model.components_)
 
 
