@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
-# The GPU figures that issues #3 and #4 still need, in as few device calls as possible.
+# GPU work in as few device calls as possible: training a study model and its checks, and the
+# render and model benchmarks (used for run V and the H100 figures of 2026-11-23).
 # Runs on the GPU machine (Python 3.12 with torch, numpy, scipy, pandas, pyyaml, tqdm, pillow and
 # matplotlib; no Django, nothing installed from this repository): every step is a plain script.
 #
 #   bash benchmarks/gpu_session.sh figures              # render + model benchmarks (~3 min)
-#   bash benchmarks/gpu_session.sh train CONFIG MINUTES # train, evaluate, ground truth (~MINUTES+3)
+#   bash benchmarks/gpu_session.sh train CONFIG MINUTES # train, evaluate, ground truth (~MINUTES+1)
 #
 # Writes into $OUT (the device tool's return folder; default ./gpu_out). `train` packs the new
-# checkpoint as checkpoint.tar.part-* (15 MB pieces, under the tool's 16 MiB per-file limit):
+# checkpoint as checkpoint.tar.part-* (15 MB pieces, under the tool's 16 MiB per-file limit) right
+# after training, then the examples picture and one reports_<name>.tar (logs, evaluation, ground
+# truth), so that at most 8 files come back:
 #   cat checkpoint.tar.part-* | tar -x -C checkpoints/   (unpacks to checkpoints/<run name>/)
 # Environment: DEVICE (default cuda), VARIANTS (default 20), CF_N (counterfactual rows, 200),
-# GT_N (ground-truth scenes, 5000). DEVICE=cpu VARIANTS=1 CF_N=8 GT_N=50 is a quick dry run.
+# GT_N (ground-truth scenes, 5000), LIMIT (seconds the device call may run, 590: the checks after
+# training are cut off before it, and the bundle is packed first so it comes back regardless; a check
+# that was cut off can be rerun on any machine from the bundle).
+# DEVICE=cpu VARIANTS=1 CF_N=8 GT_N=50 is a quick dry run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PYTHONUNBUFFERED=1
@@ -19,10 +25,14 @@ DEVICE=${DEVICE:-cuda}
 VARIANTS=${VARIANTS:-20}
 CF_N=${CF_N:-200}
 GT_N=${GT_N:-5000}
+LIMIT=${LIMIT:-590}
 PY=${PYTHON:-python3}
 mkdir -p "$OUT"
 
-stamp() { echo "== $(date -u +%FT%TZ) $*"; }
+stamp() { echo "== $(date -u +%FT%TZ) (${SECONDS} s) $*"; }
+# run "$@" with what is left of LIMIT (less a margin for the transfer back)
+in_time() { local left=$((LIMIT - SECONDS - 10)); [ "$left" -gt 5 ] || { echo "skipped, no time left: $*"; return 0; }
+            timeout "$left" "$@" || echo "cut off or failed (rc $?): $*"; }
 # tqdm redraws its bar with \r: keep every 100th redraw and every other line
 thin_progress() { tr '\r' '\n' | awk 'NF && (!/ [0-9]+\/[0-9]+ \[[0-9:]+</ || ++n % 100 == 0)'; }
 
@@ -46,6 +56,7 @@ train() {
   local config=$1 minutes=$2 name run
   name=$(basename "$config" .json)
   run=/tmp/gpu_runs/$name
+  mkdir -p "$OUT/reports_$name"
   rm -rf "$run" && mkdir -p /tmp/gpu_runs
   # the config's time budget, overridden for this run only
   $PY - "$config" "$minutes" "$run.json" <<'EOF'
@@ -57,11 +68,12 @@ EOF
   stamp "training $config for $minutes min on $DEVICE into $run"
   $PY -m explainers.models.train --config "$run.json" --out "$run" --device "$DEVICE" 2>&1 \
     | thin_progress | tee "$OUT/train_$name.txt"
+  tar -C /tmp/gpu_runs --exclude train_state.pt -cf - "$name" | split -b 15M - "$OUT/checkpoint.tar.part-"
   stamp "held-out accuracy and counterfactual check"
-  $PY -m explainers.models.evaluate --checkpoint "$run" --n 2000 --seed 1 --device "$DEVICE" \
+  in_time $PY -m explainers.models.evaluate --checkpoint "$run" --n 2000 --seed 1 --device "$DEVICE" \
     --counterfactuals "$CF_N" --examples "$OUT/cf_examples_$name.png" \
     > "$OUT/eval_$name.json"
-  $PY - "$OUT/eval_$name.json" <<'EOF'
+  [ -s "$OUT/eval_$name.json" ] && $PY - "$OUT/eval_$name.json" <<'EOF'
 import json, sys
 r = json.load(open(sys.argv[1]))
 print("accuracy", r["accuracy"])
@@ -71,12 +83,14 @@ for targets, rows in r.get("counterfactuals", {}).items():
                         and "within_1pct" in v})
 EOF
   stamp "ground truth (with the observer shipped in checkpoints/study/observer)"
-  cp -r checkpoints/study/observer "$run/observer"
-  $PY -m explainers.models.feature_importance --checkpoint "$run" --n "$GT_N" \
-    --out "$run/ground_truth_out" --device "$DEVICE" 2>&1 | thin_progress \
-    | tee "$OUT/ground_truth_$name.txt"
-  cp "$run/ground_truth_out/ground_truth.json" "$run/ground_truth.json"
-  tar -C /tmp/gpu_runs --exclude train_state.pt -cf - "$name" | split -b 15M - "$OUT/checkpoint.tar.part-"
+  in_time $PY -m explainers.models.feature_importance --checkpoint "$run" --n "$GT_N" \
+    --observer checkpoints/study/observer --out "$OUT/ground_truth_$name" --device "$DEVICE" \
+    > "$OUT/ground_truth_$name.txt" 2>&1
+  thin_progress < "$OUT/ground_truth_$name.txt" | tail -n 40
+  # at most 8 files come back: the bundle's pieces, the examples picture and one tar of the rest
+  mv "$OUT/machine.txt" "$OUT/train_$name.txt" "$OUT/eval_$name.json" "$OUT/ground_truth_$name.txt" \
+    "$OUT/ground_truth_$name" "$OUT/reports_$name/" 2>/dev/null || true
+  tar -C "$OUT" -cf "$OUT/reports_$name.tar" "reports_$name" && rm -rf "$OUT/reports_$name"
   ls -l "$OUT"
 }
 
