@@ -99,3 +99,18 @@ def test_shipped_scripts_cover_every_generated_video_of_the_specs():
             if "generated:" in line:
                 wanted.add(line.split("generated:")[1].strip(" {}").split("}")[0].strip())
     assert wanted <= names, f"tutorial scripts missing for {sorted(wanted - names)}"
+
+
+def test_caption_band_sits_at_the_top_clear_of_the_browser_controls():
+    # Browsers draw their video controls over the bottom of a paused or hovered video, so the
+    # caption band is at the top and the bottom strip is plain slide background.
+    from studies.tutorials.script import Slide
+    from studies.tutorials.slides import BACKGROUND, CAPTION_H, HEIGHT, compose
+
+    slide = Slide(caption="Meet Peeky and Stretchy", narration="",
+                  image={"kind": "title", "text": "A test video"})
+    pixels = compose(slide, title="T").convert("RGB")
+    assert pixels.getpixel((3, 3)) == (36, 52, 71)  # band colour, top-left corner
+    assert pixels.getpixel((3, CAPTION_H - 2)) == (36, 52, 71)
+    bottom = pixels.crop((0, HEIGHT - CAPTION_H, pixels.width, HEIGHT))
+    assert [color for _, color in bottom.getcolors()] == [BACKGROUND]

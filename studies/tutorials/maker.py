@@ -24,7 +24,7 @@ from .media import assemble, join_audio, probe, speak, tool_versions
 from .script import TutorialScript, load_script
 from .slides import compose
 
-MAKER_VERSION = "1"
+MAKER_VERSION = "2"  # 2: caption band at the top of the slide
 INDEX = "index.json"
 GAP_S = 0.6  # silence after each slide's narration
 

@@ -101,23 +101,24 @@ def _with_column_labels(sheet: Image.Image, labels: list[str], cols: int) -> Ima
 
 
 def compose(slide: Slide, *, title: str) -> Image.Image:
-    """A 640x360 slide: picture (or the title) above, caption below."""
+    """A 640x360 slide: caption on top, picture (or the title) below. The caption sits at the top
+    because browsers draw their video controls over the bottom of a paused or hovered video."""
     canvas = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(canvas)
     pic = picture(slide.image, box=(WIDTH - 40, HEIGHT - CAPTION_H - 24))
     if pic is None:
         text = slide.image.get("text") or title
         lines = textwrap.wrap(text, 28)
-        y = (HEIGHT - CAPTION_H) / 2 - 22 * (len(lines) - 1)
+        y = CAPTION_H + (HEIGHT - CAPTION_H) / 2 - 22 * (len(lines) - 1)
         for line in lines:
             draw.text((WIDTH / 2, y), line, fill=INK, font=font(34, bold=True), anchor="mm")
             y += 44
     else:
-        top = 12 + (HEIGHT - CAPTION_H - 24 - pic.height) // 2
+        top = CAPTION_H + 12 + (HEIGHT - CAPTION_H - 24 - pic.height) // 2
         canvas.paste(pic, ((WIDTH - pic.width) // 2, top))
-    draw.rectangle((0, HEIGHT - CAPTION_H, WIDTH, HEIGHT), fill=(36, 52, 71))
+    draw.rectangle((0, 0, WIDTH, CAPTION_H), fill=(36, 52, 71))
     lines = textwrap.wrap(slide.caption, 52)[:2]
-    y = HEIGHT - CAPTION_H / 2 - 11 * (len(lines) - 1)
+    y = CAPTION_H / 2 - 11 * (len(lines) - 1)
     for line in lines:
         draw.text((WIDTH / 2, y), line, fill="white", font=font(19), anchor="mm")
         y += 22
