@@ -6,6 +6,7 @@
 #
 #   bash benchmarks/gpu_session.sh figures              # render + model benchmarks (~3 min)
 #   bash benchmarks/gpu_session.sh train CONFIG MINUTES # train, evaluate, ground truth (~MINUTES+1)
+#   bash benchmarks/gpu_session.sh resume NAME          # go on with a training longer than a call
 #
 # Writes into $OUT (the device tool's return folder; default ./gpu_out). `train` packs the new
 # checkpoint as checkpoint.tar.part-* (15 MB pieces, under the tool's 16 MiB per-file limit) right
@@ -56,7 +57,6 @@ train() {
   local config=$1 minutes=$2 name run
   name=$(basename "$config" .json)
   run=/tmp/gpu_runs/$name
-  mkdir -p "$OUT/reports_$name"
   rm -rf "$run" && mkdir -p /tmp/gpu_runs
   # the config's time budget, overridden for this run only
   $PY - "$config" "$minutes" "$run.json" <<'EOF'
@@ -66,8 +66,37 @@ cfg["train"]["max_minutes"] = float(sys.argv[2])
 json.dump(cfg, open(sys.argv[3], "w"), indent=2)
 EOF
   stamp "training $config for $minutes min on $DEVICE into $run"
-  $PY -m explainers.models.train --config "$run.json" --out "$run" --device "$DEVICE" 2>&1 \
-    | thin_progress | tee "$OUT/train_$name.txt"
+  train_and_check "$name"
+}
+
+# A budget longer than one call (MINUTES above ~8.5): the first call stops training at the call's
+# limit (the state of the last checkpoint is kept), and the next call, made at once so that it
+# finds the same machine still warm, continues it with `resume NAME` and then runs the checks.
+resume() {
+  local name=$1
+  [ -f "/tmp/gpu_runs/$name/train_state.pt" ] || {
+    echo "no /tmp/gpu_runs/$name/train_state.pt: the machine was given back, start again" >&2
+    exit 3; }
+  stamp "resuming /tmp/gpu_runs/$name on $DEVICE"
+  train_and_check "$name" --resume
+}
+
+train_and_check() {
+  local name=$1 run=/tmp/gpu_runs/$1 rc=0
+  shift
+  mkdir -p "$OUT/reports_$name"
+  # leave about a minute of the call for the pieces and the checks (~40 s on the H100)
+  timeout $((LIMIT - SECONDS - 60)) $PY -m explainers.models.train --config "$run.json" \
+    --out "$run" --device "$DEVICE" "$@" 2>&1 | thin_progress | tee -a "$OUT/train_$name.txt" \
+    || rc=$?
+  if [ "$rc" -eq 124 ]; then
+    stamp "training stopped at this call's time limit; continue at once (same machine) with:"
+    echo "  bash benchmarks/gpu_session.sh resume $name"
+    return 0
+  elif [ "$rc" -ne 0 ]; then
+    echo "training failed (rc $rc)" >&2
+    exit "$rc"
+  fi
   tar -C /tmp/gpu_runs --exclude train_state.pt -cf - "$name" | split -b 15M - "$OUT/checkpoint.tar.part-"
   stamp "held-out accuracy and counterfactual check"
   in_time $PY -m explainers.models.evaluate --checkpoint "$run" --n 2000 --seed 1 --device "$DEVICE" \
@@ -99,6 +128,8 @@ case "${1:-}" in
   figures) figures ;;
   train) [ $# -eq 3 ] || { echo "usage: $0 train CONFIG MINUTES" >&2; exit 2; }
          train "$2" "$3" ;;
-  *) echo "usage: $0 figures | train CONFIG MINUTES" >&2; exit 2 ;;
+  resume) [ $# -eq 2 ] || { echo "usage: $0 resume NAME" >&2; exit 2; }
+          resume "$2" ;;
+  *) echo "usage: $0 figures | train CONFIG MINUTES | resume NAME" >&2; exit 2 ;;
 esac
 stamp done
