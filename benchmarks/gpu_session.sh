@@ -7,6 +7,7 @@
 #   bash benchmarks/gpu_session.sh figures              # render + model benchmarks (~3 min)
 #   bash benchmarks/gpu_session.sh train CONFIG MINUTES # train, evaluate, ground truth (~MINUTES+1)
 #   bash benchmarks/gpu_session.sh resume NAME          # go on with a training longer than a call
+#   bash benchmarks/gpu_session.sh observer             # train an observer as shipped (untimed on the GPU)
 #
 # Writes into $OUT (the device tool's return folder; default ./gpu_out). `train` packs the new
 # checkpoint as checkpoint.tar.part-* (15 MB pieces, under the tool's 16 MiB per-file limit) right
@@ -14,7 +15,9 @@
 # truth), so that at most 8 files come back:
 #   cat checkpoint.tar.part-* | tar -x -C checkpoints/   (unpacks to checkpoints/<run name>/)
 # Environment: DEVICE (default cuda), VARIANTS (default 20), CF_N (counterfactual rows, 200),
-# GT_N (ground-truth scenes, 5000), LIMIT (seconds the device call may run, 590: the checks after
+# GT_N (ground-truth scenes, 5000), OBSERVER (the observer folder the ground truth uses, default
+# checkpoints/study/observer; after a change to the generator, train one with `observer` first,
+# copy the returned observer/ folder into the working tree and name it here), LIMIT (seconds the device call may run, 590: the checks after
 # training are cut off before it, and the bundle is packed first so it comes back regardless; a check
 # that was cut off can be rerun on any machine from the bundle).
 # DEVICE=cpu VARIANTS=1 CF_N=8 GT_N=50 is a quick dry run.
@@ -27,6 +30,7 @@ VARIANTS=${VARIANTS:-20}
 CF_N=${CF_N:-200}
 GT_N=${GT_N:-5000}
 LIMIT=${LIMIT:-590}
+OBSERVER=${OBSERVER:-checkpoints/study/observer}
 PY=${PYTHON:-python3}
 mkdir -p "$OUT"
 
@@ -111,9 +115,9 @@ for targets, rows in r.get("counterfactuals", {}).items():
         print(targets, {k: v["within_1pct"] for k, v in rows.items() if isinstance(v, dict)
                         and "within_1pct" in v})
 EOF
-  stamp "ground truth (with the observer shipped in checkpoints/study/observer)"
+  stamp "ground truth (with the observer in $OBSERVER)"
   in_time $PY -m explainers.models.feature_importance --checkpoint "$run" --n "$GT_N" \
-    --observer checkpoints/study/observer --out "$OUT/ground_truth_$name" --device "$DEVICE" \
+    --observer "$OBSERVER" --out "$OUT/ground_truth_$name" --device "$DEVICE" \
     > "$OUT/ground_truth_$name.txt" 2>&1
   thin_progress < "$OUT/ground_truth_$name.txt" | tail -n 40
   # at most 8 files come back: the bundle's pieces, the examples picture and one tar of the rest
@@ -123,6 +127,14 @@ EOF
   ls -l "$OUT"
 }
 
+# The observer as shipped (40 000 unbiased scenes, 25 epochs, seed 0) for the generator in this
+# working tree: into $OUT/observer/ (weights ~4 MB and observer.json with the test MSE per factor).
+observer() {
+  stamp "observer: ${OBSERVER_N:-40000} unbiased scenes, ${OBSERVER_EPOCHS:-25} epochs, $DEVICE"
+  in_time $PY -m explainers.models.observer --out "$OUT/observer" --train "${OBSERVER_N:-40000}" \
+    --epochs "${OBSERVER_EPOCHS:-25}" --device "$DEVICE" 2>&1 | thin_progress | tail -n 30
+}
+
 about_machine
 case "${1:-}" in
   figures) figures ;;
@@ -130,6 +142,7 @@ case "${1:-}" in
          train "$2" "$3" ;;
   resume) [ $# -eq 2 ] || { echo "usage: $0 resume NAME" >&2; exit 2; }
           resume "$2" ;;
-  *) echo "usage: $0 figures | train CONFIG MINUTES | resume NAME" >&2; exit 2 ;;
+  observer) observer ;;
+  *) echo "usage: $0 figures | train CONFIG MINUTES | resume NAME | observer" >&2; exit 2 ;;
 esac
 stamp done
