@@ -1,21 +1,14 @@
 """benchmarks/render.py runs from a plain checkout: it registers the declared explainers itself."""
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
 from explainers.plugins import get_explainer, registry
-
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "render.py"
+from tests.scripts import load_benchmark
 
 
 @pytest.fixture
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_render", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("render")
 
 
 def test_without_installed_entry_points_the_declared_explainers_are_registered(bench, monkeypatch):

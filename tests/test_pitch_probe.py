@@ -5,24 +5,18 @@ perspective makes +pitch and -pitch look different; without it the two silhouett
 images along the viewing axis and so project to the same mask.
 """
 
-import importlib.util
 import math
-from pathlib import Path
 
 import pytest
 import torch
 
 from explainers.synthetic import NEUTRAL, SceneBatch, intervene, render, tiles
-
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "pitch_probe.py"
+from tests.scripts import load_benchmark
 
 
 @pytest.fixture
 def probe():
-    spec = importlib.util.spec_from_file_location("pitch_probe", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("pitch_probe")
 
 
 def _coverage_at(pitch, distance, monkeypatch):
