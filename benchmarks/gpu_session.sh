@@ -17,9 +17,10 @@
 # Environment: DEVICE (default cuda), VARIANTS (default 20), CF_N (counterfactual rows, 200),
 # GT_N (ground-truth scenes, 5000), OBSERVER (the observer folder the ground truth uses, default
 # checkpoints/study/observer; after a change to the generator, train one with `observer` first,
-# copy the returned observer/ folder into the working tree and name it here), LIMIT (seconds the device call may run, 590: the checks after
-# training are cut off before it, and the bundle is packed first so it comes back regardless; a check
-# that was cut off can be rerun on any machine from the bundle).
+# copy the returned observer/ folder into the working tree and name it here), LIMIT (seconds the
+# device call may run, 590: the checks after training are cut off before it, and the bundle is
+# packed first so it comes back regardless; a check that was cut off can be rerun on any machine
+# from the bundle).
 # DEVICE=cpu VARIANTS=1 CF_N=8 GT_N=50 is a quick dry run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
