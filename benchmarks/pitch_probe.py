@@ -17,6 +17,7 @@ supported setting; nothing it writes is meant to ship.
         [--camera-distance 30] [--n-truth 2000] [--rows 50] [--json F]
     python benchmarks/pitch_probe.py --out checkpoints/study --skip-train --response-only \
         [--camera-distance 30]
+    python benchmarks/pitch_probe.py --out BUNDLE --skip-train --r2-only [--camera-distance 30]
     python benchmarks/pitch_probe.py --observer-only 10000 6 [--camera-distance 30]
     python benchmarks/pitch_probe.py --picture docs/model/runs/camera_pitch.png --camera-distance 30
 """
@@ -118,6 +119,10 @@ def main(argv=None) -> int:
     p.add_argument("--response-only", action="store_true",
                    help="with --skip-train: only the pitch response (and the observer's legs "
                         "reading, when the bundle has an observer)")
+    p.add_argument("--r2-only", action="store_true",
+                   help="with --skip-train: held-out accuracy (n 1000) and the R^2 of pitch and "
+                        "legs only, on --n-truth scenes for ground-truth seeds 0 and 1 (a quick "
+                        "check, ~2 CPU minutes at 2000)")
     p.add_argument("--observer-only", nargs=2, type=int, metavar=("TRAIN", "EPOCHS"),
                    help="instead: train an observer on TRAIN unbiased scenes for EPOCHS epochs "
                         "at this camera distance and print its test MSE (2000 other scenes)")
@@ -126,8 +131,8 @@ def main(argv=None) -> int:
     a = p.parse_args(argv)
     if not a.out and not (a.observer_only or a.picture):
         p.error("--out is needed unless --observer-only or --picture")
-    if a.response_only and not a.skip_train:
-        p.error("--response-only needs --skip-train")
+    if (a.response_only or a.r2_only) and not a.skip_train:
+        p.error("--response-only and --r2-only need --skip-train")
     if not a.skip_train and not a.config and not (a.observer_only or a.picture):
         p.error("--config is needed unless --skip-train")
 
@@ -169,6 +174,18 @@ def main(argv=None) -> int:
         return 0
     t0 = time.perf_counter()
     accuracy = evaluate_model(model, n=1000, seed=1)["accuracy"]
+    if a.r2_only:
+        quick = {"bundle_hash": model.bundle_hash, "camera_distance": tiles.CAMERA_DISTANCE,
+                 "heldout_accuracy_n1000": accuracy, "n_truth": a.n_truth}
+        for seed in (0, 1):
+            truth = factor_importance(model, n=a.n_truth, seed=seed, progress=False,
+                                      factors=["pitch", "legs_position"])
+            quick[f"r2_seed{seed}"] = {f: round(v["r2"], 4) for f, v in truth.items()}
+        quick["seconds"] = round(time.perf_counter() - t0, 1)
+        if a.json:
+            Path(a.json).write_text(json.dumps(quick, indent=1) + "\n")
+        print(json.dumps(quick, indent=1))
+        return 0
     response = pitch_response(model, observer=observer)
     truth = factor_importance(model, n=a.n_truth, seed=0)
     reach = counterfactual_check(model, n=a.rows)

@@ -154,3 +154,39 @@ def test_feature_importance_command_end_to_end(tmp_path, capsys):
     with pytest.raises(CommandError, match="checkpoint folder not found"):
         call_command("feature_importance", checkpoint=str(tmp_path / "none"), n=20,
                      out=str(tmp_path / "gt2"))
+
+
+def test_observer_command_fine_tunes_from_an_observer(tmp_path):
+    from explainers.models.observer import load_observer, main, save_observer
+    from explainers.synthetic import code_version
+
+    parent = Observer(image_size=32, width=4)
+    save_observer(parent, tmp_path / "parent", {"mse": {"pitch": 0.5}, "train_size": 9})
+    assert main(["--out", str(tmp_path / "child"), "--image-size", "32", "--train", "16",
+                 "--test", "8", "--epochs", "1", "--lr", "0", "--init",
+                 str(tmp_path / "parent")]) == 0
+    child, meta = load_observer(tmp_path / "child")
+    assert meta["width"] == 4 and meta["lr"] == 0 and meta["generator_version"] == code_version()
+    assert meta["init_from"]["mse"] == {"pitch": 0.5} and len(meta["init_from"]["sha256"]) == 64
+    for key, value in parent.state_dict().items():  # learning rate 0: only BatchNorm statistics move
+        if "running" not in key and "num_batches" not in key:
+            assert torch.equal(child.state_dict()[key], value), key
+    with pytest.raises(SystemExit):
+        main(["--out", str(tmp_path / "x"), "--image-size", "64", "--init", str(tmp_path / "parent")])
+
+
+def test_a_stored_observer_is_measured_again_on_the_current_generator(tmp_path):
+    from explainers.models import ModelConfig, build_model
+    from explainers.models.feature_importance import get_observer
+    from explainers.models.observer import save_observer
+    from explainers.synthetic import code_version
+
+    model = build_model(ModelConfig(image_size=32, steps=(1, 1, 1), hidden=(8, 8, 8),
+                                    activation_layer="1.0")).eval()
+    stale = {f: 1e-9 for f in FACTORS}  # what an observer of another generator might claim
+    save_observer(Observer(image_size=32, width=4), tmp_path / "obs", {"mse": stale})
+    _, info = get_observer(model, folder=tmp_path / "obs", train_size=0, test_size=16,
+                           epochs=0, seed=0, save=False, progress=False)
+    assert info["stored_mse"] == stale
+    assert set(info["mse"]) == set(FACTORS) and min(info["mse"].values()) > 1e-6
+    assert info["measured_on_generator"] == code_version() and info["test_size"] == 16

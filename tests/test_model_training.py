@@ -71,6 +71,38 @@ def test_resume_continues_exactly(continuous, tmp_path):
     assert len((tmp_path / "train_log.csv").read_text().splitlines()) == 1 + 4
 
 
+def test_init_from_starts_from_the_bundle_and_records_it(continuous, tmp_path):
+    out, _ = continuous
+    parent = load_checkpoint(out)
+    metrics = train(_config(max_steps=1, lr=0.0, warmup_steps=1, init_from=str(out),
+                            init_from_hash=parent.bundle_hash), tmp_path, progress=False)
+    child = load_checkpoint(tmp_path)
+    for key, value in parent.state_dict().items():  # learning rate 0: the weights are kept
+        assert torch.equal(child.state_dict()[key], value), key
+    assert metrics["steps"] == 1
+    assert metrics["init_from"]["bundle_hash"] == parent.bundle_hash
+    assert metrics["init_from"]["steps"] == 4
+    assert json.loads((tmp_path / "metrics.json").read_text())["init_from"]["path"] == str(out)
+    moved = train(_config(max_steps=1, init_from=str(out)), tmp_path / "moved", progress=False)
+    assert moved["init_from"]["bundle_hash"] == parent.bundle_hash
+    assert not torch.equal(load_checkpoint(tmp_path / "moved").w, parent.w)
+
+
+def test_init_from_needs_the_same_architecture(continuous, tmp_path):
+    from explainers.models.checkpoint import CheckpointError
+
+    out, _ = continuous
+    data = json.loads(json.dumps(TINY))
+    data["model"]["hidden"] = [8, 8, 16]
+    data["train"]["init_from"] = str(out)
+    with pytest.raises(CheckpointError, match="model config differs"):
+        train(config_from_dict(data), tmp_path, progress=False)
+    with pytest.raises(Exception, match="not found"):
+        train(_config(init_from=str(tmp_path / "none")), tmp_path / "b", progress=False)
+    with pytest.raises(CheckpointError, match="init_from_hash asks for 000000000000"):
+        train(_config(init_from=str(out), init_from_hash="0" * 64), tmp_path / "c", progress=False)
+
+
 def test_resume_without_state_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="no train_state.pt"):
         train(_config(), tmp_path, resume=True, progress=False)

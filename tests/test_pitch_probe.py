@@ -31,7 +31,8 @@ def test_without_perspective_opposite_pitches_give_the_same_silhouette(monkeypat
     far = [_coverage_at(s * math.pi / 6, 1e6, monkeypatch) for s in (-1, 1)]
     near = [_coverage_at(s * math.pi / 6, 9.0, monkeypatch) for s in (-1, 1)]
     assert (far[0] - far[1]).abs().max() < 1e-3
-    # with the default camera the nearer end is drawn larger: hundreds of pixels change
+    # with the original's camera (distance 9) the nearer end is drawn larger: hundreds of
+    # pixels change
     assert (near[0] - near[1]).abs().sum() > 100
 
 
@@ -44,7 +45,8 @@ def test_the_picture_restores_the_camera(probe, tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("argv, message", [
     (["--config", "c", "--out", "x", "--camera-distance", "2"], "--camera-distance must be > 2.5"),
-    (["--out", "x", "--response-only"], "--response-only needs --skip-train"),
+    (["--out", "x", "--response-only"], "--response-only and --r2-only need --skip-train"),
+    (["--out", "x", "--config", "c", "--r2-only"], "--r2-only need --skip-train"),
     (["--out", "x"], "--config is needed unless --skip-train"),
     ([], "--out is needed"),
 ])

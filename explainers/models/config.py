@@ -71,7 +71,14 @@ class ModelConfig:
 
 @dataclasses.dataclass(frozen=True)
 class TrainConfig:
-    """How to train: data, optimiser, schedule, checkpointing."""
+    """How to train: data, optimiser, schedule, checkpointing.
+
+    ``init_from``: a checkpoint bundle whose weights start the run (fine-tuning, for example
+    after a change to the generator); its model config must equal this one. The optimiser, the
+    schedule and the step count start afresh, and the bundle's hash is recorded in the metrics.
+    A relative path is read from the working directory. ``init_from_hash``, when set, is the
+    bundle hash the run must start from (a recipe then cannot silently start from another).
+    """
 
     sampler: str = "study"
     sampler_kwargs: dict = dataclasses.field(default_factory=dict)
@@ -92,6 +99,8 @@ class TrainConfig:
     log_every: int = 20
     seed: int = 0
     tf32: bool = True
+    init_from: str = ""
+    init_from_hash: str = ""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -17,7 +17,13 @@ import torch
 
 from .checkpoint import load_checkpoint, read_json
 from .ground_truth import R2_THRESHOLD, answer_key, factor_importance, logit_range
-from .observer import counterfactual_changes, load_observer, save_observer, train_observer
+from .observer import (
+    counterfactual_changes,
+    load_observer,
+    observer_mse,
+    save_observer,
+    train_observer,
+)
 from .plots import counterfactual_curves, importance_bars
 
 RULE = ("An attribute is 'relevant' when at least one of its factors has R^2 >= r2_threshold "
@@ -26,16 +32,27 @@ RULE = ("An attribute is 'relevant' when at least one of its factors has R^2 >= 
 
 def get_observer(model, *, folder: Path, train_size: int, test_size: int, epochs: int,
                  seed: int, save: bool, progress: bool):
+    """The observer in ``folder`` (or one trained here) and its info; ``info["mse"]`` is always
+    measured now, on ``test_size`` unbiased scenes of the current generator, so that a stored
+    observer trained on another version of the generator cannot report its old figures (they
+    are kept as ``stored_mse``)."""
+    from explainers.synthetic import code_version
+
     from .data import render_set
 
-    if (folder / "observer.pt").is_file():
-        return load_observer(folder, device=model.device)
     kw = dict(image_size=model.image_size, device=model.device)
-    train = render_set("unbiased", train_size, seed=seed + 7, desc="observer train", **kw)
     test = render_set("unbiased", test_size, seed=seed + 8, desc="observer test", **kw)
+    if (folder / "observer.pt").is_file():
+        obs, meta = load_observer(folder, device=model.device)
+        info = {k: v for k, v in meta.items() if k not in ("mse", "log")}
+        info.update(stored_mse=meta.get("mse"), mse=observer_mse(obs, test), test_size=test_size,
+                    test_seed=seed + 8, measured_on_generator=code_version())
+        return obs, info
+    train = render_set("unbiased", train_size, seed=seed + 7, desc="observer train", **kw)
     obs, info = train_observer(train, test, image_size=model.image_size, epochs=epochs,
                                seed=seed, progress=progress)
-    info.update(train_size=train_size, test_size=test_size, sampler="unbiased")
+    info.update(train_size=train_size, test_size=test_size, test_seed=seed + 8, sampler="unbiased",
+                generator_version=code_version(), measured_on_generator=code_version())
     if save:
         save_observer(obs, folder, info)
     return obs, info

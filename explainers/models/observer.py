@@ -5,6 +5,7 @@ full-circle yaw is predicted as (sin + 1) / 2 and (cos + 1) / 2.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import time
@@ -95,11 +96,20 @@ def observer_mse(observer: Observer, data, batch_size: int = 500) -> dict[str, f
 
 def train_observer(train, test, *, image_size: int, epochs: int = 20, batch_size: int = 128,
                    lr: float = 2e-3, width: int = 24, max_minutes: float = 0.0, seed: int = 0,
+                   init: Observer | None = None,
                    progress: bool = True) -> tuple[Observer, dict]:
-    """Train on RenderedSet ``train``; returns (observer, {"mse": per factor, "log": [...]})."""
+    """Train on RenderedSet ``train``; returns (observer, {"mse": per factor, "log": [...]}).
+
+    ``init``: an observer whose weights start the run (fine-tuning after a change to the
+    generator); its image size and width are used instead of ``image_size`` and ``width``.
+    """
     torch.manual_seed(seed)
     device = train.labels.device
-    obs = Observer(image_size, width).to(device)
+    if init is None:
+        obs = Observer(image_size, width).to(device)
+    else:
+        obs = Observer(init.image_size, init.width).to(device)
+        obs.load_state_dict(init.state_dict())
     opt = torch.optim.AdamW(obs.parameters(), lr=lr, weight_decay=1e-4)
     per_epoch = max(1, len(train) // batch_size)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=epochs * per_epoch)
@@ -208,14 +218,28 @@ def main(argv=None) -> int:
     p.add_argument("--epochs", type=int, default=20)
     p.add_argument("--max-minutes", type=float, default=0.0)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--lr", type=float, default=2e-3, help="peak of the one-cycle schedule")
+    p.add_argument("--init", help="an observer folder whose weights start the run (fine-tuning)")
     p.add_argument("--device", default="cpu")
     a = p.parse_args(argv)
+    init = load_observer(a.init)[0] if a.init else None
+    if init is not None and init.image_size != a.image_size:
+        p.error(f"--init observer reads {init.image_size}px images, not --image-size {a.image_size}")
     kw = dict(image_size=a.image_size, device=a.device)
     train = render_set("unbiased", a.train, seed=a.seed + 7, desc="observer train", **kw)
     test = render_set("unbiased", a.test, seed=a.seed + 8, desc="observer test", **kw)
     obs, info = train_observer(train, test, image_size=a.image_size, epochs=a.epochs,
-                               max_minutes=a.max_minutes, seed=a.seed)
-    info.update(train_size=a.train, test_size=a.test, sampler="unbiased", seed=a.seed)
+                               lr=a.lr, max_minutes=a.max_minutes, seed=a.seed, init=init)
+    from explainers.synthetic import code_version
+
+    info.update(train_size=a.train, test_size=a.test, sampler="unbiased", seed=a.seed,
+                epochs=a.epochs, lr=a.lr, generator_version=code_version())
+    if init is not None:
+        parent = json.loads((Path(a.init) / "observer.json").read_text())
+        info["init_from"] = {"path": a.init, "mse": parent.get("mse"),
+                             "train_size": parent.get("train_size"),
+                             "sha256": hashlib.sha256((Path(a.init) / "observer.pt").read_bytes())
+                             .hexdigest()}
     save_observer(obs, a.out, info)
     print(json.dumps(info["mse"], indent=2))
     return 0

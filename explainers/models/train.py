@@ -26,6 +26,30 @@ from .progress import progress_bar
 STATE_FILE = "train_state.pt"
 
 
+def _init_weights(model, folder, expected_hash: str = "") -> dict:
+    """Load a bundle's weights into ``model`` (same model config); returns its provenance."""
+    from .checkpoint import CheckpointError, load_checkpoint, read_json
+
+    parent = load_checkpoint(folder)
+    if expected_hash and parent.bundle_hash != expected_hash:
+        raise CheckpointError(
+            f"init_from {folder} is bundle {parent.bundle_hash[:12]}…, but init_from_hash asks "
+            f"for {expected_hash[:12]}…; point init_from at that bundle (docs/model/README.md "
+            "says which commit holds it)"
+        )
+    if parent.config != model.config:
+        raise CheckpointError(
+            f"init_from {folder}: its model config differs from this run's; fine-tuning needs "
+            "the same architecture"
+        )
+    model.load_state_dict(parent.state_dict())
+    metrics = read_json(folder, "metrics.json")
+    return {"path": str(folder), "bundle_hash": parent.bundle_hash,
+            "steps": metrics.get("steps"), "images_seen": metrics.get("images_seen"),
+            "device": metrics.get("device"),
+            "generator_version": read_json(folder, "dataset.json").get("generator_version")}
+
+
 def _lr(cfg, step: int, total: int, time_frac: float = 0.0) -> float:
     """Linear warm-up, then cosine decay to 5% by the last step or the time limit."""
     if step < cfg.warmup_steps:
@@ -59,7 +83,10 @@ def train(config: Config, out_dir, *, device="cpu", resume: bool = False,
     source, val_set, manifest = build_training_data(tc, config.model.image_size, device)
     data_seconds = time.time() - t_data
     torch.manual_seed(tc.seed)
-    model = build_model(config.model).to(device)
+    model = build_model(config.model)
+    init_from = (_init_weights(model, tc.init_from, tc.init_from_hash) if tc.init_from
+                 else None)
+    model = model.to(device)
     opt = torch.optim.Adam(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
     step, log = 0, []
     state_path = out / STATE_FILE
@@ -85,6 +112,8 @@ def train(config: Config, out_dir, *, device="cpu", resume: bool = False,
                    "train_seconds": log[-1]["seconds"] if log else 0.0,
                    "data_seconds": data_seconds, "n_parameters": model.n_parameters(),
                    "device": str(device)}
+        if init_from:
+            metrics["init_from"] = init_from
         model.train()
         save_checkpoint(model, out, metrics=metrics, dataset_manifest=manifest, log=log,
                         train_config=train_config)
