@@ -51,8 +51,9 @@ def get_observer(model, *, folder: Path, train_size: int, test_size: int, epochs
     train = render_set("unbiased", train_size, seed=seed + 7, desc="observer train", **kw)
     obs, info = train_observer(train, test, image_size=model.image_size, epochs=epochs,
                                seed=seed, progress=progress)
+    version = code_version()
     info.update(train_size=train_size, test_size=test_size, test_seed=seed + 8, sampler="unbiased",
-                generator_version=code_version(), measured_on_generator=code_version())
+                generator_version=version, measured_on_generator=version)
     if save:
         save_observer(obs, folder, info)
     return obs, info

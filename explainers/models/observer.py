@@ -5,7 +5,6 @@ full-circle yaw is predicted as (sin + 1) / 2 and (cos + 1) / 2.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import time
@@ -222,7 +221,7 @@ def main(argv=None) -> int:
     p.add_argument("--init", help="an observer folder whose weights start the run (fine-tuning)")
     p.add_argument("--device", default="cpu")
     a = p.parse_args(argv)
-    init = load_observer(a.init)[0] if a.init else None
+    init, parent = load_observer(a.init) if a.init else (None, None)
     if init is not None and init.image_size != a.image_size:
         p.error(f"--init observer reads {init.image_size}px images, not --image-size {a.image_size}")
     kw = dict(image_size=a.image_size, device=a.device)
@@ -235,11 +234,11 @@ def main(argv=None) -> int:
     info.update(train_size=a.train, test_size=a.test, sampler="unbiased", seed=a.seed,
                 epochs=a.epochs, lr=a.lr, generator_version=code_version())
     if init is not None:
-        parent = json.loads((Path(a.init) / "observer.json").read_text())
+        from .checkpoint import sha256_file
+
         info["init_from"] = {"path": a.init, "mse": parent.get("mse"),
                              "train_size": parent.get("train_size"),
-                             "sha256": hashlib.sha256((Path(a.init) / "observer.pt").read_bytes())
-                             .hexdigest()}
+                             "sha256": sha256_file(Path(a.init) / "observer.pt")}
     save_observer(obs, a.out, info)
     print(json.dumps(info["mse"], indent=2))
     return 0
