@@ -79,6 +79,15 @@ def test_background_model_shows_background_and_nothing_else(corner_importance):
                    "shape": "irrelevant", "rotation": "irrelevant"}
 
 
+def test_progress_false_draws_no_bar_and_true_does(capsys):
+    factor_importance(CornerModel(), n=20, chunk=10, seed=1, factors=["background"],
+                      progress=False)
+    assert "ground truth" not in capsys.readouterr().err
+    factor_importance(CornerModel(), n=20, chunk=10, seed=1, factors=["background"],
+                      progress=True)
+    assert "ground truth" in capsys.readouterr().err
+
+
 def test_ols_r2_matches_scipy():
     rng = np.random.default_rng(0)
     dx = rng.normal(size=300)

@@ -46,6 +46,7 @@ def render_set(
     sampler_kwargs: dict | None = None,
     chunk: int = 500,
     desc: str = "rendering",
+    progress: bool = True,
 ) -> RenderedSet:
     """Sample ``n`` scenes with a seeded CPU generator (the same scenes on every device) and
     render them at ``image_size`` on ``device``."""
@@ -54,7 +55,7 @@ def render_set(
     sampler = get_sampler(sampler_name, **(sampler_kwargs or {}))
     gen = torch.Generator().manual_seed(seed)
     images, labels, factors = [], [], []
-    for start in progress_bar(range(0, n, chunk), desc=desc):
+    for start in progress_bar(range(0, n, chunk), desc=desc, enabled=progress):
         batch = sampler.sample(min(chunk, n - start), generator=gen).to(device)
         img = render(batch, size=image_size).images
         images.append((img.clamp(0, 1) * 255 + 0.5).to(torch.uint8))

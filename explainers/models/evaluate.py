@@ -47,7 +47,7 @@ def evaluate_model(model, *, n: int = 2000, sampler: str = "study", seed: int = 
     from .data import render_set
 
     data = render_set(sampler, n, seed=seed, image_size=model.image_size, device=model.device,
-                      sampler_kwargs=sampler_kwargs, desc="held-out data")
+                      sampler_kwargs=sampler_kwargs, desc="held-out data", progress=progress)
     result = evaluate_set(model, data)
     result.update(sampler=sampler, seed=seed, checkpoint_hash=model.bundle_hash)
     return result

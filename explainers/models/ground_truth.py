@@ -52,7 +52,8 @@ def factor_importance(model, *, n: int = 5000, sampler: str = "study", seed: int
            for f in factors}
     w = model.w.detach() if hasattr(model, "w") else None
     size = model.image_size
-    for start in progress_bar(range(0, n, chunk), desc="ground truth"):
+    for start in progress_bar(range(0, n, chunk), desc="ground truth",
+                              enabled=progress):
         base = smp.sample(min(chunk, n - start), generator=gen)
         l0, z0 = _features(model, render(base.to(device), size=size).images)
         for f in factors:

@@ -115,7 +115,7 @@ def train_observer(train, test, *, image_size: int, epochs: int = 20, batch_size
     deadline = time.time() + max_minutes * 60 if max_minutes else math.inf
     gen = torch.Generator().manual_seed(seed)
     log = []
-    for epoch in progress_bar(range(epochs), desc="observer"):
+    for epoch in progress_bar(range(epochs), desc="observer", enabled=progress):
         obs.train()
         perm = torch.randperm(len(train), generator=gen).to(device)
         total = 0.0
