@@ -17,7 +17,8 @@ supported setting; nothing it writes is meant to ship.
         [--camera-distance 30] [--n-truth 2000] [--rows 50] [--json F]
     python benchmarks/pitch_probe.py --out checkpoints/study --skip-train --response-only \
         [--camera-distance 30]
-    python benchmarks/pitch_probe.py --out BUNDLE --skip-train --r2-only [--camera-distance 30]
+    python benchmarks/pitch_probe.py --out BUNDLE --skip-train --r2-only [--camera-distance 30] \
+        [--n-truth 5000 --seeds 1 2 3 --factors pitch]
     python benchmarks/pitch_probe.py --observer-only 10000 6 [--camera-distance 30]
     python benchmarks/pitch_probe.py --picture docs/model/runs/camera_pitch.png --camera-distance 30
 """
@@ -120,9 +121,14 @@ def main(argv=None) -> int:
                    help="with --skip-train: only the pitch response (and the observer's legs "
                         "reading, when the bundle has an observer)")
     p.add_argument("--r2-only", action="store_true",
-                   help="with --skip-train: held-out accuracy (n 1000) and the R^2 of pitch and "
-                        "legs only, on --n-truth scenes for ground-truth seeds 0 and 1 (a quick "
-                        "check, ~2 CPU minutes at 2000)")
+                   help="with --skip-train: held-out accuracy (n 1000) and the R^2 of --factors "
+                        "only, on --n-truth scenes for each of --seeds (a quick check, ~2 CPU "
+                        "minutes at 2000 with the defaults)")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1],
+                   help="with --r2-only: the ground-truth seeds (default 0 1)")
+    p.add_argument("--factors", nargs="+", default=["pitch", "legs_position"],
+                   help="with --r2-only: the factors resampled (default pitch legs_position; "
+                        "each factor draws from the seed's stream, so the set changes the scenes)")
     p.add_argument("--observer-only", nargs=2, type=int, metavar=("TRAIN", "EPOCHS"),
                    help="instead: train an observer on TRAIN unbiased scenes for EPOCHS epochs "
                         "at this camera distance and print its test MSE (2000 other scenes)")
@@ -131,6 +137,11 @@ def main(argv=None) -> int:
     a = p.parse_args(argv)
     if not a.out and not (a.observer_only or a.picture):
         p.error("--out is needed unless --observer-only or --picture")
+    from explainers.synthetic import FACTORS
+
+    unknown = sorted(set(a.factors) - set(FACTORS))
+    if unknown:
+        p.error(f"unknown factors {unknown}; choose from {list(FACTORS)}")
     if (a.response_only or a.r2_only) and not a.skip_train:
         p.error("--response-only and --r2-only need --skip-train")
     if not a.skip_train and not a.config and not (a.observer_only or a.picture):
@@ -177,10 +188,13 @@ def main(argv=None) -> int:
     if a.r2_only:
         quick = {"bundle_hash": model.bundle_hash, "camera_distance": tiles.CAMERA_DISTANCE,
                  "heldout_accuracy_n1000": accuracy, "n_truth": a.n_truth}
-        for seed in (0, 1):
+        for seed in a.seeds:
             truth = factor_importance(model, n=a.n_truth, seed=seed, progress=False,
-                                      factors=["pitch", "legs_position"])
+                                      factors=a.factors)
             quick[f"r2_seed{seed}"] = {f: round(v["r2"], 4) for f, v in truth.items()}
+        quick["r2_mean_over_seeds"] = {
+            f: round(sum(quick[f"r2_seed{s}"][f] for s in a.seeds) / len(a.seeds), 4)
+            for f in a.factors}
         quick["seconds"] = round(time.perf_counter() - t0, 1)
         if a.json:
             Path(a.json).write_text(json.dumps(quick, indent=1) + "\n")

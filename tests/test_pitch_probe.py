@@ -5,6 +5,7 @@ perspective makes +pitch and -pitch look different; without it the two silhouett
 images along the viewing axis and so project to the same mask.
 """
 
+import json
 import math
 
 import pytest
@@ -49,6 +50,7 @@ def test_the_picture_restores_the_camera(probe, tmp_path, monkeypatch):
     (["--out", "x", "--config", "c", "--r2-only"], "--r2-only need --skip-train"),
     (["--out", "x"], "--config is needed unless --skip-train"),
     ([], "--out is needed"),
+    (["--out", "x", "--skip-train", "--r2-only", "--factors", "tilt"], "unknown factors ['tilt']"),
 ])
 def test_bad_arguments_are_refused(probe, argv, message, capsys, monkeypatch):
     monkeypatch.setattr(tiles, "CAMERA_DISTANCE", 9.0)
@@ -56,3 +58,28 @@ def test_bad_arguments_are_refused(probe, argv, message, capsys, monkeypatch):
         probe.main(argv)
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_r2_only_measures_the_chosen_factors_on_each_seed(probe, tmp_path, capsys, monkeypatch):
+    from explainers.models import load_checkpoint
+    from explainers.models.config import config_from_dict
+    from explainers.models.ground_truth import factor_importance
+    from explainers.models.train import train
+    from tests.test_model_training import TINY
+
+    monkeypatch.setattr(tiles, "CAMERA_DISTANCE", 9.0)
+    train(config_from_dict(TINY), tmp_path / "b", progress=False)
+    out = tmp_path / "r2.json"
+    argv = ["--out", str(tmp_path / "b"), "--skip-train", "--r2-only", "--n-truth", "40",
+            "--seeds", "2", "5", "--factors", "pitch", "--json", str(out)]
+    assert probe.main(argv) == 0
+    result = json.loads(out.read_text())
+    assert json.loads(capsys.readouterr().out) == result
+    assert set(result) >= {"r2_seed2", "r2_seed5", "r2_mean_over_seeds"}
+    model = load_checkpoint(tmp_path / "b")
+    model.eval()
+    for seed in (2, 5):  # the same call, made independently
+        expected = factor_importance(model, n=40, seed=seed, factors=["pitch"], progress=False)
+        assert result[f"r2_seed{seed}"] == {"pitch": round(expected["pitch"]["r2"], 4)}
+    assert result["r2_mean_over_seeds"]["pitch"] == pytest.approx(
+        (result["r2_seed2"]["pitch"] + result["r2_seed5"]["pitch"]) / 2, abs=1e-4)
