@@ -45,7 +45,7 @@ def test_training_writes_a_complete_bundle(continuous):
     assert manifest["source"] == "generated-stream" and len(manifest["hash"]) == 64
     model = load_checkpoint(out)
     assert model.bundle_hash == json.loads((out / "bundle.json").read_text())["hash"]
-    assert float(model.w.norm()) == pytest.approx(5.0, rel=1e-5)
+    assert float(model.w.detach().norm()) == pytest.approx(5.0, rel=1e-5)
 
 
 def test_same_recipe_gives_same_dataset_hash(continuous, tmp_path):
