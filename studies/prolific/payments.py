@@ -4,7 +4,7 @@ Prolific's ``pay`` call is not idempotent: called twice, it pays twice. So:
 
 1. what is due is computed from the participants (completed: ``bonus_gbp``; screened out or
    timed out: ``base_pay_gbp``, the spec's partial payment, which Prolific pays as a bonus),
-   leaving out everyone who already has a live ledger line of that kind;
+   leaving out rejected submissions and everyone who already has a live ledger line of that kind;
 2. the payment and one line per participant are written to the ledger (state ``created``) in one
    transaction before anything is sent; unique constraints refuse a second live line for the same
    participant and kind, and a second live payment with the same CSV;
@@ -26,9 +26,9 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from studies.models import Participant, Status, Study
+from studies.models import Participant, Review, Status, Study
 
-from .client import ProlificClient
+from .client import ProlificClient, SubmissionStatus
 from .errors import PaymentRefused, ProlificAPIError, ProlificError
 from .models import BonusKind, BonusLine, BonusPayment, PaymentState
 
@@ -48,10 +48,13 @@ class PaymentResult:
 
 
 def bonuses_due(study: Study, kind: str) -> list[tuple[Participant, Decimal]]:
-    """Participants owed a ``kind`` payment that no live ledger line covers yet."""
+    """Participants owed a ``kind`` payment that no live ledger line covers yet; nothing is due
+    for a submission rejected here (``review``) or on Prolific (``prolific_status``)."""
     statuses, field = _DUE[BonusKind(kind)]
     participants = (
         Participant.objects.filter(study=study, status__in=statuses, **{f"{field}__gt": 0})
+        .exclude(review=Review.REJECTED)
+        .exclude(prolific_status=SubmissionStatus.REJECTED)
         .exclude(
             pk__in=BonusLine.objects.filter(kind=kind, live=True).values("participant_id")
         )

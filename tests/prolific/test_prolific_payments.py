@@ -6,7 +6,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from studies.models import Participant, Status, Study
+from studies.models import Participant, Review, Status, Study
+from studies.prolific.client import SubmissionStatus
 from studies.prolific.errors import PaymentRefused, ProlificAPIError
 from studies.prolific.models import BonusKind, BonusLine, BonusPayment, PaymentState
 from studies.prolific.payments import (
@@ -75,6 +76,22 @@ def test_later_participants_get_a_new_payment_without_the_paid_ones(study, fake,
     result = pay_bonuses(study, kind=BonusKind.BONUS, client=client)
     assert result.payment.csv == "P2,1.20"
     assert fake.paid_amounts() == {"P1": Decimal("0.40"), "P2": Decimal("1.20")}
+
+
+def test_no_bonus_or_partial_payment_is_due_for_rejected_submissions(study, fake, client):
+    kept = person(study, fake, "P1", bonus="0.80")
+    rejected_here = person(study, fake, "P2", bonus="2.00")
+    rejected_here.review = Review.REJECTED  # by the researcher (dashboard or admin)
+    rejected_here.save()
+    Participant.objects.create(study=study, prolific_pid="P3", status=Status.COMPLETED,
+                               bonus_gbp=Decimal("1.20"),
+                               prolific_status=SubmissionStatus.REJECTED)  # on Prolific
+    Participant.objects.create(study=study, prolific_pid="P4", status=Status.SCREENED_OUT,
+                               base_pay_gbp=Decimal("1.75"), review=Review.REJECTED)
+    assert [p for p, _ in bonuses_due(study, BonusKind.BONUS)] == [kept]
+    assert bonuses_due(study, BonusKind.PARTIAL) == []
+    pay_bonuses(study, kind=BonusKind.BONUS, client=client)
+    assert fake.paid_amounts() == {"P1": Decimal("0.80")}
 
 
 def test_partial_payments_for_screened_out(study, fake, client):
