@@ -8,7 +8,10 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
+
+from studyserver.localenv import EnvFileError, apply_env_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -24,17 +27,32 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+# A production deployment (DJANGO_PRODUCTION=1) takes every value from the real environment; a
+# local checkout also reads the git-ignored .env that bin/setup writes (bin/local-env).
+PRODUCTION = env_bool("DJANGO_PRODUCTION", False)
+ENV_FILE = Path(os.environ.get("DJANGO_ENV_FILE", BASE_DIR / ".env"))
+try:
+    apply_env_file(os.environ, ENV_FILE, production=PRODUCTION)
+except EnvFileError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
+
 DEBUG = env_bool("DJANGO_DEBUG", False)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DJANGO_DEBUG=1 is refused when DJANGO_PRODUCTION=1.")
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
-    if DEBUG or os.environ.get("XAI_ALLOW_INSECURE_KEY") == "1":
+    if not PRODUCTION and (DEBUG or os.environ.get("XAI_ALLOW_INSECURE_KEY") == "1"):
         SECRET_KEY = "insecure-development-key-do-not-use-in-production"
-    else:
-        from django.core.exceptions import ImproperlyConfigured
-
+    elif PRODUCTION:
         raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY is not set. Set it in the environment "
-            "(or DJANGO_DEBUG=1 for a local demo)."
+            "DJANGO_SECRET_KEY is not set. In production (DJANGO_PRODUCTION=1) it must come "
+            "from the environment; the local .env file is not read."
+        )
+    else:
+        raise ImproperlyConfigured(
+            f"DJANGO_SECRET_KEY is not set and {ENV_FILE} does not hold one. Run bin/setup "
+            "(or bin/local-env) to write a local .env with a random key, or set it in the "
+            "environment."
         )
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
