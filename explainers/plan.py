@@ -15,7 +15,14 @@ from pathlib import Path
 from explainers.data import ValidationData
 from explainers.models.checkpoint import read_bundle
 from explainers.plugins.registry import get_explainer
-from explainers.prerender import is_published, render_stimulus, stimulus_key, variant_seed
+from explainers.prerender import (
+    ManifestError,
+    is_published,
+    load_manifest,
+    render_stimulus,
+    stimulus_key,
+    variant_seed,
+)
 
 
 class StaleJob(ValueError):
@@ -138,9 +145,10 @@ def run_job(job: RenderJob | dict, *, root, device: str = "cpu", on_rendered=Non
     """Render and publish one job (nothing happens if it is already published)."""
     job = job if isinstance(job, RenderJob) else RenderJob(**job)
     if is_published(root, job.key):
-        from explainers.prerender import load_manifest
-
-        return load_manifest(root, job.key)
+        try:
+            return load_manifest(root, job.key)
+        except ManifestError:
+            pass  # render_stimulus moves the broken folder aside and renders it again
     model = load_model(job.checkpoint, device)
     data = ValidationData(**job.data)
     key = stimulus_key(job.explainer, job.params, model.bundle_hash, data.hash, job.seed)

@@ -2,8 +2,10 @@
 
 ``stimulus_key`` hashes everything that determines a stimulus; ``render_stimulus`` renders it
 into a temporary folder under ``STIMULI_ROOT`` (cell PNGs, the labelled grid, ``meta.json``, and
-``manifest.json`` last) and ``os.rename``s the folder to ``STIMULI_ROOT/<key>/``. A published
-folder is never rendered again. Temporary folders are named ``.tmp-<key>-<host>-<pid>`` and are
+``manifest.json`` last, which holds the SHA-256 of every other file: cells under ``cells``, the
+grid and ``meta.json`` under ``files``) and ``os.rename``s the folder to ``STIMULI_ROOT/<key>/``.
+A published folder is never rendered again, unless it fails verification: then it is moved aside
+to ``.broken-<key>-<time>`` and rendered afresh. Temporary folders are named ``.tmp-<key>-<host>-<pid>`` and are
 never served; a later render of the same key removes those left behind by dead processes.
 Nothing here imports Django.
 """
@@ -30,6 +32,7 @@ from explainers.plugins.registry import get_explainer
 
 MANIFEST = "manifest.json"
 GRID = "grid.png"
+META = "meta.json"
 KEY_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -106,7 +109,10 @@ def render_stimulus(
     key = stimulus_key(explainer, params, checkpoint_hash, data.hash, seed)
     root = Path(root)
     if is_published(root, key):
-        return load_manifest(root, key)
+        try:
+            return load_manifest(root, key)
+        except ManifestError:
+            quarantine(root, key)
     root.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(root, key)
     rng = torch.Generator().manual_seed(int(seed))
@@ -139,8 +145,10 @@ def _write(folder: Path, stimulus: Stimulus, explainer, params, key, seed, ckpt,
         (folder / name).write_bytes(data)
         cells.append({"row": r, "col": c, "file": name, "sha256": _sha256(data),
                       "logit": cell.logit, "scene": cell.scene, "extra": cell.extra})
-    (folder / GRID).write_bytes(_png(compose_grid(stimulus)))
-    (folder / "meta.json").write_text(json.dumps(stimulus.meta, sort_keys=True))
+    grid = _png(compose_grid(stimulus))
+    (folder / GRID).write_bytes(grid)
+    meta = json.dumps(stimulus.meta, sort_keys=True).encode()
+    (folder / META).write_bytes(meta)
     manifest = {
         "key": key,
         "explainer": explainer.name,
@@ -155,6 +163,7 @@ def _write(folder: Path, stimulus: Stimulus, explainer, params, key, seed, ckpt,
         "col_labels": list(stimulus.col_labels),
         "grid_image": GRID,
         "cells": cells,
+        "files": {GRID: _sha256(grid), META: _sha256(meta)},
         "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
     with open(folder / MANIFEST, "w") as fh:  # written last: its presence means complete
@@ -189,13 +198,31 @@ def load_manifest(root, key: str, *, verify: bool = True) -> dict:
     if len(manifest["cells"]) != manifest["rows"] * manifest["cols"]:
         raise ManifestError(f"{path}: {len(manifest['cells'])} cells for a "
                             f"{manifest['rows']}x{manifest['cols']} grid")
-    if not (folder / manifest["grid_image"]).is_file():
-        raise ManifestError(f"{path}: grid image {manifest['grid_image']} is missing")
-    for cell in manifest["cells"]:
-        file = folder / cell["file"]
-        if not file.is_file() or _sha256(file.read_bytes()) != cell["sha256"]:
-            raise ManifestError(f"{path}: {cell['file']} is missing or does not match its hash")
+    _verify_files(path, folder, manifest)
     return manifest
+
+
+def published_files(manifest: dict) -> dict[str, str]:
+    """Every file a published stimulus holds besides its manifest: name -> SHA-256."""
+    files = {cell["file"]: cell["sha256"] for cell in manifest["cells"]}
+    files.update(manifest["files"])
+    return files
+
+
+def _verify_files(path: Path, folder: Path, manifest: dict) -> None:
+    if not isinstance(manifest.get("files"), dict):
+        raise ManifestError(f"{path}: no 'files' hashes (grid and meta.json); it was published "
+                            "before they were hashed: delete the folder and render it again")
+    if manifest["grid_image"] not in manifest["files"]:
+        raise ManifestError(f"{path}: grid image {manifest['grid_image']} has no hash")
+    listed = published_files(manifest)
+    present = {p.name for p in folder.iterdir()} - {MANIFEST}
+    if present - set(listed):
+        raise ManifestError(f"{path}: unlisted file(s) {sorted(present - set(listed))}")
+    for name, digest in listed.items():
+        file = folder / name
+        if not file.is_file() or _sha256(file.read_bytes()) != digest:
+            raise ManifestError(f"{path}: {name} is missing or does not match its hash")
 
 
 def _known_version(manifest: dict) -> bool:
@@ -205,6 +232,13 @@ def _known_version(manifest: dict) -> bool:
         return str(get_explainer(manifest["explainer"]).version) == str(manifest["version"])
     except LookupError:
         return False
+
+
+def quarantine(root, key: str) -> Path:
+    """Move a published folder that fails verification out of the way (kept for inspection)."""
+    broken = Path(root) / f".broken-{key}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}"
+    os.rename(Path(root) / key, broken)
+    return broken
 
 
 def remove_stale_temporaries(root, key: str) -> list[Path]:

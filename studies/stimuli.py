@@ -3,17 +3,22 @@
 The key of (condition, variant) comes from the condition's explicit ``stimulus_key`` in the spec,
 else from ``explainers.plan`` (``stimulus_key`` of explainer, params, checkpoint hash, validation
 data hash and the variant's seed). Keys are cached per process; manifests are content-addressed,
-so a verified manifest is cached for good.
+and a verified manifest is cached until a file of its folder changes size or modification time
+(then it is verified again: what is served is what was hashed).
 """
 
 from __future__ import annotations
 
+import logging
+import os
 from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
 
 from .spec import StudySpec
+
+logger = logging.getLogger(__name__)
 
 
 class StimulusMissing(LookupError):
@@ -66,24 +71,59 @@ def stimulus_keys(spec: StudySpec) -> dict[tuple[str, int], str]:
     return keys
 
 
-@lru_cache(maxsize=256)
-def _manifest(root: str, key: str) -> dict:
-    from explainers.prerender import ManifestError, load_manifest
+_VERIFIED: dict[tuple[str, str], tuple[tuple, dict]] = {}
 
+
+def _signature(folder: Path) -> tuple:
+    """Name, size and modification time of every file of a published folder."""
+    with os.scandir(folder) as entries:
+        return tuple(sorted((e.name, (st := e.stat()).st_size, st.st_mtime_ns) for e in entries))
+
+
+def verified_manifest(key: str) -> dict:
+    """The manifest of a published stimulus, its files checked against their SHA-256.
+
+    Checked again whenever a file of the folder changes size or modification time (a truncated
+    or replaced grid is caught on the next request); raises StimulusMissing.
+    """
+    from explainers.prerender import KEY_RE, ManifestError, load_manifest
+
+    root = Path(settings.STIMULI_ROOT)
+    if not KEY_RE.match(key or ""):
+        raise StimulusMissing(f"not a stimulus key: {key!r}")
     try:
-        return load_manifest(root, key)
-    except (ManifestError, KeyError, OSError, LookupError) as exc:
+        signature = _signature(root / key)
+    except OSError as exc:
+        raise StimulusMissing(f"stimulus {key[:12]}… is not published") from exc
+    cached = _VERIFIED.get((str(root), key))
+    if cached and cached[0] == signature:
+        return cached[1]
+    try:
+        found = load_manifest(root, key)
+    except (ManifestError, KeyError, TypeError, OSError, LookupError) as exc:
+        _VERIFIED.pop((str(root), key), None)
+        logger.error("stimulus %s fails verification: %s", key, exc)
         raise StimulusMissing(str(exc)) from exc
+    if len(_VERIFIED) > 1024:
+        _VERIFIED.clear()
+    _VERIFIED[(str(root), key)] = (signature, found)
+    return found
+
+
+def published_image(key: str, name: str) -> Path:
+    """The path of image ``name`` (the grid or a cell) of a verified published stimulus;
+    raises StimulusMissing (``meta.json`` and the manifest are not for participants)."""
+    found = verified_manifest(key)
+    if name not in {found["grid_image"], *(cell["file"] for cell in found["cells"])}:
+        raise StimulusMissing(f"{name!r} is not a file of stimulus {key[:12]}…")
+    return Path(settings.STIMULI_ROOT) / key / name
 
 
 def manifest(spec: StudySpec, condition: str, variant: int) -> dict:
     key = stimulus_keys(spec).get((condition, variant))
     if key is None:
         raise StimulusMissing(f"condition {condition!r} has no variant {variant}")
-    root = Path(settings.STIMULI_ROOT)
-    if not (root / key / "manifest.json").is_file():
-        raise StimulusMissing(f"stimulus {key[:12]}… of {condition}/{variant} is not published")
-    return _manifest(str(root), key)
+    return verified_manifest(key)
 
 
 def progress(spec: StudySpec) -> dict[str, dict]:

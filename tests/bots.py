@@ -123,13 +123,18 @@ def publish_stimulus(root: Path, key: str, rows: int = 2, cols: int = 5) -> None
             cells.append({"row": r, "col": c, "file": name,
                           "sha256": hashlib.sha256(data).hexdigest(), "logit": c - 2.0,
                           "scene": {}, "extra": {}})
-    (folder / "grid.png").write_bytes(_png((200, 200, 200), 64))
+    grid, meta = _png((200, 200, 200), 64), b"{}"
+    (folder / "grid.png").write_bytes(grid)
+    (folder / "meta.json").write_bytes(meta)
     manifest = {"key": key, "explainer": "bot-fake", "version": "1", "params": {}, "seed": 1,
                 "checkpoint_hash": "c" * 64, "dataset_hash": "d" * 64, "rows": rows,
                 "cols": cols, "row_labels": [], "col_labels": ["very certain Peeky", "certain Peeky",
                                                                "unsure", "certain Stretchy",
                                                                "very certain Stretchy"][:cols],
-                "grid_image": "grid.png", "cells": cells, "created": "2026-11-23T00:00:00Z"}
+                "grid_image": "grid.png", "cells": cells,
+                "files": {"grid.png": hashlib.sha256(grid).hexdigest(),
+                          "meta.json": hashlib.sha256(meta).hexdigest()},
+                "created": "2026-11-23T00:00:00Z"}
     (folder / "manifest.json").write_text(json.dumps(manifest))
 
 

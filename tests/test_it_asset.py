@@ -33,3 +33,22 @@ def test_no_files_outside_or_without_session(study, clock, settings):
     assert bot.client.get(f"/s/{study.slug}/stimulus/{key}/manifest.json").status_code == 404
     assert bot.client.get(f"/s/{study.slug}/stimulus/notakey/grid.png").status_code == 404
     assert Client().get(f"/s/{study.slug}/asset/tutorials/bot.mp4").status_code == 403
+
+
+def test_a_changed_stimulus_file_is_not_served_nor_ready(study, clock, settings):
+    from studies.readiness import problems
+
+    bot = Bot(study, clock)
+    bot.enter()
+    key = fake_key("alpha")
+    url = f"/s/{study.slug}/stimulus/{key}/grid.png"
+    assert bot.client.get(url).status_code == 200 and problems(study) == []
+    grid = Path(settings.STIMULI_ROOT) / key / "grid.png"
+    good = grid.read_bytes()
+    grid.write_bytes(good[: len(good) // 2])  # truncated after it was served once
+    assert bot.client.get(url).status_code == 404
+    assert bot.client.get(f"/s/{study.slug}/stimulus/{key}/r00c00.png").status_code == 404
+    assert any("grid.png is missing or does not match" in p for p in problems(study))
+    grid.write_bytes(good)
+    assert bot.client.get(url).status_code == 200 and problems(study) == []
+    assert bot.client.get(f"/s/{study.slug}/stimulus/{key}/meta.json").status_code == 404

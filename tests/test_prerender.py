@@ -1,5 +1,6 @@
 """Content-addressed, atomic publication of stimuli (docs/architecture.md, Contract 3)."""
 
+import hashlib
 import json
 import os
 import socket
@@ -21,7 +22,7 @@ from tests.fixtures.tiny_explainer_setup import blob_pool, tiny_model
 
 CONTRACT_KEYS = {"key", "explainer", "version", "params", "seed", "checkpoint_hash",
                  "dataset_hash", "rows", "cols", "row_labels", "col_labels", "grid_image",
-                 "cells", "created"}
+                 "cells", "files", "created"}
 CELL_KEYS = {"row", "col", "file", "sha256", "logit", "scene", "extra"}
 
 
@@ -120,6 +121,50 @@ def test_load_manifest_detects_tampering(model_data, tmp_path):
     (tmp_path / key / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(ManifestError, match="hash to"):
         load_manifest(tmp_path, key)
+
+
+def test_grid_and_meta_are_hashed_and_verified(model_data, tmp_path):
+    model, data = model_data
+    manifest = render_stimulus("baseline", {}, model=model, data=data, seed=7, root=tmp_path)
+    folder = tmp_path / manifest["key"]
+    assert set(manifest["files"]) == {"grid.png", "meta.json"}
+    assert manifest["files"]["grid.png"] == hashlib.sha256(
+        (folder / "grid.png").read_bytes()).hexdigest()
+    grid = (folder / "grid.png").read_bytes()
+    (folder / "grid.png").write_bytes(grid[: len(grid) // 2])  # a truncated grid
+    with pytest.raises(ManifestError, match="grid.png is missing or does not match"):
+        load_manifest(tmp_path, manifest["key"])
+    (folder / "grid.png").write_bytes(grid)
+    (folder / "meta.json").write_text("{}")
+    with pytest.raises(ManifestError, match="meta.json is missing or does not match"):
+        load_manifest(tmp_path, manifest["key"])
+
+
+def test_unlisted_files_and_unhashed_manifests_are_refused(model_data, tmp_path):
+    model, data = model_data
+    key = render_stimulus("baseline", {}, model=model, data=data, seed=8, root=tmp_path)["key"]
+    (tmp_path / key / "extra.png").write_bytes(b"x")
+    with pytest.raises(ManifestError, match=r"unlisted file\(s\) \['extra.png'\]"):
+        load_manifest(tmp_path, key)
+    (tmp_path / key / "extra.png").unlink()
+    manifest = json.loads((tmp_path / key / "manifest.json").read_text())
+    del manifest["files"]  # as published before grid and meta were hashed
+    (tmp_path / key / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ManifestError, match="no 'files' hashes"):
+        load_manifest(tmp_path, key)
+
+
+def test_a_broken_publication_is_moved_aside_and_rendered_again(model_data, tmp_path):
+    model, data = model_data
+    first = render_stimulus("baseline", {}, model=model, data=data, seed=9, root=tmp_path)
+    grid = tmp_path / first["key"] / "grid.png"
+    good = grid.read_bytes()
+    grid.write_bytes(good[:100])
+    again = render_stimulus("baseline", {}, model=model, data=data, seed=9, root=tmp_path)
+    assert again["key"] == first["key"] and grid.read_bytes() == good
+    assert load_manifest(tmp_path, first["key"])["files"] == first["files"]
+    broken = [p for p in tmp_path.iterdir() if p.name.startswith(f".broken-{first['key']}-")]
+    assert len(broken) == 1 and (broken[0] / "grid.png").read_bytes() == good[:100]
 
 
 def test_stale_temporaries_of_dead_processes_are_removed(tmp_path):

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
-from django.conf import settings
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -19,9 +15,7 @@ from ..models import Study
 from ..ranges import serve_file
 from ..readiness import referenced_files
 from ..runtime import spec_of
-
-KEY = re.compile(r"^[0-9a-f]{64}$")
-FILE = re.compile(r"^[A-Za-z0-9_.-]+\.(png|jpg|jpeg)$")
+from ..stimuli import StimulusMissing, published_image
 
 
 def _no_session(request, study, status=403):
@@ -93,6 +87,7 @@ def stimulus(request, slug, key, name):
     study, participant = session_of(request, slug)
     if participant is None:
         return _no_session(request, study)
-    if not KEY.match(key) or not FILE.match(name):
-        raise Http404("no such stimulus")
-    return _file(request, Path(settings.STIMULI_ROOT) / key / name)
+    try:
+        return _file(request, published_image(key, name))
+    except StimulusMissing:
+        raise Http404("no such stimulus") from None
