@@ -70,13 +70,16 @@ def _refuse(study: Study, ids: ProlificIds, reason: str) -> Entry:
 
 
 def _returning(study, ids, token, previous: Participant) -> Entry | None:
-    if previous.status == Status.ACTIVE:
-        same = token == previous.token or (ids.session_id and
+    """The same person back (their browser's cookie, or Prolific's SESSION_ID of the same
+    submission) resumes an active session or sees the final page of an ended one, with its
+    code again; anyone else with that PROLIFIC_PID is refused."""
+    same = token == previous.token or bool(ids.session_id and
                                            ids.session_id == previous.prolific_session_id)
+    if previous.status == Status.ACTIVE:
         return Entry(previous, resumed=True) if same else _refuse(study, ids, "elsewhere")
     if previous.status == Status.FULL or previous.retake_allowed:
         return None
-    return _refuse(study, ids, "already")
+    return Entry(previous, resumed=True) if same else _refuse(study, ids, "already")
 
 
 def enter(study: Study, ids: ProlificIds, token: str = "") -> Entry:

@@ -67,13 +67,45 @@ def test_one_attempt_per_pid_unless_a_retake_is_allowed(study, clock):
     bot = Bot(study, clock)
     bot.enter()
     bot.play(gate_failures=2)
-    again = Bot(study, clock, pid=bot.pid)
-    response = again.enter()
+    again = Bot(study, clock, pid=bot.pid)  # another browser and another Prolific submission
+    response = again.enter(session="e" * 24)
     assert response.status_code == 403 and b"already taken part" in response.content
     Participant.objects.filter(pk=bot.participant.pk).update(retake_allowed=True)
-    assert again.enter().status_code == 302
+    assert again.enter(session="e" * 24).status_code == 302
     attempts = Participant.objects.filter(prolific_pid=bot.pid).order_by("attempt")
     assert [(p.attempt, p.status) for p in attempts] == [(1, "screened_out"), (2, "active")]
+
+
+def _end(bot, clock, ending):
+    if ending == "completed":
+        bot.play()
+    elif ending == "screened_out":
+        bot.play(gate_failures=2)
+    else:
+        bot.play(stop_at="stimulus")
+        clock.advance(61 * 60)
+        bot.get()
+
+
+@pytest.mark.parametrize("ending, code", [("completed", "DONE1"), ("screened_out", "SCREEN1"),
+                                          ("timed_out", "SCREEN1")])
+def test_reopened_link_after_the_end_shows_the_code_again(study, clock, ending, code):
+    """Same browser, or another browser with the same Prolific submission (SESSION_ID): the
+    final page with the code the ending earned (the bot spec has no timed_out code, so the
+    screened_out one); another submission with that PROLIFIC_PID is still refused."""
+    bot = Bot(study, clock)
+    bot.enter()
+    _end(bot, clock, ending)
+    assert bot.participant.status == ending
+    for browser in (bot, Bot(study, clock, pid=bot.pid)):
+        assert browser.enter().status_code == 302
+        page = browser.get().content.decode()
+        assert f'data-status="{ending}"' in page
+        assert f'<code id="completion-code">{code}</code>' in page
+        assert "return the study" not in page
+    stranger = Bot(study, clock, pid=bot.pid).enter(session="e" * 24)
+    assert stranger.status_code == 403 and b"already taken part" in stranger.content
+    assert Participant.objects.filter(prolific_pid=bot.pid).count() == 1
 
 
 def test_block_list_across_studies(tmp_path, settings, clock, db):

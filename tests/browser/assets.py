@@ -30,7 +30,8 @@ TUTORIALS = ("intro-peeky-stretchy", "intro-ml-biases", "condition-baseline", "c
 # Appendix D.2, point 3: LEGS, COLOR, SHAPE relevant; BACK and ROT irrelevant.
 ANSWER_KEY = {"legs": "relevant", "color": "relevant", "background": "irrelevant",
               "shape": "relevant", "rotation": "irrelevant"}
-CODES = {"completion": "C2T4T2OK", "screened_out": "C2T4T2SO", "device": "C2T4T2DV"}
+CODES = {"completion": "C2T4T2OK", "screened_out": "C2T4T2SO", "device": "C2T4T2DV",
+         "timed_out": "C2T4T2TO"}
 
 SCRIPT = """\
 title: "{title}"

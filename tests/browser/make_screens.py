@@ -211,8 +211,9 @@ def capture_all(site, new_context, out: Path = SCREENS, notes=()) -> list[tuple]
     shoot(leaving.page, "withdrawn", "withdrawn")
 
     again = BrowserParticipant(new_context(), site, pid=first.pid)
-    again.enter()
-    shoot(again.page, "already-taken-part", "the same Prolific ID again, from another browser")
+    again.enter(SESSION_ID="e" * 24)
+    shoot(again.page, "already-taken-part",
+          "the same Prolific ID again, from another browser and Prolific submission")
 
     bad = BrowserParticipant(new_context(), site)
     bad.enter(PROLIFIC_PID="not-a-prolific-id")
