@@ -95,6 +95,8 @@ def _participant(prereg, rng, *, condition, index, pid, attempt, accuracy, clean
         "videos_completed": bool(clean or rng.random() > 0.04),
         "gate_failures": gate_failures, "step": "relevance", "item_type": "relevance",
         "step_duration_s": round(step_seconds, 1), "trial": "", "trial_kind": "",
+        # the live flow stores one POST for the whole page: the server's RT is the step's time
+        "rt_server_ms": round(step_seconds * 1000.0, 0), "confidence": "",
     }
     copy_paste = (not clean) and rng.random() < 0.05
     rows = []

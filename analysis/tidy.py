@@ -17,7 +17,8 @@ TIDY_COLUMNS = [
     "study", "participant", "prolific_pid", "condition", "variant", "status", "attempt",
     "started_at", "completed_at", "duration_s", "device_ok", "videos_completed",
     "gate_failures", "step", "item_type", "item", "response", "answer_key", "correct",
-    "justification", "rt_ms", "step_duration_s", "trial", "trial_kind", "answered_at",
+    "justification", "rt_ms", "rt_server_ms", "step_duration_s", "trial", "trial_kind",
+    "confidence", "answered_at",
 ]
 PARTICIPANT_COLUMNS = [
     "study", "prolific_pid", "condition", "variant", "status", "attempt", "started_at",
@@ -122,7 +123,8 @@ def normalise(frame: pd.DataFrame, *, required: list[str]) -> pd.DataFrame:
     for name in ("device_ok", "videos_completed"):
         if name in frame.columns:
             frame[name] = to_bool(frame[name], name)
-    for name in ("duration_s", "gate_failures", "attempt", "rt_ms", "step_duration_s", "trial"):
+    for name in ("duration_s", "gate_failures", "attempt", "rt_ms", "rt_server_ms",
+                 "step_duration_s", "trial", "confidence"):
         if name in frame.columns:
             frame[name] = to_number(frame[name], name)
     if "correct" in frame.columns:

@@ -12,6 +12,8 @@ import io
 import json
 import re
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -97,6 +99,59 @@ steps:
       - {{id: c1, kind: catch, options: [img/a.png, {{stimulus: {{condition: only, row: 0, col: 1}}}}], answer: 1}}
       - {{id: m2, kind: main, options: [img/a.png, img/b.png], answer: 1}}
   - {{id: completion, type: completion}}
+"""
+
+# A Borowski et al. (2021) Exp. I-style 2AFC study: one trial block per reference type (natural
+# references, synthetic "optimized" ones, none), three main trials and a catch trial each.
+REFERENCE_TYPES_YAML = """\
+slug: reference-types
+title: Reference types bot study
+seed: 9
+design: within
+time_limit_minutes: 30
+prolific:
+  codes: {completion: RDONE, screened_out: RSO, no_consent: RNC}
+payment: {base: 1.00, bonus_per_correct: 0.05}
+conditions:
+  - {name: images, explainer: none, target: 10}
+steps:
+  - {id: consent, type: consent, text: "ok?"}
+  - id: natural
+    type: trial_block
+    question: "Which one is a Stretchy?"
+    confidence_labels: [unsure, fairly sure, sure]
+    trials:
+      - {id: m1, options: [img/a.png, img/b.png], answer: 1,
+         references: [{label: Peeky, images: [img/a.png]}, {label: Stretchy, images: [img/b.png]}]}
+      - {id: m2, options: [img/b.png, img/a.png], answer: 0,
+         references: [{label: Peeky, images: [img/a.png]}, {label: Stretchy, images: [img/b.png]}]}
+      - {id: m3, options: [img/a.png, img/b.png], answer: 1,
+         references: [{label: Peeky, images: [img/a.png]}, {label: Stretchy, images: [img/b.png]}]}
+      - {id: c1, kind: catch, options: [img/b.png, img/a.png], answer: 0,
+         references: [{label: Peeky, images: [img/a.png]}, {label: Stretchy, images: [img/b.png]}]}
+  - id: optimized
+    type: trial_block
+    question: "Which one is a Stretchy?"
+    confidence_labels: [unsure, fairly sure, sure]
+    trials:
+      - {id: m1, options: [img/a.png, img/b.png], answer: 1,
+         references: [{label: Peeky, images: [img/c.png]}, {label: Stretchy, images: [img/d.png]}]}
+      - {id: m2, options: [img/b.png, img/a.png], answer: 0,
+         references: [{label: Peeky, images: [img/c.png]}, {label: Stretchy, images: [img/d.png]}]}
+      - {id: m3, options: [img/a.png, img/b.png], answer: 1,
+         references: [{label: Peeky, images: [img/c.png]}, {label: Stretchy, images: [img/d.png]}]}
+      - {id: c1, kind: catch, options: [img/b.png, img/a.png], answer: 0,
+         references: [{label: Peeky, images: [img/c.png]}, {label: Stretchy, images: [img/d.png]}]}
+  - id: none
+    type: trial_block
+    question: "Which one is a Stretchy?"
+    confidence_labels: [unsure, fairly sure, sure]
+    trials:
+      - {id: m1, options: [img/a.png, img/b.png], answer: 1}
+      - {id: m2, options: [img/b.png, img/a.png], answer: 0}
+      - {id: m3, options: [img/a.png, img/b.png], answer: 1}
+      - {id: c1, kind: catch, options: [img/b.png, img/a.png], answer: 0}
+  - {id: completion, type: completion}
 """
 
 
@@ -195,6 +250,32 @@ def trial_study(tmp_path, settings, db, clock):
     path = tmp_path / "trials.yaml"
     path.write_text(TRIALS_YAML.format(slug="trial-bot", key=fake_key("trials")))
     return load_study(path)[0]
+
+
+@pytest.fixture
+def reference_study(tmp_path, settings, db, clock):
+    """The Borowski-style study above, loaded, with its four small images in MEDIA_ROOT."""
+    settings.PROLIFIC_COMPLETE_URL = PROLIFIC_URL
+    media = Path(settings.MEDIA_ROOT) / "img"
+    media.mkdir(parents=True)
+    for name, color in (("a", (255, 0, 0)), ("b", (0, 0, 255)), ("c", (250, 120, 0)),
+                        ("d", (0, 120, 250))):
+        (media / f"{name}.png").write_bytes(_png(color))
+    path = tmp_path / "reference-types.yaml"
+    path.write_text(REFERENCE_TYPES_YAML)
+    return load_study(path)[0]
+
+
+@dataclass(frozen=True)
+class TrialAnswer:
+    """How a bot answers one 2AFC trial: right or wrong, the confidence level it clicks (1 =
+    lowest), the seconds between the trial's display and the click (what the server measures)
+    and the reaction time its browser reports."""
+
+    correct: bool = True
+    confidence: int = 2
+    seconds: float = 1.5
+    rt_ms: float = 1400.0
 
 
 def new_pid() -> str:
@@ -298,19 +379,25 @@ class Bot:
             t = min(seconds, t + every)
             self.beacon("video", position=f"{t:.2f}")
 
-    def play_trials(self, step, *, correct=True):
+    def play_trials(self, step, *, answers: Callable[[str, object], TrialAnswer] | None = None):
+        """Answer every trial of ``step``; ``answers(step_id, trial)`` says how (default: right,
+        confidence 2, 1.5 s)."""
         while self.current_step().id == step.id and self.participant.is_active:
             form = self.form()
             p = self.participant
             state = p.state[step.id]
             pos = state.get("pos", 0)
             trial = trials_of(spec_of(self.study), step)[state["order"][pos]]
-            self.clock.advance(1.5)
-            choice = trial.answer if correct else 1 - trial.answer
-            self.post({"pick": f"{choice}-2", "trial": str(pos), "rt_ms": "1400"}, form)
+            how = answers(step.id, trial) if answers else TrialAnswer()
+            self.clock.advance(how.seconds)
+            choice = trial.answer if how.correct else 1 - trial.answer
+            self.post({"pick": f"{choice}-{how.confidence}", "trial": str(pos),
+                       "rt_ms": f"{how.rt_ms}"}, form)
 
-    def play(self, *, gate_failures: int = 0, stop_at: str | None = None):
-        """Walk the study from wherever the participant is; returns the last response."""
+    def play(self, *, gate_failures: int = 0, stop_at: str | None = None,
+             trials: Callable[[str, object], TrialAnswer] | None = None):
+        """Walk the study from wherever the participant is; returns the last response.
+        ``trials`` answers the 2AFC trials (see :meth:`play_trials`)."""
         failures = gate_failures
         while self.participant.is_active:
             step = self.current_step()
@@ -319,7 +406,7 @@ class Bot:
             if step.type == "video":
                 self.watch_video()
             if step.type == "trial_block":
-                self.play_trials(step)
+                self.play_trials(step, answers=trials)
                 continue
             correct = True
             if step.type == "comprehension_gate" and failures > 0:

@@ -18,10 +18,12 @@ COLUMNS = [
     "study", "participant", "prolific_pid", "condition", "variant", "status", "attempt",
     "started_at", "completed_at", "duration_s", "device_ok", "videos_completed",
     "gate_failures", "step", "item_type", "item", "response", "answer_key", "correct",
-    "justification", "rt_ms", "step_duration_s", "trial", "trial_kind", "answered_at",
+    "justification", "rt_ms", "rt_server_ms", "step_duration_s", "trial", "trial_kind",
+    "confidence", "answered_at",
 ]
 DTYPES = {"variant": "Int64", "attempt": "Int64", "gate_failures": "Int64", "correct": "Int64",
-          "trial": "Int64", "duration_s": "Float64", "rt_ms": "Float64",
+          "trial": "Int64", "confidence": "Int64", "duration_s": "Float64", "rt_ms": "Float64",
+          "rt_server_ms": "Float64",
           "step_duration_s": "Float64", "device_ok": "boolean", "videos_completed": "boolean"}
 
 
@@ -41,14 +43,15 @@ def _participant_columns(p: Participant) -> dict:
 def _item_columns(r: Response) -> dict:
     return {"step": r.step, "item_type": r.item_type, "item": r.item, "response": r.response,
             "answer_key": r.answer_key, "correct": None if r.correct is None else int(r.correct),
-            "justification": r.justification, "rt_ms": r.rt_ms,
+            "justification": r.justification, "rt_ms": r.rt_ms, "rt_server_ms": r.rt_server_ms,
             "step_duration_s": r.step_duration_s, "trial": r.trial, "trial_kind": r.trial_kind,
-            "answered_at": _iso(r.answered_at)}
+            "confidence": r.extra.get("confidence"), "answered_at": _iso(r.answered_at)}
 
 
 EMPTY_ITEM = dict.fromkeys(["step", "item_type", "item", "response", "answer_key",
                             "justification", "trial_kind", "answered_at"], "") | {
-    "correct": None, "rt_ms": None, "step_duration_s": None, "trial": None}
+    "correct": None, "rt_ms": None, "rt_server_ms": None, "step_duration_s": None, "trial": None,
+    "confidence": None}
 
 
 def tidy_responses(study: Study) -> pd.DataFrame:
