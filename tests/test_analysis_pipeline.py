@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 
 from analysis import prereg, simulate
 from analysis.pipeline import analyze
-from analysis.power import power_curve
+from analysis.power import Attrition, parse_effects, power_curve
 from analysis.report import write_report
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "analysis" / "examples" / "two4two"
@@ -75,12 +75,13 @@ def test_report_files_are_complete_escaped_and_deterministic(study2, simulated, 
 
 
 def test_power_curve_rises_with_sample_size(study2, tmp_path):
-    acc = simulate.parse_accuracies(["baseline=0.75", "inn=0.85", "concepts=0.55"], study2)
-    curve = power_curve(study2, sizes=[6, 40], reps=8, accuracy=acc, seed=1, progress=False)
-    h1 = curve[curve["test"].str.contains("H1")].set_index("n_per_condition")["power"]
+    effects = parse_effects(["baseline=0.75", "inn=0.85", "concepts=0.55"], study2)
+    kwargs = {"sizes": [6, 40], "reps": 8, "effects": effects, "seed": 1,
+              "attrition": Attrition.stated(0.1)}
+    curve = power_curve(study2, **kwargs)
+    h1 = curve[curve["test"].str.contains("H1")].set_index("recruit")["power"]
     assert h1[40] > h1[6]
-    assert curve.equals(power_curve(study2, sizes=[6, 40], reps=8, accuracy=acc, seed=1,
-                                    progress=False))
+    assert curve.equals(power_curve(study2, **kwargs))
 
 
 def test_cli_simulate_analyze_and_power(tmp_path):
@@ -103,12 +104,15 @@ def test_cli_simulate_analyze_and_power(tmp_path):
     assert "## 5) Specify exactly which analyses" in (
         out / "preregistration_aspredicted.md").read_text()
     call_command("simulate_responses", "--prereg", str(EXAMPLES / "study2.yaml"), "--power",
-                 "--sizes", "10,20", "--reps", "3", "--out", str(tmp_path / "power"))
+                 "--sizes", "10,20", "--reps", "3", "--out", str(tmp_path / "power"),
+                 "--accuracy", "baseline=0.8", "inn=0.85", "concepts=0.3",
+                 "--exclusion-rate", "0.2")
     assert (tmp_path / "power" / "power.png").stat().st_size > 0
-    assert set(pd.read_csv(tmp_path / "power" / "power.csv")["n_per_condition"]) == {10, 20}
+    assert set(pd.read_csv(tmp_path / "power" / "power.csv")["recruit"]) == {10, 20}
     with pytest.raises(CommandError, match="does not exist"):
         call_command("analyze", "--responses", str(tmp_path / "none.csv"), "--prereg",
                      str(EXAMPLES / "study1.yaml"), "--out", str(out))
     with pytest.raises(CommandError, match="--sizes"):
         call_command("simulate_responses", "--prereg", str(EXAMPLES / "study2.yaml"),
-                     "--power", "--sizes", "ten", "--out", str(tmp_path / "p"))
+                     "--power", "--sizes", "ten", "--out", str(tmp_path / "p"),
+                     "--exclusion-rate", "0")

@@ -37,8 +37,10 @@ pd.DataFrame(decisions, columns=["participant", "label"]).to_csv(f"{work}/decisi
 PYEOF
 rm -rf $OUT/report && $PY manage.py analyze --responses $WORK/responses.csv --prereg $PREREG \
   --annotations $WORK/annotations.csv --decisions $WORK/decisions.csv --out $OUT/report
-$PY manage.py simulate_responses --prereg $PREREG --power --sizes 20,40,60,80,100 --reps 200 \
-  --seed 1 --accuracy baseline=0.81 inn=0.85 concepts=0.33 --out $OUT/power
+# power per number recruited; half of the recruited are excluded, as in the paper (192 of 385)
+$PY manage.py simulate_responses --prereg $PREREG --power --sizes 20,40,80,160,240,320,480 \
+  --reps 1000 --seed 1 --accuracy baseline=0.81 inn=0.85 concepts=0.33 --exclusion-rate 0.5 \
+  --out $OUT/power
 cp $WORK/responses.csv $OUT/simulated_responses.csv
 # study 1 (within-subject, exact one-sided McNemar tests), accuracies as in the paper's Table 2
 P1=analysis/examples/two4two/study1.yaml
