@@ -4,8 +4,9 @@ from decimal import Decimal
 
 import pytest
 
+from studies.loading import load_study
 from studies.models import Event, EventKind, Participant, Response, Status
-from tests.bots import PROLIFIC_URL, Bot
+from tests.bots import PROLIFIC_URL, VIDEO_S, Bot, write_study
 
 pytestmark = pytest.mark.django_db
 
@@ -120,6 +121,27 @@ def test_video_cannot_be_skipped(study, clock):
     bot.post({})
     assert bot.current_step().id == "summary"
     assert Event.objects.filter(participant=bot.participant, kind=EventKind.VIDEO).count() >= 5
+
+
+def test_a_burst_of_progress_reports_credits_only_the_wall_time(tmp_path, settings, clock):
+    """31 reports in 2.4 s, each 2.2 s further on (as the attack did), in a 120 s video: at
+    most 2.4 s x the allowed rate (1.25) + the 2 s slack are credited, not 68 s; afterwards
+    normal playing is credited in full."""
+    path = write_study(tmp_path, settings, slug="burst")
+    path.write_text(path.read_text().replace(f"duration_s: {VIDEO_S}", "duration_s: 120"))
+    study, _ = load_study(path)
+    bot = Bot(study, clock)
+    bot.enter()
+    bot.play(stop_at="video")
+    bot.get()
+    for i in range(31):
+        clock.advance(0.08)
+        answer = bot.beacon("video", position=f"{2.2 * (i + 1):.2f}").json()
+    assert round(answer["accepted"], 6) <= 2.48 * 1.25 + 2.0 and not answer["complete"]
+    for _ in range(60):  # then the video plays on from where the server stands
+        clock.advance(2)
+        answer = bot.beacon("video", position=str(min(120, answer["accepted"] + 2))).json()
+    assert answer["accepted"] == 120 and answer["complete"]
 
 
 def test_minimum_time_on_the_relevance_page(study, clock):

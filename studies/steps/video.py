@@ -2,7 +2,9 @@
 
 The player (static/studies/video.js) blocks seeking ahead and posts its position every few
 seconds. The server accepts a position only as far as the wall-clock time since the last report
-allows (plus slack), so forged or skipped-ahead reports do not count; Continue is accepted once
+allows, plus a slack that is shared by all reports (a leaky bucket: what a report is credited
+beyond the wall time since the previous one is owed until wall time catches up), so forged,
+skipped-ahead or bursts of reports do not count; Continue is accepted once
 the accepted position reaches the end AND the wall time on the step covers the video's duration.
 A video watched completely once (e.g. before a failed comprehension gate) may be skipped through.
 """
@@ -15,7 +17,7 @@ from ..media import video_duration, video_relative
 from .base import Page, StepContext
 from .outcomes import Invalid, Next
 
-SLACK_S = 2.0        # allowed lead of a report over the wall time since the previous one
+SLACK_S = 2.0        # allowed lead of the accepted position over the wall time (all reports)
 RATE = 1.25          # and the allowed playback speed
 END_TOLERANCE_S = 1.0
 WALL_FRACTION = 0.9  # wall time on the step must cover this share of the duration
@@ -28,10 +30,13 @@ def record_progress(ctx: StepContext, position: float) -> dict:
     last_wall = datetime.fromisoformat(last) if last else (
         ctx.participant.step_started_at or ctx.now)
     until = float(state.get("until", 0.0))
-    allowed = until + max(0.0, (ctx.now - last_wall).total_seconds()) * RATE + SLACK_S
+    wall_credit = max(0.0, (ctx.now - last_wall).total_seconds()) * RATE
+    lead = float(state.get("lead", 0.0))  # credit given so far beyond the wall time
+    allowed = until + wall_credit + max(0.0, SLACK_S - lead)
     accepted = min(max(position, 0.0), allowed)
     if position > allowed + 0.5:
         state["seeks"] = state.get("seeks", 0) + 1
+    state["lead"] = max(0.0, lead + max(0.0, accepted - until) - wall_credit)
     state["until"] = max(until, accepted)
     state["wall"] = ctx.now.isoformat()
     duration = video_duration(ctx.step) or 0.0
