@@ -57,6 +57,7 @@ def prepare(raw: pd.DataFrame, prereg: Preregistration, *,
     frame = tidy.apply_layout(raw, columns=prereg.columns, constants=prereg.constants,
                               recode=prereg.recode, filters=[])
     frame = tidy.normalise(frame, required=required_columns(prereg))
+    _refuse_pilots(frame)
     _check_conditions(frame, prereg)
     table = tidy.participants(frame)
     table = exclusions.evaluate(table, frame, prereg.exclusions,
@@ -89,6 +90,15 @@ def prepare(raw: pd.DataFrame, prereg: Preregistration, *,
             raise AnalysisError(f"only {len(data.scores)} analysed participant(s); the "
                                 f"within-subject tests need at least two")
     return data
+
+
+def _refuse_pilots(frame: pd.DataFrame) -> None:
+    """Pilot sessions are no data: an export made with --include-pilot cannot be analysed."""
+    if "pilot" not in frame.columns or not frame["pilot"].any():
+        return
+    pilots = frame.loc[frame["pilot"], "participant"].unique()
+    raise AnalysisError(f"the responses include {len(pilots)} pilot session(s) (column 'pilot', "
+                        f"e.g. participant {pilots[0]!r}); export without --include-pilot")
 
 
 def _check_conditions(frame: pd.DataFrame, prereg: Preregistration) -> None:

@@ -11,7 +11,7 @@ from .models import Annotation, ScreeningDecision
 
 
 def completed(study):
-    return (Participant.objects.filter(study=study, status=Status.COMPLETED)
+    return (Participant.objects.real().filter(study=study, status=Status.COMPLETED)
             .select_related("condition").prefetch_related("responses").order_by("started_at", "id"))
 
 

@@ -1,4 +1,5 @@
-"""Lock a study's preregistration when its first participant arrives (studies never imports us)."""
+"""Lock a study's preregistration when its first (non-pilot) participant arrives (studies never
+imports us)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from .models import Preregistration
 
 @receiver(post_save, sender=Participant, dispatch_uid="analysis.lock_on_first_participant")
 def lock_on_first_participant(sender, instance, created, raw=False, **kwargs):
-    if not created or raw:
+    if not created or raw or instance.pilot:  # a pilot locks nothing
         return
     prereg = Preregistration.objects.filter(study_id=instance.study_id,
                                             locked_at__isnull=True).first()

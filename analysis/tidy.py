@@ -120,7 +120,7 @@ def normalise(frame: pd.DataFrame, *, required: list[str]) -> pd.DataFrame:
                  "answer_key", "trial_kind"):
         if name in frame.columns:
             frame[name] = frame[name].astype(object).where(frame[name].notna(), "").astype(str)
-    for name in ("device_ok", "videos_completed"):
+    for name in ("device_ok", "videos_completed", "pilot"):
         if name in frame.columns:
             frame[name] = to_bool(frame[name], name)
     for name in ("duration_s", "gate_failures", "attempt", "rt_ms", "rt_server_ms",

@@ -35,9 +35,11 @@ class Entry:
     resumed: bool = False
 
 
-HOLDS_SLOT = Q(participants__status=Status.ACTIVE) | (
-    Q(participants__status=Status.COMPLETED) & ~Q(participants__review=Review.REJECTED))
-COMPLETED = Q(participants__status=Status.COMPLETED) & ~Q(participants__review=Review.REJECTED)
+REAL = Q(participants__pilot=False)  # pilot sessions never hold a slot nor count toward a target
+HOLDS_SLOT = REAL & (Q(participants__status=Status.ACTIVE) | (
+    Q(participants__status=Status.COMPLETED) & ~Q(participants__review=Review.REJECTED)))
+COMPLETED = REAL & Q(participants__status=Status.COMPLETED) & \
+    ~Q(participants__review=Review.REJECTED)
 
 
 def fill(study: Study):
@@ -56,7 +58,7 @@ def choose(study: Study, n_sessions: int) -> tuple[Condition | None, int]:
     low = min(c.held for c in open_)
     condition = rng.choice(sorted((c for c in open_ if c.held == low), key=lambda c: c.position))
     variants = spec.condition(condition.name).variants
-    used = dict(Participant.objects.filter(condition=condition).filter(
+    used = dict(Participant.objects.real().filter(condition=condition).filter(
         Q(status=Status.ACTIVE) | Q(status=Status.COMPLETED)).values_list("variant")
         .annotate(n=Count("id")))
     least = min(used.get(v, 0) for v in variants)
@@ -87,7 +89,7 @@ def enter(study: Study, ids: ProlificIds, token: str = "") -> Entry:
     with transaction.atomic():
         study = Study.objects.select_for_update().get(pk=study.pk)
         expire_stale(study)
-        previous = Participant.objects.filter(study=study, prolific_pid=ids.pid) \
+        previous = Participant.objects.real().filter(study=study, prolific_pid=ids.pid) \
             .select_related("condition").order_by("-attempt").first()
         if previous is not None:
             entry = _returning(study, ids, token, previous)
@@ -102,7 +104,8 @@ def enter(study: Study, ids: ProlificIds, token: str = "") -> Entry:
             return _refuse(study, ids, "closed")
         if readiness_problems(study):
             return _refuse(study, ids, "not_ready")
-        condition, variant = choose(study, study.participants.exclude(status=Status.FULL).count())
+        condition, variant = choose(study, study.participants.real().exclude(
+            status=Status.FULL).count())
         if condition is None:
             if previous is None:
                 Participant.objects.create(study=study, prolific_pid=ids.pid,

@@ -12,7 +12,7 @@ from .stimuli import StimulusMissing, progress
 
 
 def status(study: Study) -> dict:
-    counts = {(c, s): n for c, s, n in Participant.objects.filter(study=study)
+    counts = {(c, s): n for c, s, n in Participant.objects.real().filter(study=study)
               .values_list("condition__name", "status").annotate(n=Count("id"))}
     statuses = [s.value for s in Status]
     conditions = []
@@ -27,4 +27,5 @@ def status(study: Study) -> dict:
     return {"study": study.slug, "accepting": study.accepting, "conditions": conditions,
             "unassigned": {s: counts.get((None, s), 0) for s in statuses},
             "totals": {s: sum(n for (_, st), n in counts.items() if st == s) for s in statuses},
-            "render": render, "render_error": render_error, "problems": problems(study)}
+            "render": render, "render_error": render_error, "problems": problems(study),
+            "pilots": Participant.objects.filter(study=study, pilot=True).count()}

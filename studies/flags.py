@@ -44,7 +44,7 @@ RULES = (_copied, _gate, _focus, _catch, _rejected_posts)
 
 def flags(study) -> list[dict]:
     out = []
-    participants = (Participant.objects.filter(study=study)
+    participants = (Participant.objects.real().filter(study=study)
                     .exclude(status__in=[Status.FULL, Status.WITHDRAWN])
                     .select_related("condition").prefetch_related("responses"))
     event_counts: dict[int, Counter] = {}

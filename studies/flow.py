@@ -182,7 +182,8 @@ def apply(request, ctx: StepContext, outcome) -> HttpResponse:
     p.save()
     if isinstance(spec.steps[p.step_index], CompletionSpec):
         end_session(p, Status.COMPLETED, "completed", step_id=spec.steps[p.step_index].id)
-        return HttpResponseRedirect(prolific_url(p.completion_code))
+        if not p.pilot:  # a pilot stays here: nothing is sent to Prolific
+            return HttpResponseRedirect(prolific_url(p.completion_code))
     return HttpResponseRedirect(step_url(p))
 
 
@@ -206,4 +207,5 @@ def final_page(request, p: Participant) -> HttpResponse:
         "study": p.study, "participant": p, "spec": spec, "status": p.status,
         "end_note": end_note(p, spec),
         "completion_text": step.text if isinstance(step, CompletionSpec) else "",
-        "prolific_url": prolific_url(p.completion_code) if p.completion_code else ""})
+        "prolific_url": prolific_url(p.completion_code) if p.completion_code and not p.pilot
+        else ""})

@@ -33,7 +33,8 @@ def end_session(participant: Participant, status: Status, reason: str, *, code_k
     if status == Status.COMPLETED:
         participant.completed_at = now
     participant.completion_code = spec.code(code_kind or CODE_OF_STATUS[status])
-    settle(spec, participant)
+    if not participant.pilot:  # a pilot is owed nothing
+        settle(spec, participant)
     participant.page_nonce = ""
     participant.save()
     Event.objects.create(study_id=participant.study_id, participant=participant,

@@ -8,7 +8,7 @@ from ..models import Participant, Review, Status, Study
 
 
 def bonus_file(study: Study) -> str:
-    rows = (Participant.objects.filter(study=study, status=Status.COMPLETED,
+    rows = (Participant.objects.real().filter(study=study, status=Status.COMPLETED,
                                        review=Review.APPROVED, bonus_gbp__gt=0)
             .order_by("id").values_list("prolific_pid", "bonus_gbp"))
     return "".join(f"{pid},{amount:.2f}\n" for pid, amount in rows)
@@ -16,12 +16,12 @@ def bonus_file(study: Study) -> str:
 
 def approve_list(study: Study) -> str:
     """Completed sessions not rejected by the researcher."""
-    pids = (Participant.objects.filter(study=study, status=Status.COMPLETED)
+    pids = (Participant.objects.real().filter(study=study, status=Status.COMPLETED)
             .exclude(review=Review.REJECTED).order_by("id").values_list("prolific_pid", flat=True))
     return "".join(f"{pid}\n" for pid in pids)
 
 
 def screen_out_list(study: Study) -> str:
-    pids = (Participant.objects.filter(study=study, status=Status.SCREENED_OUT)
+    pids = (Participant.objects.real().filter(study=study, status=Status.SCREENED_OUT)
             .order_by("id").values_list("prolific_pid", flat=True))
     return "".join(f"{pid}\n" for pid in pids)

@@ -4,6 +4,8 @@ Withdrawn participants' answers are left out (their withdrawal is honoured) but 
 still has one row with the participant columns and empty item columns, so that their existence
 is counted; so has every participant who answered no item at all (e.g. screened out by the
 device check). Arrivals refused because the study was full never took part and are not exported.
+Pilot sessions (``studies.pilots``) are left out unless ``include_pilot``; the ``pilot`` column
+marks them.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ COLUMNS = [
     "started_at", "completed_at", "duration_s", "device_ok", "videos_completed",
     "gate_failures", "step", "item_type", "item", "response", "answer_key", "correct",
     "justification", "rt_ms", "rt_server_ms", "step_duration_s", "trial", "trial_kind",
-    "confidence", "answered_at",
+    "confidence", "answered_at", "pilot",
 ]
 DTYPES = {"variant": "Int64", "attempt": "Int64", "gate_failures": "Int64", "correct": "Int64",
           "trial": "Int64", "confidence": "Int64", "duration_s": "Float64", "rt_ms": "Float64",
           "rt_server_ms": "Float64",
-          "step_duration_s": "Float64", "device_ok": "boolean", "videos_completed": "boolean"}
+          "step_duration_s": "Float64", "device_ok": "boolean", "videos_completed": "boolean",
+          "pilot": "boolean"}
 
 
 def _iso(value) -> str:
@@ -37,7 +40,8 @@ def _participant_columns(p: Participant) -> dict:
             "variant": p.variant, "status": p.status, "attempt": p.attempt,
             "started_at": _iso(p.started_at), "completed_at": _iso(p.completed_at),
             "duration_s": p.duration_s, "device_ok": bool(p.device_ok),
-            "videos_completed": p.videos_completed, "gate_failures": p.gate_failures}
+            "videos_completed": p.videos_completed, "gate_failures": p.gate_failures,
+            "pilot": p.pilot}
 
 
 def _item_columns(r: Response) -> dict:
@@ -54,9 +58,11 @@ EMPTY_ITEM = dict.fromkeys(["step", "item_type", "item", "response", "answer_key
     "confidence": None}
 
 
-def tidy_responses(study: Study) -> pd.DataFrame:
-    participants = (Participant.objects.filter(study=study).exclude(status=Status.FULL)
-                    .select_related("study", "condition").order_by("id"))
+def tidy_responses(study: Study, *, include_pilot: bool = False) -> pd.DataFrame:
+    participants = Participant.objects.filter(study=study).exclude(status=Status.FULL)
+    if not include_pilot:
+        participants = participants.real()
+    participants = participants.select_related("study", "condition").order_by("id")
     by_participant: dict[int, list[Response]] = {}
     for r in Response.objects.filter(participant__study=study).order_by("participant_id", "id"):
         by_participant.setdefault(r.participant_id, []).append(r)

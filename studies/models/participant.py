@@ -29,6 +29,12 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+class ParticipantQuerySet(models.QuerySet):
+    def real(self):
+        """Sessions of Prolific participants: pilot sessions left out."""
+        return self.filter(pilot=False)
+
+
 class Participant(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     study = models.ForeignKey(Study, on_delete=models.PROTECT, related_name="participants")
@@ -47,6 +53,11 @@ class Participant(models.Model):
     screened_step = models.CharField(max_length=64, blank=True)
     completion_code = models.CharField(max_length=64, blank=True)
     retake_allowed = models.BooleanField(default=False)
+    pilot = models.BooleanField(
+        default=False, help_text="A researcher's or reviewer's walk-through: takes no slot, is "
+        "never paid, block-listed or sent to Prolific, and is left out of exports by default.")
+    pilot_by = models.CharField(max_length=150, blank=True,
+                                help_text="Who started the pilot: a staff user or a preview link.")
 
     step_index = models.PositiveIntegerField(default=0)
     step_started_at = models.DateTimeField(null=True, blank=True)
@@ -70,6 +81,8 @@ class Participant(models.Model):
     review = models.CharField(max_length=10, choices=Review, default=Review.PENDING)
     prolific_status = models.CharField(max_length=32, blank=True)
     bonus_paid_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ParticipantQuerySet.as_manager()
 
     class Meta:
         constraints = [

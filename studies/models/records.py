@@ -52,6 +52,7 @@ class EventKind(models.TextChoices):
     FOCUS_BACK = "focus_back", "focus back"
     STATUS = "status", "status change"
     REFUSED = "refused", "entry refused"
+    PILOT = "pilot", "pilot: started or jumped"
 
 
 class Event(models.Model):

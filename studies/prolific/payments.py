@@ -52,7 +52,8 @@ def bonuses_due(study: Study, kind: str) -> list[tuple[Participant, Decimal]]:
     for a submission rejected here (``review``) or on Prolific (``prolific_status``)."""
     statuses, field = _DUE[BonusKind(kind)]
     participants = (
-        Participant.objects.filter(study=study, status__in=statuses, **{f"{field}__gt": 0})
+        Participant.objects.real().filter(study=study, status__in=statuses,
+                                          **{f"{field}__gt": 0})
         .exclude(review=Review.REJECTED)
         .exclude(prolific_status=SubmissionStatus.REJECTED)
         .exclude(

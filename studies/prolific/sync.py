@@ -52,7 +52,8 @@ def _match(study: Study, submissions: list[Submission]) -> dict[int, Submission]
     by_session = {s.id: s for s in submissions}
     by_pid = {s.participant_id: s for s in submissions}
     matched: dict[int, Submission] = {}
-    participants = Participant.objects.filter(study=study).order_by("prolific_pid", "attempt")
+    participants = Participant.objects.real().filter(study=study).order_by("prolific_pid",
+                                                                          "attempt")
     for p in participants:
         sub = by_session.get(p.prolific_session_id) or by_pid.get(p.prolific_pid)
         if sub is not None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 
 from .. import dashboard, exports
 from ..flags import flags
 from ..models import Study
+from ..pilots import preview_token
 
 
 @staff_member_required
@@ -20,7 +22,15 @@ def index(request):
 def study(request, slug):
     s = get_object_or_404(Study, slug=slug)
     return render(request, "studies/dashboard/study.html",
-                  {"study": s, "status": dashboard.status(s), "flags": flags(s)})
+                  {"study": s, "status": dashboard.status(s), "flags": flags(s),
+                   "previews": _preview_links(request, s)})
+
+
+def _preview_links(request, s: Study) -> list[tuple[str, str]]:
+    """(condition, signed preview link for a reviewer without a staff account)."""
+    return [(c.name, request.build_absolute_uri(
+        reverse("studies:preview", args=[s.slug, preview_token(s, c.name)])))
+        for c in s.conditions.all()]
 
 
 @staff_member_required
@@ -39,15 +49,15 @@ DOWNLOADS = {
 def download(request, slug, kind):
     s = get_object_or_404(Study, slug=slug)
     if kind in ("csv", "parquet"):
-        return _responses(s, kind)
+        return _responses(s, kind, include_pilot=request.GET.get("pilot") == "include")
     if kind not in DOWNLOADS:
         return HttpResponse(f"unknown download {kind!r}", status=404, content_type="text/plain")
     make, content_type, name = DOWNLOADS[kind]
     return _attachment(make(s).encode(), content_type, f"{s.slug}-{name}")
 
 
-def _responses(s: Study, kind: str) -> HttpResponse:
-    frame = exports.tidy_responses(s)
+def _responses(s: Study, kind: str, *, include_pilot: bool = False) -> HttpResponse:
+    frame = exports.tidy_responses(s, include_pilot=include_pilot)
     if kind == "csv":
         return _attachment(frame.to_csv(index=False).encode(), "text/csv",
                            f"{s.slug}-responses.csv")

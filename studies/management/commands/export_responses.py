@@ -11,13 +11,15 @@ class Command(BaseCommand):
         parser.add_argument("study", help="study slug")
         parser.add_argument("--format", choices=["csv", "parquet"], default="csv")
         parser.add_argument("--out", required=True)
+        parser.add_argument("--include-pilot", action="store_true",
+                            help="also export pilot sessions (column 'pilot' marks them)")
 
-    def handle(self, *args, study, format, out, **options):
+    def handle(self, *args, study, format, out, include_pilot, **options):
         found = Study.objects.filter(slug=study).first()
         if found is None:
             known = ", ".join(Study.objects.values_list("slug", flat=True)) or "none loaded"
             raise CommandError(f"no study {study!r} (known: {known})")
-        frame = tidy_responses(found)
+        frame = tidy_responses(found, include_pilot=include_pilot)
         try:
             path = write_responses(frame, out, format)
         except OSError as exc:
