@@ -70,6 +70,8 @@ def test_invalid_text_fails_validation(study):
 
 
 def test_lock_prereg_command_and_aspredicted_export(study, tmp_path):
+    study.source_yaml = (EXAMPLES.parents[2] / "studies/specs/two4two-study1.yaml").read_text()
+    study.save()  # lock_prereg checks the preregistration against the study's spec
     source = tmp_path / "p.yaml"
     source.write_text(STUDY1)
     out = tmp_path / "aspredicted.md"
