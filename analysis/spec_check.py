@@ -186,7 +186,7 @@ class Checker:
 
     def trial_levels(self) -> None:
         """Trial blocks named as levels of ``step`` in analyses and filters must exist."""
-        blocks = [s.id for s in self.steps(TrialBlockSpec)]
+        blocks = list(dict.fromkeys(s.id for s in self.steps(TrialBlockSpec)))
         if self.plan.design == "trials" and self.lacks(
                 ("design",), "trials", TrialBlockSpec, "trial_block",
                 "a trial design is preregistered but the spec has no trial block"):

@@ -126,6 +126,13 @@ def test_another_studys_preregistration():
         "slug=two4two-study2: the preregistration is for another study"]
 
 
+def test_preregistered_design_against_the_specs():
+    plan = once(PLAN2, "design: between", "design: within")
+    assert found(plan=plan) == [
+        "study2.yaml line 5 design=within vs two4two-study2.yaml line 9 design=between: the "
+        "designs differ"]
+
+
 def test_planned_sample_against_the_condition_targets():
     spec = once(SPEC2, "explainer: inn, target: 80", "explainer: inn, target: 70")
     assert found(spec) == [
@@ -143,6 +150,10 @@ def test_planned_sample_against_the_condition_targets():
     ("relevance_too_fast", "a relevance-time rule is preregistered but the spec asks no "
                            "relevance questions"),
     ("catch_trials", "a catch-trial rule is preregistered but the spec has no catch trials"),
+    ("device_too_small", "rule 'device_too_small' is preregistered but the spec has no "
+                         "device_check step for it to judge"),
+    ("manual_screening", "manual screening of free text is preregistered but the spec asks "
+                         "for none (no free_text or stimulus_questions step)"),
 ])
 def test_rules_against_steps_the_spec_lacks(rule, message):
     spec = REFERENCE_TYPES_YAML.replace("kind: catch, ", "") if rule == "catch_trials" else (
