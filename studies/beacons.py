@@ -12,6 +12,7 @@ from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 
 from .flow import context_of, is_current_page, locked, log
+from .free_text import printable
 from .models import EventKind, Participant, Status
 from .spec.steps import VideoSpec
 from .steps.video import record_progress, watched
@@ -41,7 +42,7 @@ def handle(request, participant: Participant) -> HttpResponse:
             return HttpResponse(status=204)  # a page already left or reloaded
         epoch_ms = _number(request.POST.get("t"), 1e14)  # the browser's Date.now()
         if kind != EventKind.VIDEO:
-            log(ctx, kind, client_ms=epoch_ms, via=request.POST.get("via", "")[:16])
+            log(ctx, kind, client_ms=epoch_ms, via=printable(request.POST.get("via", ""), 16))
             return JsonResponse({"ok": True})
         position = _number(request.POST.get("position"))
         if not isinstance(ctx.step, VideoSpec) or position is None:

@@ -19,6 +19,7 @@ from django.urls import reverse
 
 from . import clock
 from .end_notes import end_note
+from .free_text import printable
 from .models import Event, EventKind, Participant, Status
 from .runtime import spec_of
 from .sessions import end_session, expire_if_due, time_out_reason
@@ -133,7 +134,7 @@ def submit(request, participant: Participant) -> HttpResponse:
         ctx = context_of(p)
         data = request.POST
         if not is_current_page(data, ctx):
-            log(ctx, EventKind.REJECTED, posted_step=data.get("step", "")[:64])
+            log(ctx, EventKind.REJECTED, posted_step=printable(data.get("step", ""), 64))
             messages.warning(request, "That page was already submitted or is out of date "
                                       "(another tab?). Nothing was changed; here is your "
                                       "current page.")

@@ -142,6 +142,7 @@ class StimulusQuestionsSpec(StepSpec):
     answer_key: dict[str, str] = field(default_factory=dict)
     answer_key_from: str = ""
     min_justification_chars: int = 30
+    max_justification_chars: int = 2000
     layout: str = "grid"
     default_title = "Explanation of the system"
 
@@ -166,9 +167,14 @@ class StimulusQuestionsSpec(StepSpec):
         missing = {a.id for a in attributes} - set(key)
         if key and missing:
             r.error("answer_key", f"has no answer for {', '.join(sorted(missing))}")
+        least = r.int("min_justification_chars", 30, minimum=0)
+        most = r.int("max_justification_chars", 2000, minimum=1)
+        if least is not None and most is not None and most < least:
+            r.error("max_justification_chars", f"must be at least min_justification_chars "
+                                               f"({least}), got {most}")
         return {"intro": r.str("intro", ""), "attributes": attributes, "answer_key": dict(key),
                 "answer_key_from": source,
-                "min_justification_chars": r.int("min_justification_chars", 30, minimum=0),
+                "min_justification_chars": least, "max_justification_chars": most,
                 "layout": r.str("layout", "grid", choices=("grid", "cells"))}
 
     def items(self):

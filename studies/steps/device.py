@@ -9,7 +9,8 @@ from .outcomes import Invalid, Next, ScreenOut
 
 def _px(data, name: str) -> int | None:
     value = data.get(name, "")
-    return int(value) if value.isdigit() and 0 < int(value) < 100_000 else None
+    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) < 100_000 \
+        else None
 
 
 class DeviceCheck(Page):

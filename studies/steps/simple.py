@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..free_text import problem, written
 from .base import Page, StepContext, client_ms
 from .outcomes import Decline, Invalid, Next
 
@@ -31,11 +32,11 @@ class FreeText(Page):
 
     def submit(self, ctx: StepContext, data):
         step = ctx.step
-        text = data.get("answer", "").strip()
+        text = written(data, "answer")
         if len(text) < step.min_chars:
             raise Invalid({"answer": f"Please write at least {step.min_chars} characters."})
-        if len(text) > step.max_chars:
-            raise Invalid({"answer": f"Please write at most {step.max_chars} characters."})
+        if wrong := problem(text, max_chars=step.max_chars):
+            raise Invalid({"answer": wrong})
         ctx.store("free_text", step.item, text, rt_ms=client_ms(data, "rt_ms"))
         return Next()
 
@@ -52,7 +53,7 @@ class Likert(Page):
         step, answers, errors = ctx.step, {}, {}
         for item in step.items_:
             value = data.get(f"likert-{item.id}", "")
-            if not value.lstrip("-").isdigit() or not \
+            if not (value.lstrip("-").isascii() and value.lstrip("-").isdigit()) or not \
                     step.scale_min <= int(value) <= step.scale_max:
                 errors[f"likert-{item.id}"] = "Please choose a value."
             else:

@@ -4,6 +4,7 @@ written justification of a minimum length (paper, section 5.2)."""
 from __future__ import annotations
 
 from ..answer_keys import answer_key
+from ..free_text import problem, written
 from ..spec.steps import RELEVANCE
 from ..stimuli import manifest
 from .base import Page, StepContext, client_ms
@@ -31,13 +32,15 @@ class StimulusQuestions(Page):
         step, errors, answers = ctx.step, {}, {}
         for attr in step.attributes:
             choice = data.get(f"relevance-{attr.id}", "")
-            text = data.get(f"justification-{attr.id}", "").strip()
+            text = written(data, f"justification-{attr.id}")
             if choice not in RELEVANCE:
                 errors[f"relevance-{attr.id}"] = "Please choose relevant or irrelevant."
             if len(text) < step.min_justification_chars:
                 errors[f"justification-{attr.id}"] = (
                     f"Please justify your answer in a full sentence "
                     f"(at least {step.min_justification_chars} characters).")
+            elif wrong := problem(text, max_chars=step.max_justification_chars):
+                errors[f"justification-{attr.id}"] = wrong
             answers[attr.id] = (choice, text)
         if errors:
             raise Invalid(errors)

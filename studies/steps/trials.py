@@ -60,7 +60,7 @@ class TrialBlock(Page):
             raise Invalid({"page": "This trial was already answered."})
         choice, _, conf = data.get("pick", "").partition("-")  # "<option>-<confidence>"
         levels = len(ctx.step.confidence_labels)
-        if choice not in ("0", "1") or not conf.isdigit() or not 1 <= int(conf) <= levels:
+        if choice not in ("0", "1") or not (conf.isascii() and conf.isdigit()) or not 1 <= int(conf) <= levels:
             raise Invalid({"choice": "Please click a confidence level under one of the images."})
         trial = trials_of(ctx.spec, ctx.step)[seq[pos]]
         shown = datetime.fromisoformat(state.get("shown", {}).get(str(pos), ctx.now.isoformat()))
