@@ -11,10 +11,8 @@ case "${1:-web}" in
     python manage.py make_tutorial_videos
     ;;
   web)
-    exec gunicorn studyserver.wsgi:application \
-      --bind 0.0.0.0:8000 \
-      --workers "${GUNICORN_WORKERS:-3}" --threads "${GUNICORN_THREADS:-4}" \
-      --timeout "${GUNICORN_TIMEOUT:-60}" --access-logfile - --forwarded-allow-ips '*'
+    # workers, threads, keep-alive, timeout: studyserver/gunicorn.conf.py (GUNICORN_* variables)
+    exec gunicorn -c studyserver/gunicorn.conf.py studyserver.wsgi:application
     ;;
   worker)
     exec celery -A studyserver worker -Q default -n "default@%h" \
