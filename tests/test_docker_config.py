@@ -77,7 +77,7 @@ def test_images_run_as_non_root_and_serve_with_gunicorn():
     assert re.search(r"^USER app$", web, re.M) and re.search(r"^USER app$", gpu, re.M)
     assert "cuda" in gpu.lower()
     entry = (DOCKER / "entrypoint.sh").read_text()
-    assert "exec gunicorn studyserver.wsgi:application" in entry
+    assert "exec gunicorn -c studyserver/gunicorn.conf.py studyserver.wsgi:application" in entry
     assert "-Q gpu" in entry and "-Q default" in entry
     syntax = subprocess.run(["sh", "-n", str(DOCKER / "entrypoint.sh")], capture_output=True)
     assert syntax.returncode == 0, syntax.stderr
