@@ -1,4 +1,5 @@
-"""Researcher pages for the manual screening of free-text answers (login and staff required)."""
+"""Researcher pages (login and staff required): the manual screening of free-text answers, and
+the live exclusion counts the dashboard shows."""
 
 from __future__ import annotations
 
@@ -6,15 +7,19 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from studies.models import Participant, Study
 
-from . import screening_db
+from . import screening_db, sources
 from .forms import AnnotationForm, SettleForm
-from .models import Annotation, ScreeningDecision
+from .live import exclusion_counts
+from .models import Annotation, Preregistration, ScreeningDecision
+from .prereg import PreregError
+from .results import AnalysisError
 
 
 def researcher_required(view):
@@ -74,3 +79,19 @@ def settle(request, slug, public_id):
     ScreeningDecision.objects.update_or_create(participant=participant, defaults={
         **form.cleaned_data, "decided_by": request.user})
     return redirect("analysis:agreement", slug=slug)
+
+
+@researcher_required
+def live_exclusions(request, slug):
+    """The preregistered exclusion rules on the tidy export as it stands (pilots left out)."""
+    study = get_object_or_404(Study, slug=slug)
+    record = Preregistration.objects.filter(study=study).first()
+    if record is None:
+        return JsonResponse({"error": "no preregistration stored for this study "
+                                      "(lock_prereg --file)"})
+    try:
+        counts = exclusion_counts(sources.tidy_responses(study), record.document(),
+                                  manual_exclusions=screening_db.summary(study)["excluded"])
+    except (PreregError, AnalysisError) as exc:
+        return JsonResponse({"error": str(exc)})
+    return JsonResponse({**counts, "locked": record.is_locked})

@@ -159,7 +159,8 @@ def _invalid(request, ctx: StepContext, errors: dict) -> HttpResponse:
 
 def apply(request, ctx: StepContext, outcome) -> HttpResponse:
     p, spec = ctx.participant, ctx.spec
-    log(ctx, EventKind.SUBMIT, outcome=type(outcome).__name__, round=ctx.round)
+    log(ctx, EventKind.SUBMIT, outcome=type(outcome).__name__, round=ctx.round,
+        elapsed_s=round(ctx.elapsed_s, 3))
     rounds = p.state.setdefault("_rounds", {})
     rounds[ctx.step.id] = ctx.round
     p.page_nonce = ""

@@ -16,5 +16,6 @@ urlpatterns = [
     path("dashboard/", dashboard.index, name="dashboard-index"),
     path("dashboard/<slug:slug>/", dashboard.study, name="dashboard"),
     path("dashboard/<slug:slug>/status.json", dashboard.status_json, name="dashboard-status"),
+    path("dashboard/<slug:slug>/live.json", dashboard.live_json, name="dashboard-live"),
     path("dashboard/<slug:slug>/download/<str:kind>", dashboard.download, name="download"),
 ]

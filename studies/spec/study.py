@@ -69,6 +69,8 @@ class StudySpec:
     device_min_px: int = 600
     prolific_study_id: str = ""
     block_list: BlockListSpec | None = None
+    # the dashboard's live view hides outcome accuracies unless the spec says false
+    blind_outcomes: bool = True
     overrides: dict[str, dict[str, StepSpec]] = field(default_factory=dict)
     sha256: str = ""
 
@@ -226,6 +228,7 @@ def parse_spec(text: str, source: str = "") -> StudySpec:
         device_min_px=ctx["device_min_px"], conditions=conditions, steps=steps,
         overrides=overrides, codes=codes, prolific_study_id=study_id,
         payment=_read_payment(r, [s.id for s in steps]), block_list=_read_block_list(r),
+        blind_outcomes=r.bool("blind_outcomes", True),
         sha256=hashlib.sha256(text.encode()).hexdigest())
     _check_flow(r, steps)
     r.finish()

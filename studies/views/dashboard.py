@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from .. import dashboard, exports
 from ..flags import flags
+from ..live import live_view
 from ..models import Study
 from ..pilots import preview_token
 
@@ -23,7 +24,7 @@ def study(request, slug):
     s = get_object_or_404(Study, slug=slug)
     return render(request, "studies/dashboard/study.html",
                   {"study": s, "status": dashboard.status(s), "flags": flags(s),
-                   "previews": _preview_links(request, s)})
+                   "live": live_view(s), "previews": _preview_links(request, s)})
 
 
 def _preview_links(request, s: Study) -> list[tuple[str, str]]:
@@ -36,6 +37,11 @@ def _preview_links(request, s: Study) -> list[tuple[str, str]]:
 @staff_member_required
 def status_json(request, slug):
     return JsonResponse(dashboard.status(get_object_or_404(Study, slug=slug)))
+
+
+@staff_member_required
+def live_json(request, slug):
+    return JsonResponse(live_view(get_object_or_404(Study, slug=slug)))
 
 
 DOWNLOADS = {
