@@ -266,6 +266,20 @@ class CatchSummary(TestKind):
         return Outcome(rows=_tag([row], analysis), tables={analysis.id: table})
 
 
+class ByAnswer(TestKind):
+    """Descriptive: the dependent variable per condition and answer to another item (D.2 8)."""
+
+    required = ("item", "levels")
+
+    def run(self, data, analysis, done):
+        from .descriptives import by_answer
+
+        if data.scores is None:
+            raise AnalysisError(f"{analysis.id}: by_answer needs relevance scores")
+        table, deviations = by_answer(data, analysis)
+        return Outcome(tables={analysis.id: table}, deviations=deviations)
+
+
 TESTS: dict[str, TestKind] = {
     "between_conditions": BetweenConditions(),
     "mcnemar": McNemar(),
@@ -276,4 +290,5 @@ TESTS: dict[str, TestKind] = {
     "mixed_anova": MixedAnova(),
     "chi_square": ChiSquare(),
     "catch_summary": CatchSummary(),
+    "by_answer": ByAnswer(),
 }

@@ -15,6 +15,9 @@ from pathlib import Path
 
 import yaml
 
+from .labels import LabelError, Labels
+from .labels import read as read_labels
+
 DESIGNS = ("between", "within", "trials")
 ALTERNATIVES = ("two-sided", "less", "greater")
 CORRECTIONS = ("none", "bonferroni", "holm")
@@ -72,6 +75,7 @@ class Preregistration:
     notes: tuple[str, ...]
     text: str
     sha256: str
+    labels: Labels = field(default_factory=Labels)
 
     def analysis(self, analysis_id: str) -> Analysis:
         for analysis in self.analyses:
@@ -103,7 +107,8 @@ def parse(text: str) -> Preregistration:
         raise PreregError("the preregistration must be a YAML mapping (key: value)")
     known = {"title", "study", "design", "hypotheses", "dependent_variables", "conditions",
              "attributes", "answer_key", "exclusions", "sample_size", "payments", "analyses",
-             "columns", "constants", "recode", "trial_filters", "questions", "bootstrap", "notes"}
+             "columns", "constants", "recode", "trial_filters", "questions", "bootstrap", "notes",
+             "labels"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise PreregError(f"{unknown[0]}: unknown key (known keys: {', '.join(sorted(known))})")
@@ -120,13 +125,18 @@ def parse(text: str) -> Preregistration:
     for attribute in answer_key:
         if attribute not in attributes:
             raise PreregError(f"answer_key.{attribute}: not one of the attributes {list(attributes)}")
+    conditions = tuple(str(c) for c in _list(data, "conditions", 1))
+    try:
+        labels = read_labels(data.get("labels"), conditions=conditions, attributes=attributes)
+    except LabelError as exc:
+        raise PreregError(str(exc)) from exc
     return Preregistration(
         title=_str(data, "title"),
         study=_str(data, "study"),
         design=design,
         hypotheses=tuple(_hypothesis(i, h) for i, h in enumerate(_list(data, "hypotheses", 1))),
         dependent_variables=tuple(_list(data, "dependent_variables", 1)),
-        conditions=tuple(str(c) for c in _list(data, "conditions", 1)),
+        conditions=conditions,
         attributes=attributes,
         answer_key={str(k): str(v) for k, v in answer_key.items()},
         exclusions=tuple(_rule(i, r, RULES) for i, r in enumerate(_list(data, "exclusions", 0))),
@@ -143,6 +153,7 @@ def parse(text: str) -> Preregistration:
         notes=tuple(str(n) for n in _list(data, "notes", 0)),
         text=text,
         sha256=content_hash(text),
+        labels=labels,
     )
 
 

@@ -30,6 +30,7 @@ class TestResult:
     ci_high: float = math.nan
     n: int = 0
     df: str = ""
+    z: float = math.nan
     variant: dict = field(default_factory=dict)
     label: str = ""
     preregistered: bool = False

@@ -92,12 +92,23 @@ def mann_whitney(a, b, *, alternative: str, method: str = "asymptotic",
     result = stats.mannwhitneyu(a, b, alternative=alternative, method=method,
                                 use_continuity=use_continuity)
     n = a.size + b.size
+    r = abs(z) / math.sqrt(n)
+    low, high = r_ci(r, n)
     return TestResult(test="Wilcoxon rank-sum (Mann-Whitney U)", statistic=float(result.statistic),
-                      statistic_name="U", p=float(result.pvalue), n=n,
-                      effect_size=abs(z) / math.sqrt(n), effect_size_name="r = |Z|/sqrt(N)",
+                      statistic_name="U", p=float(result.pvalue), n=n, z=z,
+                      effect_size=r, effect_size_name="r = |Z|/sqrt(N)", ci_low=low, ci_high=high,
                       variant={"alternative": alternative, "method": method,
-                               "continuity": use_continuity}, label=label,
+                               "continuity": use_continuity, "effect_ci": "fisher_z"},
+                      label=label,
                       note=f"Z = {z:.3f} (tie-corrected, no continuity correction)")
+
+
+def r_ci(r: float, n: int, *, level: float = 0.95) -> tuple[float, float]:
+    """Approximate CI of a correlation-type effect size r = Z / sqrt(N) by Fisher's z."""
+    if n <= 3 or math.isnan(r) or abs(r) >= 1:
+        return math.nan, math.nan
+    half = stats.norm.ppf(0.5 + level / 2) / math.sqrt(n - 3)
+    return math.tanh(math.atanh(r) - half), math.tanh(math.atanh(r) + half)
 
 
 def anova_oneway(groups: dict) -> TestResult:
@@ -157,9 +168,14 @@ def fisher_exact(a, b, *, alternative: str, label: str) -> TestResult:
     b = _values(b, f"Fisher {label}")
     table = [[int(a.sum()), int(a.size - a.sum())], [int(b.sum()), int(b.size - b.sum())]]
     result = stats.fisher_exact(table, alternative=alternative)
+    odds = stats.contingency.odds_ratio(table, kind="conditional")
+    ci = odds.confidence_interval(confidence_level=0.95)
     return TestResult(test="Fisher's exact test", statistic=float(result.statistic),
                       statistic_name="odds ratio", p=float(result.pvalue), n=a.size + b.size,
-                      variant={"alternative": alternative}, label=label,
+                      effect_size=float(odds.statistic), ci_low=float(ci.low),
+                      ci_high=float(ci.high), effect_size_name="conditional odds ratio",
+                      variant={"alternative": alternative, "effect_ci": "conditional_exact"},
+                      label=label,
                       note=f"correct {table[0][0]}/{a.size} vs {table[1][0]}/{b.size}")
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from .results import AnalysisError, TestResult
+from .tests_between import r_ci
 
 
 def mcnemar_exact(first, second, *, alternative: str, label: str) -> TestResult:
@@ -32,16 +33,22 @@ def mcnemar_exact(first, second, *, alternative: str, label: str) -> TestResult:
         raise AnalysisError(f"McNemar {label}: no participants")
     b = int(((first == 1) & (second == 0)).sum())
     c = int(((first == 0) & (second == 1)).sum())
+    low = high = math.nan
     if b + c == 0:
         p = 1.0
     else:
         # H1 'greater': b > c, i.e. c is small -> binomial test of b with alternative 'greater'
         p = float(stats.binomtest(b, b + c, 0.5, alternative=alternative).pvalue)
+        # exact (Clopper-Pearson) interval of b / (b + c), as an interval of the odds b / c
+        share = stats.binomtest(b, b + c).proportion_ci(confidence_level=0.95, method="exact")
+        low = share.low / (1 - share.low) if share.low < 1 else math.inf
+        high = share.high / (1 - share.high) if share.high < 1 else math.inf
     odds = b / c if c else math.inf
     return TestResult(test="McNemar (exact)", statistic=float(b), statistic_name="b (discordant 1/0)",
-                      p=p, n=int(first.size), effect_size=odds,
+                      p=p, n=int(first.size), effect_size=odds, ci_low=low, ci_high=high,
                       effect_size_name="odds ratio b/c", variant={"alternative": alternative,
-                                                                 "exact": True},
+                                                                 "exact": True,
+                                                                 "effect_ci": "clopper_pearson"},
                       label=label, note=f"b = {b}, c = {c}; "
                                         f"{first.mean():.1%} vs {second.mean():.1%}")
 
@@ -76,10 +83,12 @@ def wilcoxon_signed_rank(x, y, *, alternative: str, method: str, correction: boo
     result = stats.wilcoxon(d, zero_method=zero_method, correction=correction,
                             alternative=alternative, method=method)
     n = x.size
-    z = getattr(result, "zstatistic", math.nan)
+    z = float(getattr(result, "zstatistic", math.nan))
+    r = abs(z) / math.sqrt(n) if not math.isnan(z) else math.nan
+    low, high = r_ci(r, n)
     return TestResult(test="Wilcoxon signed-rank", statistic=signed_rank_plus(d, zero_method=zero_method),
-                      statistic_name="W+", p=float(result.pvalue), n=n,
-                      effect_size=abs(z) / math.sqrt(n) if not math.isnan(z) else math.nan,
+                      statistic_name="W+", p=float(result.pvalue), n=n, z=z,
+                      effect_size=r, ci_low=low, ci_high=high,
                       effect_size_name="r = |Z|/sqrt(n)" if not math.isnan(z) else "",
                       variant={"alternative": alternative, "method": method,
                                "continuity": correction, "zero_method": zero_method},

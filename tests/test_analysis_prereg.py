@@ -35,7 +35,7 @@ def _study2() -> dict:
     (lambda d: d.update(colour="blue"), "colour: unknown key"),
     (lambda d: d["answer_key"].update(tail="relevant"), "answer_key.tail: not one of"),
     (lambda d: d["analyses"].append({"id": "x", "test": "mcnemar", "a": "legs"}),
-     "analyses[2].b: required for test 'mcnemar'"),
+     "analyses[3].b: required for test 'mcnemar'"),
     (lambda d: d["analyses"][0].update(published={"values": [{"quantity": "p"}]}),
      "analyses[0].published.values[0].value: required"),
 ])

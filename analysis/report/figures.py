@@ -18,69 +18,75 @@ def _save(fig, path) -> None:
     plt.close(fig)
 
 
-def accuracy_table_png(accuracy: pd.DataFrame, path, *, title: str) -> None:
-    """Table-2 style picture: mean accuracy (%) per condition, overall and per attribute."""
-    columns = ["N", "overall", *[c for c in accuracy.columns if c not in ("N", "overall")]]
-    cells = [[f"{int(row['N'])}"] + [f"{row[c]:.1f}" for c in columns[1:]]
-             for _, row in accuracy.iterrows()]
-    fig, ax = plt.subplots(figsize=(1.2 + 1.05 * len(columns), 0.6 + 0.42 * len(cells)))
-    ax.axis("off")
-    table = ax.table(cellText=cells, rowLabels=list(accuracy.index), colLabels=columns,
-                     loc="center", cellLoc="center")
-    table.scale(1, 1.5)
-    ax.set_title(title, fontsize=10)
-    _save(fig, path)
+def correct_distribution_png(distribution: pd.DataFrame, path, *, labels: dict) -> None:
+    _save(correct_distribution_figure(distribution, labels=labels), path)
 
 
-def correct_distribution_png(distribution: pd.DataFrame, path, *, title: str) -> None:
-    """Figure-4 style: proportion of participants per number of correct answers."""
-    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+def correct_distribution_figure(distribution: pd.DataFrame, *, labels: dict):
+    """Figure 4 of the paper: proportion of participants per number of correct answers, one bar
+    per condition (legend: the preregistration's short labels, e.g. BASE, CON, INN)."""
+    fig, ax = plt.subplots(figsize=(5.2, 3.2))
     k = len(distribution.columns)
     width = 0.8 / max(k, 1)
     x = np.arange(len(distribution.index))
     for i, condition in enumerate(distribution.columns):
         ax.bar(x + (i - (k - 1) / 2) * width, distribution[condition], width,
-               label=str(condition), color=COLORS[i % len(COLORS)])
+               label=labels.get(condition, str(condition)), color=COLORS[i % len(COLORS)])
     ax.set_xticks(x, [str(i) for i in distribution.index])
-    ax.set_xlabel("# correct")
-    ax.set_ylabel("proportion of participants")
-    ax.set_title(title, fontsize=10)
-    ax.legend()
+    ax.set_xlabel("#Correct")
+    ax.set_ylabel("Proportion")
+    ax.set_ylim(0, max(0.05, float(distribution.to_numpy().max()) * 1.12))
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(frameon=False, ncols=k, loc="upper left")
     fig.tight_layout()
-    _save(fig, path)
+    return fig
 
 
 def flow_png(flow: pd.DataFrame, path, *, title: str) -> None:
-    """CONSORT-style participant flow: collected -> exclusions (first reason) -> analysed."""
-    total = flow.loc["total"] if "total" in flow.index else flow.iloc[0]
-    groups = [g for g in flow.index if g != "total"]
+    """CONSORT-style participant flow: collected -> exclusions (first reason) -> analysed.
+    ``flow``: one row per group with the total last; columns collected, reasons, analysed."""
+    import textwrap
+
+    total = flow.iloc[-1]  # the total row (or the only group)
+    groups = list(flow.index[:-1]) if len(flow) > 1 else []
     reasons = [c for c in flow.columns if c not in ("collected", "analysed")]
-    height = 3.0 + 0.25 * len(reasons)
-    fig, ax = plt.subplots(figsize=(9, height))
-    ax.set_xlim(0, 10)
+    lines = []
+    for reason in reasons:
+        wrapped = textwrap.wrap(str(reason), 62) or [""]
+        lines.append(f"{int(total[reason]):>4}  {wrapped[0]}")
+        lines += [f"      {more}" for more in wrapped[1:]]
+    ex_h = 0.158 * (len(lines) + 1) + 0.3
+    height = max(3.2, ex_h + 1.6)
+    fig, ax = plt.subplots(figsize=(10.5, height))
+    ax.set_xlim(0, 10.5)
     ax.set_ylim(0, height)
     ax.axis("off")
 
-    def box(x, y, w, h, text, color):
+    def box(x, y, w, h, text, color, **kw):
         ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.05", fc=color,
                                     ec="black", lw=0.8))
-        ax.text(x + w / 2, y + h / 2, text, ha="center", va="center", fontsize=8, wrap=True)
+        ax.text(x + w / 2, y + h / 2, text, ha="center", va="center", fontsize=8, **kw)
 
-    top = height - 1.0
-    split = ", ".join(f"{g}: {int(flow.loc[g, 'collected'])}" for g in groups)
-    box(0.3, top, 3.4, 0.75, f"Collected\nn = {int(total['collected'])}\n({split})", "#dbe9f6")
+    def split(column):
+        text = ", ".join(f"{g}: {int(flow.loc[g, column])}" for g in groups)
+        return f"\n({text})" if text else ""
+
+    top = height - 1.05
+    box(0.2, top, 3.2, 0.75, f"Collected\nn = {int(total['collected'])}{split('collected')}",
+        "#dbe9f6")
     excluded = int(total["collected"] - total["analysed"])
-    lines = [f"{reason}: {int(total[reason])}" for reason in reasons]
-    ex_h = 0.19 * len(lines) + 0.45
-    ex_y = top - 0.3 - ex_h
-    box(4.6, ex_y, 5.2, ex_h, f"Excluded, first matching reason (n = {excluded})\n"
-        + "\n".join(lines), "#fbe3d6")
+    ex_y = top - 0.25 - ex_h
+    ax.add_patch(FancyBboxPatch((3.9, ex_y), 6.4, ex_h, boxstyle="round,pad=0.05",
+                                fc="#fbe3d6", ec="black", lw=0.8))
+    ax.text(4.0, ex_y + ex_h - 0.12, f"Excluded, under the first matching reason (n = "
+            f"{excluded})\n" + "\n".join(lines), ha="left", va="top", fontsize=7.5,
+            family="monospace")
     bottom = 0.25
-    split = ", ".join(f"{g}: {int(flow.loc[g, 'analysed'])}" for g in groups)
-    box(0.3, bottom, 3.4, 0.75, f"Analysed\nn = {int(total['analysed'])}\n({split})", "#dff0d8")
-    ax.annotate("", xy=(2.0, bottom + 0.8), xytext=(2.0, top - 0.05),
+    box(0.2, bottom, 3.2, 0.75, f"Analysed\nn = {int(total['analysed'])}{split('analysed')}",
+        "#dff0d8")
+    ax.annotate("", xy=(1.8, bottom + 0.8), xytext=(1.8, top - 0.05),
                 arrowprops={"arrowstyle": "->", "lw": 1.2})
-    ax.annotate("", xy=(4.55, ex_y + ex_h / 2), xytext=(2.0, ex_y + ex_h / 2),
+    ax.annotate("", xy=(3.85, ex_y + ex_h / 2), xytext=(1.8, ex_y + ex_h / 2),
                 arrowprops={"arrowstyle": "->", "lw": 1.2})
     ax.set_title(title, fontsize=10)
     _save(fig, path)

@@ -2,14 +2,97 @@
 
 from __future__ import annotations
 
+from ..exclusions import reason_text
 from ..pipeline import AnalysisResult
-from .text import fmt, fmt_p, frame_rows, tests_rows
+from .table2 import table2
+from .tests_table import tests_blocks
+from .text import fmt, fmt_p, frame_rows
 
 
 def build(result: AnalysisResult, figures: dict) -> list[tuple[str, list[tuple]]]:
     prereg = result.prereg
-    table = result.data.table
-    sections = []
+    sections = [("Summary", summary(result)), ("Sample size: planned and achieved",
+                                               sample_size(result)),
+                ("Deviations from the preregistration", [("list", deviations(result))])]
+    header, rows = flow_rows(result)
+    blocks = [("p", "Sessions counted under the first matching exclusion reason, in the "
+                    "preregistered order."), ("table", header, rows)]
+    if "flow" in figures:
+        blocks.append(("img", "flow", "Participant flow"))
+    sections.append(("Participant flow", blocks))
+    if result.accuracy is not None:
+        sections.append(("Accuracy", accuracy(result)))
+    for analysis in prereg.analyses:
+        if analysis.id in result.tables and analysis.test in ("describe", "by_answer"):
+            header, rows = (by_answer_rows(result, analysis) if analysis.test == "by_answer"
+                            else frame_rows(result.tables[analysis.id], index=False))
+            text = analysis.description or analysis.id
+            if analysis.test == "by_answer":
+                text += (f" Cells: mean {analysis.params.get('dv', 'accuracy')} (%), number and "
+                         f"share of the condition's analysed participants.")
+            blocks = [("p", text), ("table", header, rows)]
+            if f"describe_{analysis.id}" in figures:
+                blocks.append(("img", f"describe_{analysis.id}", analysis.id))
+            kind = "preregistered" if analysis.preregistered else "exploratory"
+            sections.append((f"Descriptive ({kind}): {analysis.id}", blocks))
+    plan = [f"{a.id}: {a.description}" for a in prereg.analyses
+            if a.preregistered and a.test not in ("describe", "by_answer")]
+    sections.append(("Preregistered tests", [("list", plan)]
+                     + tests_blocks(result.tests, preregistered=True)))
+    exploratory = tests_blocks(result.tests, preregistered=False)
+    if exploratory:
+        plan = [f"{a.id}: {a.description}" for a in prereg.analyses if not a.preregistered
+                and a.test not in ("describe", "by_answer")]
+        sections.append(("Exploratory tests (not preregistered)", [("list", plan),
+                                                                    *exploratory]))
+    sections += reproduction(result) + screening(result)
+    if prereg.notes:
+        sections.append(("Notes", [("list", list(prereg.notes))]))
+    return sections
+
+
+def _group(result: AnalysisResult, name: str) -> str:
+    labels = result.prereg.labels
+    if name in ("total", "all"):
+        return labels.total
+    return labels.condition(name) if name in result.prereg.conditions else name
+
+
+def flow_rows(result: AnalysisResult) -> tuple[list[str], list[list[str]]]:
+    """One row per step of the flow (collected, each reason in the preregistration's words,
+    analysed), one column per group."""
+    flow = display_flow(result)
+    header = ["", *flow.index]
+    rows = [[str(step), *[str(int(v)) for v in flow[step]]] for step in flow.columns]
+    return header, rows
+
+
+def display_flow(result: AnalysisResult):
+    """The flow with the groups' labels and each rule's preregistered text as its name."""
+    names = {reason_text(rule): rule.text or reason_text(rule) for rule in result.prereg.exclusions}
+    flow = result.flow.rename(columns=names)
+    return flow.rename(index={g: _group(result, g) for g in flow.index})
+
+
+def by_answer_rows(result: AnalysisResult, analysis) -> tuple[list[str], list[list[str]]]:
+    """Rows: conditions (and all); columns: levels; cells: mean dv (%), n and share."""
+    table = result.tables[analysis.id]
+    item, dv = analysis.params["item"], analysis.params.get("dv", "accuracy")
+    levels = list(dict.fromkeys(table[item]))
+    header = ["condition", *levels]
+    rows = []
+    for condition, group in table.groupby("condition", sort=False):
+        cells = [_group(result, condition)]
+        for level in levels:
+            row = group[group[item] == level].iloc[0]
+            mean = "" if row["n"] == 0 else f"{row[f'{dv}_percent']:.1f}, "
+            cells.append(f"{mean}n = {int(row['n'])} ({row['share_percent']:.0f} %)")
+        rows.append(cells)
+    return header, rows
+
+
+def summary(result: AnalysisResult) -> list[tuple]:
+    prereg, table = result.prereg, result.data.table
     intro = [("p", f"Study `{prereg.study}`, {prereg.design} design. Preregistration SHA-256 "
                    f"{prereg.sha256}."),
              ("p", f"{int((~table['excluded']).sum())} of {len(table)} participants analysed.")]
@@ -20,72 +103,90 @@ def build(result: AnalysisResult, figures: dict) -> list[tuple[str, list[tuple]]
     elif result.provenance:
         intro.append(("p", "The preregistration was never locked."))
     intro.append(("list", [f"{h.id} ({h.direction}): {h.text}" for h in prereg.hypotheses]))
-    sections.append(("Summary", intro))
+    return intro
 
-    deviations = list(result.deviations) or ["None: every test ran as preregistered."]
-    sections.append(("Deviations from the preregistration", [("list", deviations)]))
 
-    header, rows = frame_rows(result.flow.astype(int), index=True)
-    blocks = [("p", "Counted under the first matching reason, in the preregistered order."),
-              ("table", header, rows)]
-    if "flow" in figures:
-        blocks.append(("img", "flow", "Participant flow"))
-    sections.append(("Participant flow", blocks))
+def sample_size(result: AnalysisResult) -> list[tuple]:
+    """Planned (from the preregistration) against collected, passed the automatic rules, and
+    analysed."""
+    prereg, flow = result.prereg, result.flow
+    planned = prereg.sample_size
+    manual = [c for c in flow.columns if c.startswith("excluded after manual screening")]
+    groups = [g for g in flow.index if g != "total"] + (["total"] if "total" in flow.index
+                                                         else [])
+    header = ["group", "planned", "collected", "passed the automatic rules", "analysed"]
+    rows = []
+    for group in groups:
+        if group == "total" or len(groups) == 1:
+            plan = planned.get("total", "")
+        else:
+            plan = planned.get("per_condition", "")
+        row = flow.loc[group]
+        automatic = int(row["analysed"] + sum(int(row[c]) for c in manual))
+        name = (prereg.labels.total if group == "total" else prereg.labels.condition(group)
+                if group in prereg.conditions else group)
+        rows.append([name, str(plan), str(int(row["collected"])), str(automatic),
+                     str(int(row["analysed"]))])
+    blocks = [("table", header, rows)]
+    if planned.get("text"):
+        blocks.insert(0, ("p", f"Preregistered: {' '.join(str(planned['text']).split())}"))
+    return blocks
 
-    if result.accuracy is not None:
-        acc = result.accuracy.copy()
-        acc["N"] = acc["N"].astype(int)
-        header, rows = frame_rows(acc, index=True, digits=1)
-        ci = result.tables["accuracy_ci"]
-        ci_header, ci_rows = frame_rows(ci, index=False)
-        blocks = [("p", "Mean accuracy in percent per condition, overall and per attribute "
-                        "(as Table 2 of the paper)."), ("table", header, rows),
-                  ("img", "accuracy_table", "Accuracy table"),
-                  ("p", "Bootstrap confidence intervals of the mean accuracy "
-                        "(scipy.stats.bootstrap, percentile, fixed seeds):"),
-                  ("table", ci_header, ci_rows),
-                  ("img", "correct_distribution", "Number of correct answers per condition "
-                                                   "(as Figure 4 of the paper)")]
-        sections.append(("Accuracy", blocks))
 
-    for analysis in prereg.analyses:
-        if analysis.id in result.tables:
-            header, rows = frame_rows(result.tables[analysis.id], index=False)
-            blocks = [("p", analysis.description or analysis.id), ("table", header, rows)]
-            if f"describe_{analysis.id}" in figures:
-                blocks.append(("img", f"describe_{analysis.id}", analysis.id))
-            sections.append((f"Descriptive: {analysis.id}", blocks))
+def deviations(result: AnalysisResult) -> list[str]:
+    found = list(result.deviations)
+    if result.prereg.rule("manual_screening") and not result.screening:
+        found.append("the preregistered manual screening of the free-text answers was not "
+                     "done (no annotations): nobody was excluded under that rule")
+    return found or ["None found: every preregistered exclusion rule and test ran as planned."]
 
-    header, rows = tests_rows(result.tests_frame)
-    plan = [f"{a.id} ({a.test}, {'preregistered' if a.preregistered else 'exploratory'}): "
-            f"{a.description}" for a in prereg.analyses if a.test != "describe"]
-    sections.append(("Statistical tests", [("list", plan), ("table", header, rows)]))
 
-    if len(result.reproduction):
-        rep = result.reproduction
-        rows = [[r.analysis, r.row, r.quantity,
-                 ("< " if r.bound == "below" else "") + fmt(r.published, 4),
-                 fmt(float(r.reproduced), 4), fmt(r.tolerance, 4),
-                 "yes" if r.matches else "NO", r.explanation] for r in rep.itertuples()]
-        header = ["analysis", "row", "quantity", "published", "reproduced", "tolerance",
-                  "matches", "explanation"]
-        sections.append(("Reproduction of published numbers", [
-            ("p", f"{int(rep['matches'].sum())} of {len(rep)} published numbers reproduced "
-                  f"within the stated tolerance."), ("table", header, rows)]))
+def accuracy(result: AnalysisResult) -> list[tuple]:
+    prereg, labels = result.prereg, result.prereg.labels
+    header, rows, caption = table2(result)
+    ci = result.tables["accuracy_ci"]
+    ci_rows = [[labels.condition(r.condition), str(r.n), fmt(100 * r.mean, 1),
+                f"[{fmt(100 * r.ci_low, 1)}, {fmt(100 * r.ci_high, 1)}]"]
+               for r in ci.itertuples()]
+    settings = prereg.bootstrap
+    named = ", ".join(labels.condition(c) + (f" ({labels.condition_short(c)})" if
+                                             labels.condition_short(c) != labels.condition(c)
+                                             else "") for c in prereg.conditions)
+    return [("p", f"Table 2. {caption}"), ("table", header, rows),
+            ("p", f"Mean accuracy (%) with {fmt(100 * float(settings['confidence_level']), 0)} % "
+                  f"bootstrap confidence intervals (scipy.stats.bootstrap, percentile, "
+                  f"{settings['n_resamples']} resamples, seed {settings['seed']} + condition "
+                  f"index):"),
+            ("table", ["condition", "N analysed", "mean accuracy (%)", "95% CI"], ci_rows),
+            ("img", "correct_distribution", f"Figure 4. The proportion of correct answers for "
+                                            f"{named}.")]
 
-    if result.screening:
-        s = result.screening
-        blocks = [("p", f"Cohen's kappa (include vs. unsure/exclude) = {fmt(s.get('kappa'))} "
-                        f"over {s.get('n_rated', 0)} participants rated by two annotators; "
-                        f"{len(s.get('disagreements', []))} disagreement(s); "
-                        f"{len(s.get('excluded', []))} settled exclusion(s).")]
-        if s.get("unsettled"):
-            blocks.append(("list", [f"unsettled: {p}" for p in s["unsettled"]]))
-        sections.append(("Manual screening of free-text answers", blocks))
 
-    if prereg.notes:
-        sections.append(("Notes", [("list", list(prereg.notes))]))
-    return sections
+def reproduction(result: AnalysisResult) -> list:
+    rep = result.reproduction
+    if not len(rep):
+        return []
+    rows = [[r.analysis, r.row, r.quantity, ("< " if r.bound == "below" else "")
+             + fmt(r.published, 4), fmt(float(r.reproduced), 4), fmt(r.tolerance, 4),
+             "yes" if r.matches else "NO", r.explanation] for r in rep.itertuples()]
+    header = ["analysis", "row", "quantity", "published", "reproduced", "tolerance", "matches",
+              "explanation"]
+    return [("Reproduction of published numbers", [
+        ("p", f"{int(rep['matches'].sum())} of {len(rep)} published numbers reproduced within "
+              f"the stated tolerance."), ("table", header, rows)])]
+
+
+def screening(result: AnalysisResult) -> list:
+    s = result.screening
+    if not s:
+        return []
+    blocks = [("p", f"Cohen's kappa (include vs. unsure/exclude) = {fmt(s.get('kappa'))} over "
+                    f"{s.get('n_rated', 0)} participants rated by two annotators; "
+                    f"{len(s.get('disagreements', []))} disagreement(s); "
+                    f"{len(s.get('excluded', []))} settled exclusion(s).")]
+    if s.get("unsettled"):
+        blocks.append(("list", [f"unsettled: {p}" for p in s["unsettled"]]))
+    return [("Manual screening of free-text answers", blocks)]
 
 
 __all__ = ["build", "fmt_p"]

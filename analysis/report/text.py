@@ -31,36 +31,6 @@ def fmt_p(value) -> str:
     return "< 0.001" if value < 0.001 else f"{value:.3f}"
 
 
-TEST_COLUMNS = [("analysis_id", "analysis"), ("test", "test"), ("label", "what"),
-                ("statistic_name", "stat"), ("statistic", "value"), ("df", "df"),
-                ("p", "p"), ("p_adjusted", "p (adj.)"), ("alpha", "alpha"),
-                ("significant", "sig."), ("effect_size_name", "effect"),
-                ("effect_size", "size"), ("n", "n"), ("variant", "variant"),
-                ("decision", "decision"), ("preregistered", "prereg.")]
-
-
-def tests_rows(frame: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
-    header = [label for _, label in TEST_COLUMNS]
-    rows = []
-    for _, row in frame.iterrows():
-        cells = []
-        for column, _ in TEST_COLUMNS:
-            value = row[column]
-            if column in ("p", "p_adjusted"):
-                cells.append(fmt_p(value))
-            elif column == "preregistered":
-                cells.append("preregistered" if value else "exploratory")
-            elif column == "n" and row["test"] == "decision":
-                cells.append("")
-            elif column == "significant":
-                cells.append("" if value is None or (isinstance(value, float) and math.isnan(
-                    value)) else ("yes" if value else "no"))
-            else:
-                cells.append(fmt(value.item() if hasattr(value, "item") else value))
-        rows.append(cells)
-    return header, rows
-
-
 def frame_rows(frame: pd.DataFrame, *, index: bool, digits: int = 3):
     frame = frame.reset_index() if index else frame
     header = [str(c) for c in frame.columns]

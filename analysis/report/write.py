@@ -9,6 +9,7 @@ from . import figures
 from .html import render_html
 from .markdown import render_markdown
 from .numbers import write_json
+from .sections import display_flow
 
 
 def write_report(result: AnalysisResult, out: str | Path) -> dict[str, Path]:
@@ -17,15 +18,13 @@ def write_report(result: AnalysisResult, out: str | Path) -> dict[str, Path]:
     paths: dict[str, Path] = {}
     title = result.prereg.title
     paths["flow"] = out / "participant_flow.png"
-    figures.flow_png(result.flow, paths["flow"], title=f"Participant flow: {title}")
+    figures.flow_png(display_flow(result), paths["flow"], title=f"Participant flow: {title}")
     if result.accuracy is not None:
-        paths["accuracy_table"] = out / "accuracy_table.png"
-        figures.accuracy_table_png(result.accuracy, paths["accuracy_table"],
-                                   title="Mean accuracy (%) per condition and attribute")
+        labels = result.prereg.labels
         paths["correct_distribution"] = out / "correct_distribution.png"
-        figures.correct_distribution_png(result.tables["correct_distribution"],
-                                         paths["correct_distribution"],
-                                         title="Proportion of participants per number correct")
+        figures.correct_distribution_png(
+            result.tables["correct_distribution"], paths["correct_distribution"],
+            labels={c: labels.condition_short(c) for c in result.prereg.conditions})
     for analysis in result.prereg.analyses:
         if analysis.test == "describe":
             key = f"describe_{analysis.id}"
