@@ -73,7 +73,8 @@ def test_relevance_time_rule_against_the_steps_minimum_time():
 def test_preregistered_condition_the_spec_lacks():
     plan = once(PLAN2, "conditions: [baseline, inn, concepts]",
                 "conditions: [baseline, inn, prototypes]")
-    plan = plan.replace("a: concepts, b: baseline", "a: prototypes, b: baseline")
+    plan = plan.replace("a: concepts, b: baseline", "a: prototypes, b: baseline").replace(
+        "concepts: C", "prototypes: C")  # labels: of the renamed condition
     assert found(plan=plan) == [
         "study2.yaml line 37 conditions[2]=prototypes vs two4two-study2.yaml line 35 "
         "conditions=['baseline', 'inn', 'concepts']: condition 'prototypes' is preregistered "
