@@ -7,6 +7,7 @@ by the preregistration's ``columns:`` mapping (tidy name -> column in the file),
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -29,16 +30,30 @@ _FALSE = {"false", "0", "no", "f", "n", "0.0", ""}
 BLANK = {"", "nan", "none", "<na>", "nat"}
 
 
+# Contract 4: in CSV, a text cell that would start with = + - @ tab or CR (optionally after
+# quotes) carries one extra leading ' against spreadsheet formula injection.
+ESCAPED = re.compile(r"'+[=+\-@\t\r]")
+
+
+def unescape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """The original text of a Contract 4 CSV read as strings: one leading ' dropped where the
+    export added it (studies.exports.tidy.safe_for_spreadsheets)."""
+    return frame.map(lambda v: v[1:] if isinstance(v, str) and ESCAPED.match(v) else v)
+
+
 def read_table(path: str | Path) -> pd.DataFrame:
+    """A responses file (CSV or Parquet) as written; a CSV with Contract 4's columns has its
+    formula escapes undone, other layouts are read verbatim."""
     path = Path(path)
     if not path.exists():
         raise AnalysisError(f"responses file {path} does not exist")
     if path.suffix == ".parquet":
         return pd.read_parquet(path)
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False)
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise AnalysisError(f"cannot read {path} as CSV: {exc}") from exc
+    return unescape_formulas(frame) if set(TIDY_COLUMNS) <= set(frame.columns) else frame
 
 
 def text(series: pd.Series) -> pd.Series:

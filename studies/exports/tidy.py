@@ -10,6 +10,7 @@ marks them.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -75,11 +76,37 @@ def tidy_responses(study: Study, *, include_pilot: bool = False) -> pd.DataFrame
     return frame.astype(DTYPES)
 
 
+# A spreadsheet reads a cell that starts with one of = + - @ tab CR as a formula (CSV
+# injection). Such text cells get a leading ' (Contract 4); so does text that starts with quotes
+# before one of those, so that analysis.tidy drops exactly one quote to read the original text.
+# Plain numbers (a Likert answer of -2) are left as they are.
+FORMULA = re.compile(r"'*[=+\-@\t\r]")
+NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def _safe_cell(value):
+    if isinstance(value, str) and FORMULA.match(value) and not NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def safe_for_spreadsheets(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells cannot be run as formulas (see FORMULA)."""
+    out = frame.copy()
+    for name in out.select_dtypes(include=["object", "string"]).columns:
+        out[name] = out[name].map(_safe_cell)
+    return out
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    return safe_for_spreadsheets(frame).to_csv(index=False)
+
+
 def write_responses(frame: pd.DataFrame, path: str | Path, fmt: str) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
-        frame.to_csv(path, index=False)
+        path.write_text(csv_text(frame), encoding="utf-8")
     elif fmt == "parquet":
         frame.to_parquet(path, index=False, engine="pyarrow")
     else:

@@ -65,7 +65,7 @@ def download(request, slug, kind):
 def _responses(s: Study, kind: str, *, include_pilot: bool = False) -> HttpResponse:
     frame = exports.tidy_responses(s, include_pilot=include_pilot)
     if kind == "csv":
-        return _attachment(frame.to_csv(index=False).encode(), "text/csv",
+        return _attachment(exports.csv_text(frame).encode(), "text/csv",
                            f"{s.slug}-responses.csv")
     import io
 
