@@ -11,12 +11,16 @@ only; the browser tests watch every video in the player).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
+from studies.answer_keys import answer_key
 from studies.models import Participant
+from tests.bots import Bot
 
 from .assets import REPO, SLUG
 from .participant import BrowserParticipant, only_condition
@@ -27,8 +31,8 @@ SCREENS = REPO / "docs" / "screens"
 class Shooter:
     """Numbered full-page screenshots and their index."""
 
-    def __init__(self, out: Path, notes: list[str]):
-        self.out, self.notes, self.rows = Path(out), notes, []
+    def __init__(self, out: Path, notes: list[str], title: str = "Participant pages (study 2)"):
+        self.out, self.notes, self.rows, self.title = Path(out), notes, [], title
         self.out.mkdir(parents=True, exist_ok=True)
         for old in self.out.glob("[0-9][0-9]-*.png"):
             old.unlink()
@@ -43,7 +47,7 @@ class Shooter:
         self.rows.append((file, caption, f"{size['width']}×{size['height']}"))
 
     def write_index(self) -> None:
-        lines = ["# Participant pages (study 2)", "",
+        lines = [f"# {self.title}", "",
                  "Made by `tests/browser/make_screens.py` "
                  "(`XAI_WRITE_SCREENS=1 .venv/bin/python -m pytest "
                  "tests/browser/test_browser_screens.py`) in Debian's chromium, full-page, "
@@ -223,5 +227,66 @@ def capture_all(site, new_context, out: Path = SCREENS, notes=()) -> list[tuple]
     late = BrowserParticipant(new_context(), site)
     late.enter()
     shoot(late.page, "full", "study full: a new arrival is turned away")
+    shoot.write_index()
+    return shoot.rows
+
+
+# --- researcher pages: the dashboard's live view and a pilot session ----------------------------
+
+RESEARCHER = SCREENS / "researcher"
+PREREG = REPO / "analysis" / "examples" / "two4two" / "study2.yaml"
+
+
+class StudyBot(Bot):
+    """A scripted participant of study 2, whose answer key is read from the checkpoint."""
+
+    def answer(self, step, *, correct: bool = True) -> dict:
+        if step.type == "stimulus_questions":
+            step = replace(step, answer_key=answer_key(step))
+        return super().answer(step, correct=correct)
+
+
+def crowd(site) -> None:
+    """Prolific participants (bots) in every state, so that the live view has numbers."""
+    for condition, gate_failures, stop_at in (("baseline", 0, None), ("inn", 1, None),
+                                              ("concepts", 0, None), ("baseline", 2, None),
+                                              ("inn", 1, "explanation"),
+                                              ("concepts", 0, "video-ml")):
+        only_condition(site.study, condition)
+        bot = StudyBot(site.study, site.clock)
+        bot.enter()
+        bot.play(gate_failures=gate_failures, stop_at=stop_at)
+        site.study.conditions.update(target=80)
+    bot = StudyBot(site.study, site.clock)
+    bot.enter()
+    bot.play(stop_at="summary-dataset")
+    bot.withdraw()
+
+
+def capture_researcher(site, new_context, out: Path = RESEARCHER, notes=()) -> list[tuple]:
+    from analysis.models import Preregistration
+
+    shoot = Shooter(out, list(notes), title="Researcher pages (study 2)")
+    Preregistration.objects.create(study=site.study, text=PREREG.read_text())
+    crowd(site)
+    page = new_context().new_page()
+    get_user_model().objects.create_superuser("researcher", "r@example.org", "a long password")
+    page.goto(f"{site.url}/admin/login/?next=/dashboard/{SLUG}/")
+    page.fill("#id_username", "researcher")
+    page.fill("#id_password", "a long password")
+    with page.expect_navigation():
+        page.click("input[type=submit]")
+    expect(page.locator("#live-exclusions-summary")).not_to_be_empty()
+    shoot(page, "dashboard-live", "dashboard: counts, live view (funnel, time per step, gates, "
+                                  "exclusions by preregistered rule, accuracies blinded), pilot")
+    page.select_option("#pilot-condition-choice", "inn")
+    with page.expect_navigation():
+        page.click("#pilot-start button")
+    page.click("#pilot-steps summary")
+    shoot(page, "pilot-jump-list", "a pilot session: the pilot bar with its jump-to-step list")
+    with page.expect_navigation():
+        page.click('#pilot-jump button[data-step="gate-explanation"]')
+    expect(page.locator("#step-form")).to_have_attribute("data-step", "gate-explanation")
+    shoot(page, "pilot-jumped", "the pilot after jumping straight to the last gate (step 11)")
     shoot.write_index()
     return shoot.rows

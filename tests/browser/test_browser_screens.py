@@ -15,7 +15,7 @@ from studies.runtime import spec_of
 from studies.stimuli import stimulus_keys
 
 from .assets import REPO
-from .make_screens import SCREENS, capture_all
+from .make_screens import SCREENS, capture_all, capture_researcher
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
               pytest.mark.skipif(os.environ.get("XAI_WRITE_SCREENS") != "1",
@@ -73,3 +73,15 @@ def test_write_screens(make_study2, browser_assets, new_context, settings, tmp_p
     for file, _, _ in rows:
         with Image.open(SCREENS / file) as image:
             assert image.width >= 500 and image.height >= 400
+
+
+def test_write_researcher_screens(study2, new_context):
+    """docs/screens/researcher/: the dashboard's live view and a pilot session (small test
+    stimuli: these pages are about the researcher's tools, not the explanations)."""
+    rows = capture_researcher(study2, new_context, notes=[
+        "the participants are bots (tests/bots.py) walking the live flow: three completed, one "
+        "screened out by a gate, one at the explanation, one at a video, one withdrawn",
+        "preregistration: `analysis/examples/two4two/study2.yaml` (stored, locked by the first "
+        "arrival)", "stimuli: small test grids (`tests/browser/assets.py`)"])
+    assert [f for f, _, _ in rows] == ["01-dashboard-live.png", "02-pilot-jump-list.png",
+                                       "03-pilot-jumped.png"]
