@@ -115,6 +115,7 @@ def prepare(args, workdir: Path) -> dict:
         "CELERY_TASK_ALWAYS_EAGER": "1",
         "CELERY_BROKER_URL": "",
         "LOG_LEVEL": "ERROR",
+        "ARRIVALS_PER_ADDRESS_PER_MINUTE": "0",  # every simulated participant is 127.0.0.1
     }
     os.environ.update(env)
     per_condition = -(-args.participants // 3) + 5  # room for everyone: nobody is refused "full"

@@ -56,7 +56,7 @@ def flags(study) -> list[dict]:
         answers = list(p.responses.all())
         reasons = [r for rule in RULES
                    if (r := rule(p, answers, event_counts.get(p.pk, Counter())))]
-        if p.status in (Status.SCREENED_OUT, Status.TIMED_OUT, Status.RETURNED):
+        if p.status in (Status.SCREENED_OUT, Status.TIMED_OUT, Status.RETURNED, Status.RELEASED):
             reasons.insert(0, f"{p.get_status_display()}: {p.end_reason}")
         if reasons:
             out.append({"participant": str(p.public_id), "pid": p.prolific_pid,

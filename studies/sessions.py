@@ -17,6 +17,7 @@ CODE_OF_STATUS = {
     Status.WITHDRAWN: "no_consent",
     Status.TIMED_OUT: "timed_out",
     Status.RETURNED: "no_consent",
+    Status.RELEASED: "no_consent",
 }
 
 

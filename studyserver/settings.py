@@ -183,6 +183,11 @@ CELERY_BEAT_SCHEDULE = {
 # Prolific
 PROLIFIC_API_TOKEN = os.environ.get("PROLIFIC_API_TOKEN", "")
 PROLIFIC_API_URL = os.environ.get("PROLIFIC_API_URL", "https://api.prolific.com/api/v1/")
+# Entry links opened per client address and minute (0: no limit); forged PROLIFIC_PIDs from one
+# address are refused with HTTP 429 beyond it. Behind N proxies that append to X-Forwarded-For
+# (docker/compose.yaml's nginx: 1), set TRUSTED_PROXY_HOPS=N so the client's address is used.
+ARRIVALS_PER_ADDRESS_PER_MINUTE = int(os.environ.get("ARRIVALS_PER_ADDRESS_PER_MINUTE", "20"))
+TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))
 PROLIFIC_COMPLETE_URL = os.environ.get(
     "PROLIFIC_COMPLETE_URL", "https://app.prolific.com/submissions/complete?cc="
 )

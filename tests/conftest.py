@@ -11,6 +11,12 @@ pytest_plugins = ["tests.bots"]
 
 
 @pytest.fixture(autouse=True)
+def _no_arrival_limit(settings):
+    """Test clients all arrive from 127.0.0.1; tests/prolific/test_prolific_arrivals.py sets one."""
+    settings.ARRIVALS_PER_ADDRESS_PER_MINUTE = 0
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     """Every test writes media and stimuli below its own temporary folder."""
     settings.MEDIA_ROOT = tmp_path / "media"

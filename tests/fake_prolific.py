@@ -1,9 +1,11 @@
 """A local stand-in for Prolific's researcher API, for tests.
 
 It runs ``http.server`` in a thread on 127.0.0.1 (random port), answers the documented endpoints
-the platform uses, keeps state (studies, submissions and their statuses, bonus set-ups, payments),
-checks the ``Authorization: Token ...`` header and records every request. Like the real thing,
-paying the same bulk bonus payment twice pays twice, so tests can prove our side prevents it.
+the platform uses, keeps state (studies, submissions and their statuses, bonus set-ups, payments,
+screen-outs), checks the ``Authorization: Token ...`` header and records every request. Like the
+real thing, paying the same bulk bonus payment twice pays twice, so tests can prove our side
+prevents it; a study's ``filters`` are checked against the filter list it serves (``FILTERS``:
+Prolific's shapes, ids and choices as its filter list gives them, a subset).
 
     with FakeProlific(token="t") as fake:
         fake.add_submission("study1", "PID1", status="AWAITING REVIEW")
@@ -37,8 +39,35 @@ class State:
     submissions: dict = field(default_factory=dict)
     setups: dict = field(default_factory=dict)
     payments: list = field(default_factory=list)
+    screen_outs: list = field(default_factory=list)  # (participant_id, amount) per screen-out
     requests: list = field(default_factory=list)
     failures: list = field(default_factory=list)  # queued (status, retry_after) answers
+
+
+# A subset of Prolific's ``GET /filters/`` answer (select filters: choice id -> label).
+FILTERS = [
+    {"filter_id": "approval_rate", "title": "Approval Rate", "type": "range",
+     "data_type": "integer", "min": 0, "max": 100},
+    {"filter_id": "approval_numbers", "title": "Approval Numbers", "type": "range",
+     "data_type": "integer", "min": 0, "max": 100000},
+    {"filter_id": "age", "title": "Age", "type": "range", "data_type": "integer",
+     "min": 18, "max": 100},
+    {"filter_id": "fluent-languages", "title": "Fluent languages", "type": "select",
+     "data_type": "ChoiceID",
+     "choices": {"0": "Afrikaans", "9": "Chinese", "19": "English", "24": "French",
+                 "26": "German", "56": "Spanish"}},
+    {"filter_id": "highest-education-level-completed", "title": "Highest education level",
+     "type": "select", "data_type": "ChoiceID",
+     "choices": {"0": "No formal qualifications", "1": "Secondary education (e.g. GED/GCSE)",
+                 "2": "High school diploma/A-levels", "3": "Technical/community college",
+                 "4": "Undergraduate degree (BA/BSc/other)",
+                 "5": "Graduate degree (MA/MSc/MPhil/other)", "6": "Doctorate degree (PhD/other)",
+                 "7": "Don't know / not applicable"}},
+    {"filter_id": "custom_blocklist", "title": "Custom blocklist", "type": "select",
+     "data_type": "ParticipantID", "choices": {}},
+]
+HOLDS_PLACE = {"RESERVED", "ACTIVE", "AWAITING REVIEW", "APPROVED", "SCREENED OUT",
+               "PARTIALLY APPROVED"}
 
 
 def _new_id() -> str:
@@ -126,7 +155,13 @@ class FakeProlific:
         for payment in self.state.payments:
             for pid, amount in self.state.setups[payment]["rows"]:
                 total[pid] += amount
+        for pid, amount in self.state.screen_outs:
+            total[pid] += amount
         return total
+
+    def places_taken(self, study_id: str) -> int:
+        return sum(1 for s in self.state.submissions.values()
+                   if s["study_id"] == study_id and s["status"] in HOLDS_PLACE)
 
     # -- request handling ---------------------------------------------------------------------
 
@@ -156,9 +191,17 @@ class FakeProlific:
         match (method, parts):
             case ("POST", ["studies"]):
                 return self._create_study(data)
+            case ("GET", ["filters"]):
+                return 200, {"results": FILTERS, "_links": {"next": {"href": None}}}
             case ("GET", ["studies", sid]):
                 study = self.state.studies.get(sid)
-                return (200, study) if study else (404, {"error": "study not found"})
+                if study is None:
+                    return 404, {"error": "study not found"}
+                return 200, {**study, "places_taken": self.places_taken(sid)}
+            case ("PATCH", ["studies", sid]):
+                return self._update_study(sid, data)
+            case ("POST", ["studies", sid, "screen-out-submissions"]):
+                return self._screen_out(sid, data)
             case ("POST", ["studies", sid, "transition"]):
                 return self._transition_study(sid, data)
             case ("GET", ["submissions"]):
@@ -184,9 +227,42 @@ class FakeProlific:
                    if k not in data]
         if missing:
             return 400, {"error": {k: ["This field is required."] for k in missing}}
+        problem = _check_filters(data.get("filters") or [])
+        if problem:
+            return 400, {"error": {"filters": [problem]}}
         study_id = _new_id()
         self.state.studies[study_id] = {**data, "id": study_id, "status": "UNPUBLISHED"}
         return 201, self.state.studies[study_id]
+
+    def _update_study(self, sid, data):
+        study = self.state.studies.get(sid)
+        if study is None:
+            return 404, {"error": "study not found"}
+        places = data.get("total_available_places")
+        if places is not None and (not isinstance(places, int) or places < self.places_taken(sid)):
+            return 400, {"error": {"total_available_places": [f"cannot be {places!r}"]}}
+        study.update(data)
+        return 200, study
+
+    def _screen_out(self, sid, data):
+        study = self.state.studies.get(sid)
+        if study is None:
+            return 404, {"error": "study not found"}
+        if not study.get("is_custom_screening"):
+            return 400, {"error": {"detail": "study is not a custom screening study"}}
+        bonus = data.get("bonus_per_submission")
+        ids = data.get("submission_ids") or []
+        if not isinstance(bonus, int | float) or bonus < 0 or not ids:
+            return 400, {"error": {"detail": "submission_ids and bonus_per_submission needed"}}
+        subs = [self.state.submissions.get(i) for i in ids]
+        bad = [i for i, sub in zip(ids, subs, strict=True) if sub is None or sub["study_id"] != sid
+               or sub["status"] not in ("ACTIVE", "AWAITING REVIEW")]
+        if bad:
+            return 400, {"error": {"submission_ids": [f"cannot screen out {bad}"]}}
+        for sub in subs:
+            sub["status"] = "SCREENED OUT"
+            self.state.screen_outs.append((sub["participant_id"], Decimal(str(bonus))))
+        return 200, {}
 
     def _transition_study(self, sid, data):
         study = self.state.studies.get(sid)
@@ -250,6 +326,26 @@ class FakeProlific:
         self.state.setups[setup_id] = {"rows": rows, "study": sid}
         return 201, {"id": setup_id, "study": sid, "amount": pence,
                      "fees": pence // 3, "total_amount": pence + pence // 3}
+
+
+def _check_filters(filters: list) -> str:
+    """'' when every filter has Prolific's shape and known ids and values, else the problem."""
+    known = {f["filter_id"]: f for f in FILTERS}
+    for f in filters:
+        spec = known.get(f.get("filter_id"))
+        if spec is None:
+            return f"unknown filter_id {f.get('filter_id')!r}"
+        if spec["type"] == "range":
+            bounds = f.get("selected_range") or {}
+            if not bounds or set(bounds) - {"lower", "upper"} or any(
+                    not spec["min"] <= v <= spec["max"] for v in bounds.values()):
+                return f"bad selected_range for {spec['filter_id']}: {bounds!r}"
+        else:
+            values = f.get("selected_values")
+            allowed = spec["choices"]
+            if not values or (allowed and any(v not in allowed for v in values)):
+                return f"bad selected_values for {spec['filter_id']}: {values!r}"
+    return ""
 
 
 def _handler_for(fake: FakeProlific):

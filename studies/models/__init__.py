@@ -1,6 +1,11 @@
 """Database models of the studies app (one concept per module)."""
 
-from studies.prolific.models import BonusLine, BonusPayment  # payment ledger (Prolific)
+from studies.prolific.models import (  # payment and places ledgers, arrivals (Prolific)
+    ArrivalCount,
+    BonusLine,
+    BonusPayment,
+    PlacesChange,
+)
 
 from .blocklist import BlockEntry
 from .participant import Participant, Review, Status
@@ -8,6 +13,8 @@ from .records import Event, EventKind, Response
 from .study import Condition, Study
 
 __all__ = [
+    "ArrivalCount",
+    "PlacesChange",
     "BonusLine",
     "BonusPayment",
     "BlockEntry",

@@ -17,6 +17,7 @@ class Status(models.TextChoices):
     RETURNED = "returned", "returned"
     TIMED_OUT = "timed_out", "timed out"
     FULL = "full", "refused: study full"
+    RELEASED = "released", "released: no Prolific submission"
 
 
 class Review(models.TextChoices):

@@ -1,7 +1,7 @@
 """A small client for Prolific's public researcher API (https://docs.prolific.com/api-reference).
 
-Only the calls this platform needs: create and publish a study, list submissions, approve one,
-set up and pay bulk bonuses. Answers come back as dataclasses. Requests have a timeout; 429 and
+Only the calls this platform needs: list filters, create, update (places) and publish a study,
+list submissions, approve one, screen submissions out, set up and pay bulk bonuses. Answers come back as dataclasses. Requests have a timeout; 429 and
 5xx answers are retried with exponential back-off (honouring ``Retry-After``), but a call that is
 not idempotent on Prolific's side (paying bonuses, creating a study) is only retried when
 Prolific certainly did not act on it (429, or the connection could not be opened).
@@ -207,6 +207,10 @@ class ProlificClient:
     def get_study(self, study_id: str) -> ProlificStudy:
         return ProlificStudy.from_json(self.request("GET", f"studies/{study_id}/"))
 
+    def update_study(self, study_id: str, fields: dict) -> ProlificStudy:
+        """``PATCH /studies/{id}/`` (e.g. ``{"total_available_places": 300}``); idempotent."""
+        return ProlificStudy.from_json(self.request("PATCH", f"studies/{study_id}/", json=fields))
+
     def publish_study(self, study_id: str) -> ProlificStudy:
         """``POST /studies/{id}/transition/`` with ``{"action": "PUBLISH"}``."""
         data = self.request(
@@ -214,20 +218,27 @@ class ProlificClient:
         )
         return ProlificStudy.from_json(data)
 
-    # -- submissions --------------------------------------------------------------------------
+    # -- filters ------------------------------------------------------------------------------
 
-    def iter_submissions(self, study_id: str, *, page_size: int = 100) -> Iterator[Submission]:
-        """Every submission of a study (``GET /submissions/?study=ID``), following pagination."""
-        page = self.request(
-            "GET", "submissions/", params={"study": study_id, "page_size": page_size}
-        )
+    def list_filters(self) -> list[dict]:
+        """Every audience filter Prolific offers (``GET /filters/``), following pagination."""
+        return list(self._pages("filters/", {}))
+
+    def _pages(self, path: str, params: dict) -> Iterator[dict]:
+        page = self.request("GET", path, params=params)
         while True:
-            for item in page.get("results", []):
-                yield Submission.from_json(item)
+            yield from page.get("results", [])
             next_link = ((page.get("_links") or {}).get("next") or {}).get("href")
             if not next_link:
                 return
             page = self.request("GET", next_link)
+
+    # -- submissions --------------------------------------------------------------------------
+
+    def iter_submissions(self, study_id: str, *, page_size: int = 100) -> Iterator[Submission]:
+        """Every submission of a study (``GET /submissions/?study=ID``), following pagination."""
+        for item in self._pages("submissions/", {"study": study_id, "page_size": page_size}):
+            yield Submission.from_json(item)
 
     def list_submissions(self, study_id: str, **kwargs) -> list[Submission]:
         return list(self.iter_submissions(study_id, **kwargs))
@@ -241,6 +252,14 @@ class ProlificClient:
             "POST", f"submissions/{submission_id}/transition/", json={"action": "APPROVE"}
         )
         return Submission.from_json(data)
+
+    def screen_out(self, study_id: str, submission_ids: list[str], bonus: Decimal) -> dict:
+        """``POST /studies/{id}/screen-out-submissions/``: submissions of a custom-screening study
+        become SCREENED OUT and each is paid ``bonus`` (study currency). NOT idempotent."""
+        body = {"submission_ids": list(submission_ids), "bonus_per_submission": float(bonus),
+                "increase_places": False}  # places are raised by our own ledger, within its cap
+        return self.request("POST", f"studies/{study_id}/screen-out-submissions/", json=body,
+                            idempotent=False)
 
     # -- bonuses ------------------------------------------------------------------------------
 

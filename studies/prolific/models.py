@@ -24,7 +24,8 @@ class PaymentState(models.TextChoices):
 
 class BonusKind(models.TextChoices):
     BONUS = "bonus", "performance bonus"
-    PARTIAL = "partial", "partial payment (screened out / timed out)"
+    PARTIAL = "partial", "partial payment (timed out)"
+    SCREEN_OUT = "screen_out", "screen-out with partial payment (Prolific's screen-out endpoint)"
 
 
 class BonusPayment(models.Model):
@@ -77,3 +78,38 @@ class BonusLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prolific_pid}: {self.amount_gbp} GBP {self.kind}"
+
+
+class PlacesChange(models.Model):
+    """One raise of the Prolific study's places (the dashboard's places ledger)."""
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="places_changes")
+    prolific_study_id = models.CharField(max_length=64)
+    before = models.PositiveIntegerField()
+    after = models.PositiveIntegerField()
+    wanted = models.PositiveIntegerField(help_text="Condition targets plus places lost.")
+    cap = models.PositiveIntegerField(help_text="The spec's prolific.max_places.")
+    lost = models.JSONField(default=dict, help_text="Places lost, by reason.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.study_id}: {self.before} -> {self.after} places"
+
+
+class ArrivalCount(models.Model):
+    """Arrivals per client address and minute, shared by every web worker (rate limit)."""
+
+    address = models.CharField(max_length=64)
+    window = models.BigIntegerField(help_text="Unix time // window length.")
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["address", "window"],
+                                               name="arrivalcount_unique_window")]
+        indexes = [models.Index(fields=["window"])]
+
+    def __str__(self) -> str:
+        return f"{self.address}@{self.window}: {self.count}"

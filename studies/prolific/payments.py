@@ -33,10 +33,11 @@ from .errors import PaymentRefused, ProlificAPIError, ProlificError
 from .models import BonusKind, BonusLine, BonusPayment, PaymentState
 
 # Which participants each kind pays, and from which amount field (studies.payments.settle sets
-# base_pay_gbp of screened-out and timed-out sessions to the spec's partial payment).
+# base_pay_gbp of screened-out and timed-out sessions to the spec's partial payment). Screened-out
+# sessions are paid by Prolific's screen-out call instead (studies.prolific.screenouts).
 _DUE = {
     BonusKind.BONUS: ((Status.COMPLETED,), "bonus_gbp"),
-    BonusKind.PARTIAL: ((Status.SCREENED_OUT, Status.TIMED_OUT), "base_pay_gbp"),
+    BonusKind.PARTIAL: ((Status.TIMED_OUT,), "base_pay_gbp"),
 }
 
 

@@ -3,6 +3,11 @@
 * RETURNED and TIMED-OUT submissions free their slot: an ``active`` participant of ours is ended
   as ``returned`` / ``timed_out`` through the flow's ``end_session`` (so assignment stops counting
   them, the partial payment owed is settled, and an Event says why).
+* A session with no Prolific submission (an invented PROLIFIC_PID, e.g.) is released once it is
+  older than the spec's ``prolific.unmatched_grace_minutes``: it frees its slot and is flagged.
+* Screened-out submissions are screened out on Prolific with their partial payment
+  (:mod:`.screenouts`), and places are raised until every condition can reach its target
+  (:mod:`.places`).
 * Approvals are only sent for participants who completed with us AND whose submission is
   AWAITING REVIEW; a submission still ACTIVE is retried on the next poll; screened-out, returned,
   timed-out or rejected submissions are never approved.
@@ -12,15 +17,19 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.db import transaction
 
+from studies import clock
 from studies.models import Participant, Review, Status, Study
 from studies.runtime import spec_of
 from studies.sessions import end_session
 
+from . import screenouts
 from .client import ProlificClient, Submission, SubmissionStatus
 from .errors import ProlificAPIError
+from .places import PlacesLedger, ledger, raise_places
 
 FREES_SLOT = {
     SubmissionStatus.RETURNED: Status.RETURNED,
@@ -36,6 +45,10 @@ class SyncResult:
     waiting: int = 0  # completed with us, still ACTIVE on Prolific: approve later
     not_approvable: Counter = field(default_factory=Counter)
     unmatched: int = 0
+    released: int = 0
+    screen_out_errors: list[str] = field(default_factory=list)
+    places: PlacesLedger | None = None
+    places_raised_to: int | None = None
 
     def summary(self) -> str:
         freed = ", ".join(f"{n} {s}" for s, n in sorted(self.freed.items())) or "none"
@@ -44,6 +57,12 @@ class SyncResult:
             f"{self.submissions} submissions; slots freed: {freed}; approved {self.approved}, "
             f"waiting {self.waiting}" + (f", never approved: {refused}" if refused else "")
             + (f"; {self.unmatched} without a participant here" if self.unmatched else "")
+            + (f"; {self.released} sessions without a submission released" if self.released
+               else "")
+            + (f"; places raised to {self.places_raised_to}" if self.places_raised_to else "")
+            + (f"; places capped at {self.places.cap} (want {self.places.wanted})"
+               if self.places and self.places.capped else "")
+            + "".join(f"; {e}" for e in self.screen_out_errors)
         )
 
 
@@ -76,7 +95,31 @@ def sync_study(study: Study, *, client: ProlificClient, approve=True) -> SyncRes
         _apply_status(participant, sub, result)
         if approve:
             _approve(participant, sub, client, result)
+    result.released = release_unmatched(study, matched)
+    result.screen_out_errors = screenouts.resolve(study, matched, client=client)
+    result.places = ledger(study, matched)
+    result.places_raised_to = raise_places(study, result.places, client=client)
     return result
+
+
+def release_unmatched(study: Study, matched: dict[int, Submission]) -> int:
+    """End active sessions that Prolific has no submission for after the grace period."""
+    grace = spec_of(study).prolific.unmatched_grace_minutes
+    cutoff = clock.now() - timedelta(minutes=grace)
+    stale = Participant.objects.filter(study=study, status=Status.ACTIVE, started_at__lt=cutoff) \
+        .exclude(pk__in=matched).values_list("pk", flat=True)
+    released = 0
+    for pk in list(stale):
+        with transaction.atomic():
+            p = Participant.objects.select_for_update(of=("self",)) \
+                .select_related("study", "condition").get(pk=pk)
+            if p.status != Status.ACTIVE:
+                continue
+            step = spec_of(study).step(p.step_index, p.condition.name if p.condition else None)
+            end_session(p, Status.RELEASED, f"no Prolific submission after {grace:g} minutes "
+                        "(invented or mistyped PROLIFIC_PID?)", step_id=step.id)
+            released += 1
+    return released
 
 
 def _apply_status(participant: Participant, sub: Submission, result: SyncResult) -> None:

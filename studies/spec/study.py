@@ -12,7 +12,8 @@ import yaml
 
 from .errors import Problems, SpecError
 from .fields import Reader, money
-from .loader import LineDict, load_yaml
+from .loader import LineDict, line_of, load_yaml
+from .prolific import ProlificSpec, read_prolific
 from .steps import (
     COMMON_KEYS,
     CompletionSpec,
@@ -20,8 +21,6 @@ from .steps import (
     StepSpec,
     read_step,
 )
-
-CODE_KINDS = ("completion", "screened_out", "no_consent", "device", "timed_out")
 
 
 @dataclass
@@ -71,6 +70,7 @@ class StudySpec:
     block_list: BlockListSpec | None = None
     # the dashboard's live view hides outcome accuracies unless the spec says false
     blind_outcomes: bool = True
+    prolific: ProlificSpec = field(default_factory=ProlificSpec)
     overrides: dict[str, dict[str, StepSpec]] = field(default_factory=dict)
     sha256: str = ""
 
@@ -111,21 +111,6 @@ def _read_conditions(r: Reader) -> list[ConditionSpec]:
     for name in {n for n in names if names.count(n) > 1}:
         r.error("conditions", f"condition name {name!r} is used twice")
     return out
-
-
-def _read_codes(r: Reader) -> tuple[dict[str, str], str]:
-    p = r.child("prolific")
-    codes_reader = p.child("codes")
-    codes = {}
-    for kind in CODE_KINDS:
-        required = kind in ("completion", "screened_out", "no_consent")
-        value = codes_reader.str(kind) if required else codes_reader.str(kind, "")
-        if value:
-            codes[kind] = value
-    codes_reader.finish()
-    study_id = p.str("study_id", "")
-    p.finish()
-    return codes, study_id
 
 
 def _read_payment(r: Reader, step_ids: list[str]) -> PaymentSpec:
@@ -203,6 +188,14 @@ def _check_flow(r: Reader, steps: list[StepSpec]) -> None:
             r.problems.add(f"steps[{s.index}]", s.line, "'completion' must be the last step")
 
 
+def _check_places(r: Reader, spec: StudySpec) -> None:
+    targets = sum(c.target for c in spec.conditions)
+    if spec.prolific.max_places and spec.prolific.max_places < targets:
+        r.problems.add("prolific.max_places", line_of(r.node.get("prolific"), "max_places"),
+                       f"{spec.prolific.max_places} is below the {targets} places the condition "
+                       "targets need")
+
+
 def parse_spec(text: str, source: str = "") -> StudySpec:
     """Parse and validate a spec; raises SpecError listing every problem with key and line."""
     try:
@@ -219,18 +212,20 @@ def parse_spec(text: str, source: str = "") -> StudySpec:
     ctx = {"device_min_px": device.int("min_px", 600, minimum=1)}
     device.finish()
     steps, overrides = _read_steps(r, ctx, [c.name for c in conditions])
-    codes, study_id = _read_codes(r)
+    prolific = read_prolific(r)
     spec = StudySpec(
         slug=r.str("slug", slug=True), title=r.str("title"), seed=r.int("seed", 0),
         description=r.str("description", ""), checkpoint=r.str("checkpoint", ""),
         design=r.str("design", "between", choices=("between", "within")),
         time_limit_minutes=r.number("time_limit_minutes", 120.0, minimum=1),
         device_min_px=ctx["device_min_px"], conditions=conditions, steps=steps,
-        overrides=overrides, codes=codes, prolific_study_id=study_id,
+        overrides=overrides, codes=prolific.codes, prolific_study_id=prolific.study_id,
+        prolific=prolific,
         payment=_read_payment(r, [s.id for s in steps]), block_list=_read_block_list(r),
         blind_outcomes=r.bool("blind_outcomes", True),
         sha256=hashlib.sha256(text.encode()).hexdigest())
     _check_flow(r, steps)
+    _check_places(r, spec)
     r.finish()
     problems.raise_if_any(source)
     return spec

@@ -5,18 +5,10 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from studies.models import Participant, Status, Study
+from studies.models import Participant, Status
 from tests.fake_prolific import FakeProlific
 
 pytestmark = pytest.mark.django_db
-
-SPEC = {
-    "title": "T", "description": "Find the biases.", "time_limit_minutes": 90,
-    "codes": {"completion": "CDONE", "screened_out": "CSO", "no_consent": "CNC"},
-    "payment": {"base": "4.50"},
-    "conditions": [{"name": "a", "target": 80}, {"name": "b", "target": 80}],
-}
-
 
 @pytest.fixture
 def fake(settings):
@@ -27,8 +19,11 @@ def fake(settings):
 
 
 @pytest.fixture
-def study():
-    return Study.objects.create(slug="s2", title="Study 2", spec=SPEC, spec_sha256="0" * 64)
+def study(tmp_path, settings):
+    from studies.loading import load_study
+    from tests.bots import write_study
+
+    return load_study(write_study(tmp_path, settings, slug="s2", targets=(80, 80)))[0]
 
 
 def run(*args) -> str:
@@ -47,8 +42,9 @@ def test_create_draft_and_publish(fake, study):
         "https://xai.example.org/s/s2/?PROLIFIC_PID={{%PROLIFIC_PID%}}"
         "&STUDY_ID={{%STUDY_ID%}}&SESSION_ID={{%SESSION_ID%}}")
     assert [(c["code"], c["code_type"]) for c in body["completion_codes"]] == [
-        ("CDONE", "COMPLETED"), ("CNC", "NO_CONSENT"), ("CSO", "OTHER")]
-    assert body["reward"] == 450 and body["estimated_completion_time"] == 45
+        ("DONE1", "COMPLETED"), ("NOCONS1", "NO_CONSENT"), ("SMALL1", "INCOMPATIBLE_DEVICE"),
+        ("SCREEN1", "SCREENED_OUT")]
+    assert body["reward"] == 450 and body["estimated_completion_time"] == 30
     assert fake.state.studies[study.prolific_study_id]["status"] == "ACTIVE"
     with pytest.raises(CommandError, match="already has"):
         run("prolific_create_draft", "s2", "--server-url", "https://xai.example.org")

@@ -1,7 +1,8 @@
 """End to end with the participant flow and the fake Prolific: the lessons from running on Prolific.
 
 * every answer is stored before the completion redirect, which goes to Prolific with the code;
-* approvals happen once the submission is AWAITING REVIEW, never for screened-out ones;
+* approvals happen once the submission is AWAITING REVIEW, never for screened-out ones, which
+  are screened out on Prolific with their partial payment;
 * bonuses and partial payments are paid exactly once;
 * a RETURNED submission frees its slot for the next participant.
 """
@@ -22,9 +23,9 @@ COMPLETE = "https://app.prolific.com/submissions/complete?cc="
 
 
 @pytest.fixture
-def linked(study, settings):
+def linked(study, settings, fake):
     settings.PROLIFIC_COMPLETE_URL = COMPLETE  # the real default, not the bots' test URL
-    study.prolific_study_id = "a" * 24
+    study.prolific_study_id = fake.add_study("a" * 24, is_custom_screening=True)  # as drafted
     study.save()
     return study
 
@@ -57,18 +58,22 @@ def test_completion_stores_everything_then_redirects_then_is_approved_and_paid_o
     assert fake.paid_amounts() == {bot.pid: Decimal("2.00")}  # 5 correct x 0.40, once
 
 
-def test_screened_out_is_never_approved_but_gets_its_partial_payment(linked, clock, fake, client):
+def test_screened_out_is_screened_out_on_prolific_with_its_partial_payment_once(
+        linked, clock, fake, client):
     bot = Bot(linked, clock)
     session = enter(bot, fake)
     bot.play(gate_failures=2)
     assert bot.participant.status == Status.SCREENED_OUT
     fake.set_status(session, "AWAITING REVIEW")  # it submitted the screened-out code
     result = sync_study(linked, client=client)
-    assert result.approved == 0 and fake.status_of(session) == "AWAITING REVIEW"
+    assert result.approved == 0 and result.screen_out_errors == []
+    assert fake.status_of(session) == "SCREENED OUT"  # resolved on Prolific, not by hand
     for _ in range(2):
+        sync_study(linked, client=client)
         pay_bonuses(linked, kind=BonusKind.PARTIAL, client=client)
         pay_bonuses(linked, kind=BonusKind.BONUS, client=client)
-    assert fake.paid_amounts() == {bot.pid: Decimal("0.50")}
+    assert fake.paid_amounts() == {bot.pid: Decimal("0.50")}  # the gate's partial, once
+    assert len(fake.calls("POST", "/screen-out-submissions/")) == 1
 
 
 def test_returned_submission_frees_the_slot(tmp_path, settings, clock, fake, client):

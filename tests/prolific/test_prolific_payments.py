@@ -94,10 +94,11 @@ def test_no_bonus_or_partial_payment_is_due_for_rejected_submissions(study, fake
     assert fake.paid_amounts() == {"P1": Decimal("0.80")}
 
 
-def test_partial_payments_for_screened_out(study, fake, client):
-    person(study, fake, "P1", status=Status.SCREENED_OUT, base="1.75")
-    person(study, fake, "P2", status=Status.SCREENED_OUT, base="0")  # first gate: nothing
+def test_partial_payments_for_timed_out_but_not_as_bonus_for_screened_out(study, fake, client):
+    person(study, fake, "P1", status=Status.TIMED_OUT, base="1.75")
+    person(study, fake, "P2", status=Status.TIMED_OUT, base="0")  # first video: nothing
     person(study, fake, "P3", bonus="0.40")
+    person(study, fake, "P4", status=Status.SCREENED_OUT, base="3.50")  # paid by its screen-out
     assert [p.prolific_pid for p, _ in bonuses_due(study, BonusKind.PARTIAL)] == ["P1"]
     pay_bonuses(study, kind=BonusKind.PARTIAL, client=client)
     pay_bonuses(study, kind=BonusKind.PARTIAL, client=client)
@@ -177,7 +178,7 @@ def test_pay_command_twice_pays_once(fake, study, settings):
     settings.PROLIFIC_API_TOKEN = "tok"
     settings.PROLIFIC_API_URL = fake.url
     for pid, status, bonus, base in [("P1", Status.COMPLETED, "1.20", "4.50"),
-                                     ("P2", Status.SCREENED_OUT, "0", "1.75")]:
+                                     ("P2", Status.TIMED_OUT, "0", "1.75")]:
         person(study, fake, pid, status=status, bonus=bonus, base=base)
     out = run_command("prolific_pay_bonuses", "--study", "s")
     assert "paid 1 bonus payments, 1.20 GBP" in out and "paid 1 partial payments, 1.75" in out

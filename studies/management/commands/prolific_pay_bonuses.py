@@ -8,14 +8,17 @@ from studies.prolific.errors import ProlificError
 from studies.prolific.models import BonusKind, BonusPayment
 from studies.prolific.payments import confirm_paid, mark_unpaid, pay_bonuses
 
+PAYABLE = [BonusKind.BONUS.value, BonusKind.PARTIAL.value]  # paid as Prolific bonuses
+
 
 class Command(BaseCommand):
     help = ("Pay what is owed: bonuses of completed participants and partial payments of "
-            "screened-out ones. A ledger makes a repeated run pay nothing twice.")
+            "timed-out ones (screened-out ones are paid by the screen-out call of prolific_sync). "
+            "A ledger makes a repeated run pay nothing twice.")
 
     def add_arguments(self, parser):
         parser.add_argument("--study", help="study slug")
-        parser.add_argument("--kind", choices=[*BonusKind.values, "all"], default="all")
+        parser.add_argument("--kind", choices=[*PAYABLE, "all"], default="all")
         parser.add_argument("--dry-run", action="store_true", help="show, send nothing")
         parser.add_argument("--confirm-paid", type=int, metavar="ID",
                             help="a payment of unknown outcome WAS paid (checked on Prolific)")
@@ -33,7 +36,7 @@ class Command(BaseCommand):
             if obj is None:
                 raise CommandError(f"no study {study!r}")
             client = ProlificClient.from_settings()
-            for k in BonusKind.values if kind == "all" else [kind]:
+            for k in PAYABLE if kind == "all" else [kind]:
                 self.stdout.write(pay_bonuses(obj, kind=k, client=client, dry_run=dry_run).message)
         except (ProlificError, BonusPayment.DoesNotExist) as exc:
             raise CommandError(str(exc)) from exc
