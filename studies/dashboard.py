@@ -6,6 +6,7 @@ from django.db.models import Count
 
 from .assignment import fill
 from .models import Participant, Status, Study
+from .prolific import places
 from .readiness import problems
 from .runtime import spec_of
 from .stimuli import StimulusMissing, progress
@@ -28,4 +29,5 @@ def status(study: Study) -> dict:
             "unassigned": {s: counts.get((None, s), 0) for s in statuses},
             "totals": {s: sum(n for (_, st), n in counts.items() if st == s) for s in statuses},
             "render": render, "render_error": render_error, "problems": problems(study),
-            "pilots": Participant.objects.filter(study=study, pilot=True).count()}
+            "pilots": Participant.objects.filter(study=study, pilot=True).count(),
+            "places": places.summary(study)}

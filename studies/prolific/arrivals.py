@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.shortcuts import render
 
 from studies import clock
 
@@ -53,3 +54,11 @@ def allow(request) -> bool:
     count = ArrivalCount.objects.filter(address=address, window=window) \
         .values_list("count", flat=True).first() or 0
     return count <= limit
+
+
+def too_many(request, study):
+    """The 429 page: what happened and what to do (wait a minute, open the link again)."""
+    response = render(request, "studies/refused.html", {"study": study, "reason": "busy"},
+                      status=429)
+    response["Retry-After"] = str(WINDOW_S)
+    return response

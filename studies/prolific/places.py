@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from studies.models import Participant, Review, Status, Study
 from studies.runtime import spec_of
 
-from .client import ProlificClient, Submission, SubmissionStatus
+from .client import ProlificClient, SubmissionStatus
 from .models import PlacesChange
 
 FREED_BY_PROLIFIC = {SubmissionStatus.RETURNED, SubmissionStatus.TIMED_OUT,
@@ -53,19 +53,25 @@ def _lost_reason(p: Participant) -> str | None:
     return LOST.get(p.status)
 
 
-def ledger(study: Study, matched: dict[int, Submission]) -> PlacesLedger:
-    """The places ledger from our participants and their (matched) Prolific submissions."""
+def ledger(study: Study) -> PlacesLedger:
+    """The places ledger from our participants and the status of their Prolific submissions
+    (``prolific_status``, which every poll updates); no API call."""
     spec = spec_of(study)
     valid = Counter(Participant.objects.filter(study=study, status=Status.COMPLETED)
                     .exclude(review=Review.REJECTED).values_list("condition__name", flat=True))
     out = PlacesLedger(targets={c.name: c.target for c in spec.conditions},
                        valid={c.name: valid.get(c.name, 0) for c in spec.conditions},
                        cap=spec.prolific.max_places)
-    for p in Participant.objects.filter(pk__in=matched):
-        reason = _lost_reason(p)
-        if reason and matched[p.pk].status not in FREED_BY_PROLIFIC:
+    held = Participant.objects.filter(study=study).exclude(prolific_status="") \
+        .exclude(prolific_status__in=FREED_BY_PROLIFIC)
+    for p in held.only("status", "review"):
+        if reason := _lost_reason(p):
             out.lost[reason] += 1
     return out
+
+
+def history(study: Study) -> list[PlacesChange]:
+    return list(PlacesChange.objects.filter(study=study).order_by("id"))
 
 
 def raise_places(study: Study, places: PlacesLedger, *, client: ProlificClient) -> int | None:
@@ -81,3 +87,11 @@ def raise_places(study: Study, places: PlacesLedger, *, client: ProlificClient) 
                                 before=current, after=target, wanted=places.wanted,
                                 cap=places.cap, lost=dict(places.lost))
     return target
+
+
+def summary(study: Study) -> dict:
+    """What the dashboard shows: the ledger now and every raise so far (JSON-able)."""
+    return {**ledger(study).as_dict(), "linked": bool(study.prolific_study_id),
+            "raises": [{"at": c.created_at.isoformat(timespec="seconds"), "before": c.before,
+                        "after": c.after, "wanted": c.wanted, "lost": c.lost}
+                       for c in history(study)]}

@@ -97,7 +97,7 @@ def sync_study(study: Study, *, client: ProlificClient, approve=True) -> SyncRes
             _approve(participant, sub, client, result)
     result.released = release_unmatched(study, matched)
     result.screen_out_errors = screenouts.resolve(study, matched, client=client)
-    result.places = ledger(study, matched)
+    result.places = ledger(study)
     result.places_raised_to = raise_places(study, result.places, client=client)
     return result
 

@@ -12,7 +12,7 @@ from ..assignment import enter
 from ..identity import BadEntry, parse_entry, remember, session_of, token_from
 from ..media import media_file
 from ..models import Study
-from ..prolific.arrivals import allow
+from ..prolific.arrivals import allow, too_many
 from ..ranges import serve_file
 from ..readiness import referenced_files
 from ..runtime import spec_of
@@ -28,8 +28,7 @@ def _no_session(request, study, status=403):
 def entry(request, slug):
     study = get_object_or_404(Study, slug=slug)
     if not allow(request):
-        return render(request, "studies/refused.html", {"study": study, "reason": "busy"},
-                      status=429, headers={"Retry-After": "60"})
+        return too_many(request, study)
     try:
         ids = parse_entry(study, request.GET)
     except BadEntry as exc:
