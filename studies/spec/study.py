@@ -189,7 +189,7 @@ def _check_flow(r: Reader, steps: list[StepSpec]) -> None:
 
 
 def _check_places(r: Reader, spec: StudySpec) -> None:
-    targets = sum(c.target for c in spec.conditions)
+    targets = sum(c.target or 0 for c in spec.conditions)
     if spec.prolific.max_places and spec.prolific.max_places < targets:
         r.problems.add("prolific.max_places", line_of(r.node.get("prolific"), "max_places"),
                        f"{spec.prolific.max_places} is below the {targets} places the condition "
