@@ -57,12 +57,12 @@ def ledger(study: Study) -> PlacesLedger:
     """The places ledger from our participants and the status of their Prolific submissions
     (``prolific_status``, which every poll updates); no API call."""
     spec = spec_of(study)
-    valid = Counter(Participant.objects.filter(study=study, status=Status.COMPLETED)
+    valid = Counter(Participant.objects.real().filter(study=study, status=Status.COMPLETED)
                     .exclude(review=Review.REJECTED).values_list("condition__name", flat=True))
     out = PlacesLedger(targets={c.name: c.target for c in spec.conditions},
                        valid={c.name: valid.get(c.name, 0) for c in spec.conditions},
                        cap=spec.prolific.max_places)
-    held = Participant.objects.filter(study=study).exclude(prolific_status="") \
+    held = Participant.objects.real().filter(study=study).exclude(prolific_status="") \
         .exclude(prolific_status__in=FREED_BY_PROLIFIC)
     for p in held.only("status", "review"):
         if reason := _lost_reason(p):

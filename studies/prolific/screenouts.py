@@ -33,7 +33,8 @@ def due(study: Study, matched: dict[int, Submission]) -> dict[Decimal, list[tupl
     covered = BonusLine.objects.filter(kind=BonusKind.SCREEN_OUT, live=True) \
         .values("participant_id")
     groups: dict[Decimal, list[tuple]] = defaultdict(list)
-    for p in (Participant.objects.filter(study=study, status=Status.SCREENED_OUT, pk__in=matched)
+    for p in (Participant.objects.real()
+              .filter(study=study, status=Status.SCREENED_OUT, pk__in=matched)
               .exclude(pk__in=covered).order_by("id")):
         sub = matched[p.pk]
         if sub.status in RESOLVABLE:

@@ -106,7 +106,8 @@ def release_unmatched(study: Study, matched: dict[int, Submission]) -> int:
     """End active sessions that Prolific has no submission for after the grace period."""
     grace = spec_of(study).prolific.unmatched_grace_minutes
     cutoff = clock.now() - timedelta(minutes=grace)
-    stale = Participant.objects.filter(study=study, status=Status.ACTIVE, started_at__lt=cutoff) \
+    stale = Participant.objects.real().filter(study=study, status=Status.ACTIVE,
+                                            started_at__lt=cutoff) \
         .exclude(pk__in=matched).values_list("pk", flat=True)
     released = 0
     for pk in list(stale):
