@@ -7,6 +7,7 @@ from pathlib import Path
 from django.db import transaction
 
 from .models import Condition, Participant, Study
+from .runtime import spec_of
 from .spec import StudySpec, load_spec_file
 from .spec.steps import TrialBlockSpec
 from .trials import render_generated
@@ -46,20 +47,36 @@ def load_study(path: str | Path, *, update: bool = False) -> tuple[Study, bool]:
 
 
 def _check_update(study: Study, spec: StudySpec) -> None:
-    from .runtime import spec_of
-
-    if not study.participants.exists():
+    """Prolific participants fix the steps and their conditions. Pilot sessions do not: those
+    that the new design would break (changed steps, removed condition) are removed
+    (``stale_pilots`` says which, before the load)."""
+    _stale_pilots(study, spec).delete()
+    if not study.participants.real().exists():
         return
     old = spec_of(study)
     if [s.id for s in old.steps] != [s.id for s in spec.steps]:
         raise LoadError("participants exist already: the steps (their ids and order) cannot "
                         "change any more; load the new design as a new study")
     kept = {c.name for c in spec.conditions}
-    used = set(Participant.objects.filter(study=study, condition__isnull=False)
+    used = set(Participant.objects.real().filter(study=study, condition__isnull=False)
                .values_list("condition__name", flat=True))
     if used - kept:
         raise LoadError(f"conditions {sorted(used - kept)} have participants and cannot be "
                         "removed")
+
+
+def _stale_pilots(study: Study, spec: StudySpec):
+    pilots = study.participants.filter(pilot=True)
+    if [s.id for s in spec_of(study).steps] != [s.id for s in spec.steps]:
+        return pilots
+    return pilots.exclude(condition__name__in=[c.name for c in spec.conditions])
+
+
+def stale_pilots(path: str | Path) -> int:
+    """How many pilot sessions loading ``path`` with --update would remove."""
+    spec = load_spec_file(path)
+    study = Study.objects.filter(slug=spec.slug).first()
+    return 0 if study is None else _stale_pilots(study, spec).count()
 
 
 def _jsonable(spec: StudySpec) -> dict:

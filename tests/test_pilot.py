@@ -241,3 +241,39 @@ def test_prolific_never_sees_a_pilot(listed_study, clock):
     sub = Submission(id=p.prolific_session_id or "s1", participant_id=p.prolific_pid,
                      status="AWAITING REVIEW")
     assert _match(listed_study, [sub]) == {}
+
+
+def test_pilots_do_not_freeze_the_design(listed_study, clock, tmp_path):
+    """Before go-live the researcher pilots, fixes the spec and reloads it: pilot sessions the
+    new design would break are removed (and said so); Prolific participants still freeze it."""
+    from django.core.management import CommandError
+
+    spec = Path(tmp_path / "pilot-study.yaml")
+    for condition in ("alpha", "beta"):
+        PilotBot(listed_study, clock, client=None if condition == "alpha" else _staff())\
+            .start(condition)
+    text = spec.read_text()
+    one_condition = text[:text.index("  - {name: beta")] + text[text.index("steps:"):]
+    spec.write_text(one_condition)
+    out = io.StringIO()
+    call_command("load_study", str(spec), "--update", stdout=out)
+    assert "removed 1 pilot session(s)" in out.getvalue()
+    assert list(Participant.objects.filter(pilot=True).values_list("condition__name",
+                                                                    flat=True)) == ["alpha"]
+    spec.write_text(one_condition.replace("  - {id: strategy, type: free_text, question: "
+                                          "\"Your strategy?\", min_chars: 5}\n", ""))
+    out = io.StringIO()
+    call_command("load_study", str(spec), "--update", stdout=out)
+    assert "removed 1 pilot session(s)" in out.getvalue()
+    assert not Participant.objects.exists()
+    Bot(listed_study, clock).enter()
+    spec.write_text(one_condition)
+    with pytest.raises(CommandError, match="participants exist already"):
+        call_command("load_study", str(spec), "--update", stdout=io.StringIO())
+
+
+def _staff():
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(get_user_model().objects.create_user("res2", password="pw",
+                                                            is_staff=True))
+    return client

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from studies.loading import LoadError, load_study
+from studies.loading import LoadError, load_study, stale_pilots
 from studies.readiness import problems
 from studies.spec import SpecError
 
@@ -14,11 +14,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, file, update, **options):
         try:
+            removed = stale_pilots(file) if update else 0
             study, created = load_study(file, update=update)
         except (SpecError, LoadError) as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(f"{'loaded' if created else 'updated'} study {study.slug!r} "
                           f"({study.conditions.count()} conditions)")
+        if removed:
+            self.stdout.write(self.style.WARNING(
+                f"removed {removed} pilot session(s) that the new design would break"))
         missing = problems(study)
         if missing:
             self.stdout.write(self.style.WARNING(
