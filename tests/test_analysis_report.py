@@ -224,3 +224,13 @@ def test_labels_are_checked(study2):
         prereg.parse(study2.text.replace("  total: Study 2", "  colour: red"))
     with pytest.raises(prereg.PreregError, match=r"labels\.attributes\.legs: a non-empty"):
         prereg.parse(study2.text.replace("{legs: Legs,", "{legs: '',"))
+
+
+def test_exclusion_reasons_in_words_without_raw_options():
+    from analysis.prereg import ExclusionRule
+    from analysis.report.sections import rule_name
+
+    assert rule_name(ExclusionRule(rule="min_duration", params={"minutes": 77})) == (
+        "finished under the minimum duration (minutes: 77)")
+    assert rule_name(ExclusionRule(rule="gate_failures", params={"max_failures": 1},
+                                   text="failed a test twice")) == "failed a test twice"

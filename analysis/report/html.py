@@ -11,7 +11,13 @@ from .sections import build
 STYLE = """body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;font-size:12px;margin:.5em 0}td,th{border:1px solid #bbb;
 padding:2px 6px;text-align:left}th{background:#eee}img{max-width:100%}
-.no{color:#b00;font-weight:bold}"""
+.no{color:#b00;font-weight:bold}.s{white-space:nowrap}"""
+
+
+def _class(cell: str) -> str:
+    if cell == "NO":
+        return ' class="no"'
+    return ' class="s"' if len(cell) <= 16 else ""  # short cells (numbers, p) do not wrap
 
 
 def render_html(result: AnalysisResult, figures: dict) -> str:
@@ -29,7 +35,7 @@ def render_html(result: AnalysisResult, figures: dict) -> str:
             elif block[0] == "table":
                 head = "".join(f"<th>{escape(str(h))}</th>" for h in block[1])
                 body = "".join("<tr>" + "".join(
-                    f'<td{" class=no" if c == "NO" else ""}>{escape(str(c))}</td>' for c in row)
+                    f'<td{_class(str(c))}>{escape(str(c))}</td>' for c in row)
                     + "</tr>" for row in block[2])
                 parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
             elif block[0] == "img" and block[1] in figures:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..exclusions import reason_text
+from ..exclusions import RULES, reason_text
 from ..pipeline import AnalysisResult
 from .table2 import table2
 from .tests_table import tests_blocks
@@ -67,9 +67,18 @@ def flow_rows(result: AnalysisResult) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
+def rule_name(rule) -> str:
+    """The rule's preregistered text, else its description with the thresholds in words."""
+    if rule.text:
+        return rule.text
+    base = RULES[rule.rule].reason
+    detail = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in rule.params.items())
+    return f"{base} ({detail})" if detail else base
+
+
 def display_flow(result: AnalysisResult):
     """The flow with the groups' labels and each rule's preregistered text as its name."""
-    names = {reason_text(rule): rule.text or reason_text(rule) for rule in result.prereg.exclusions}
+    names = {reason_text(rule): rule_name(rule) for rule in result.prereg.exclusions}
     flow = result.flow.rename(columns=names)
     return flow.rename(index={g: _group(result, g) for g in flow.index})
 
