@@ -49,6 +49,17 @@ def test_sessions_without_a_submission_are_released_after_the_grace_period(
     assert sync_study(linked, client=client).released == 0  # a matched session is kept
 
 
+def test_pilot_sessions_are_never_released(linked, fake, clock, client):
+    from studies.models import Participant
+
+    pilot = Participant.objects.create(study=linked, prolific_pid=new_pid(), pilot=True,
+                                       condition=linked.conditions.first())
+    clock.advance(60 * 60)
+    assert sync_study(linked, client=client).released == 0
+    pilot.refresh_from_db()
+    assert pilot.status == Status.ACTIVE
+
+
 def entry(client, study, **meta):
     return client.get(f"/s/{study.slug}/", {"PROLIFIC_PID": new_pid(), "SESSION_ID": new_pid()},
                       **meta)
