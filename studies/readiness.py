@@ -21,25 +21,6 @@ def _all_variants(spec):
     return seen.values()
 
 
-_REFERENCED: dict[str, frozenset[str]] = {}
-
-
-def referenced_files(spec) -> frozenset[str]:
-    """Every file under MEDIA_ROOT the spec shows (videos, trial images): all a participant
-    may download."""
-    if spec.sha256 not in _REFERENCED:
-        files = set()
-        for step in _all_variants(spec):
-            if isinstance(step, VideoSpec):
-                files.add(video_relative(step))
-            elif isinstance(step, TrialBlockSpec):
-                for trial in trials_of(spec, step):
-                    refs = [*trial.options, *(im for r in trial.references for im in r.images)]
-                    files.update(ref.file for ref in refs if ref.file)
-        _REFERENCED[spec.sha256] = frozenset(files)
-    return _REFERENCED[spec.sha256]
-
-
 def problems(study: Study) -> list[str]:
     spec = spec_of(study)
     out = []

@@ -8,14 +8,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import beacons, flow
+from ..access import may_download, may_see_stimulus
 from ..assignment import enter
 from ..identity import BadEntry, parse_entry, remember, session_of, token_from
 from ..media import media_file
 from ..models import Study
 from ..prolific.arrivals import allow, too_many
 from ..ranges import serve_file
-from ..readiness import referenced_files
-from ..runtime import spec_of
 from ..stimuli import StimulusMissing, published_image
 
 
@@ -81,8 +80,8 @@ def asset(request, slug, path):
     study, participant = session_of(request, slug)
     if participant is None:
         return _no_session(request, study)
-    if path not in referenced_files(spec_of(study)):
-        raise Http404("not a file of this study")
+    if not may_download(participant, path):
+        raise Http404("not a file of this participant's steps")
     return _file(request, media_file(path))
 
 
@@ -91,6 +90,8 @@ def stimulus(request, slug, key, name):
     if participant is None:
         return _no_session(request, study)
     try:
+        if not may_see_stimulus(participant, key):
+            raise Http404("not a stimulus of this participant's steps")
         return _file(request, published_image(key, name))
     except StimulusMissing:
         raise Http404("no such stimulus") from None
