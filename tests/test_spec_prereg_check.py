@@ -50,14 +50,14 @@ def test_gate_rule_against_each_gate_of_the_spec():
         f"study2.yaml line 51 exclusions[5].max_failures=2 vs two4two-study2.yaml line {line} "
         f"steps[{index}].max_failures=2: the rule excludes after 3 failures at one gate, gate "
         f"{gate!r} screens out after 2"
-        for line, index, gate in ((70, 4, "gate-dataset"), (89, 7, "gate-ml"),
-                                  (121, 10, "gate-explanation"))]
+        for line, index, gate in ((83, 4, "gate-dataset"), (102, 7, "gate-ml"),
+                                  (134, 10, "gate-explanation"))]
 
 
 def test_gate_rule_against_one_gate_with_its_own_limit():
     spec = once(SPEC2, "    retry_from: video-ml\n", "    retry_from: video-ml\n    max_failures: 3\n")
     assert found(spec) == [
-        "study2.yaml line 51 exclusions[5].max_failures=1 vs two4two-study2.yaml line 92 "
+        "study2.yaml line 51 exclusions[5].max_failures=1 vs two4two-study2.yaml line 105 "
         "steps[7].max_failures=3: the rule excludes after 2 failures at one gate, gate "
         "'gate-ml' screens out after 3"]
 
@@ -65,7 +65,7 @@ def test_gate_rule_against_one_gate_with_its_own_limit():
 def test_relevance_time_rule_against_the_steps_minimum_time():
     spec = once(SPEC2, "min_seconds: 30 ", "min_seconds: 20 ")
     assert found(spec) == [
-        "study2.yaml line 53 exclusions[7].seconds=30 vs two4two-study2.yaml line 134 "
+        "study2.yaml line 53 exclusions[7].seconds=30 vs two4two-study2.yaml line 147 "
         "steps[11].min_seconds=20: the rule's seconds must be step 'explanation''s minimum "
         "time"]
 
@@ -76,11 +76,11 @@ def test_preregistered_condition_the_spec_lacks():
     plan = plan.replace("a: concepts, b: baseline", "a: prototypes, b: baseline").replace(
         "concepts: C", "prototypes: C")  # labels: of the renamed condition
     assert found(plan=plan) == [
-        "study2.yaml line 37 conditions[2]=prototypes vs two4two-study2.yaml line 35 "
+        "study2.yaml line 37 conditions[2]=prototypes vs two4two-study2.yaml line 48 "
         "conditions=['baseline', 'inn', 'concepts']: condition 'prototypes' is preregistered "
         "but the spec has no such condition",
         "study2.yaml line 37 conditions=['baseline', 'inn', 'prototypes'] vs two4two-study2.yaml "
-        "line 42 conditions[2].name=concepts: the spec assigns participants to 'concepts', "
+        "line 55 conditions[2].name=concepts: the spec assigns participants to 'concepts', "
         "which the preregistration does not name"]
 
 
@@ -88,7 +88,7 @@ def test_preregistered_item_the_spec_lacks():
     plan = once(PLAN2, "attributes: [legs, color, background, shape, rotation]",
                 "attributes: [legs, color, background, shape, rotation, texture]")
     assert found(plan=plan) == [
-        "study2.yaml line 38 attributes[5]=texture vs two4two-study2.yaml line 132 "
+        "study2.yaml line 38 attributes[5]=texture vs two4two-study2.yaml line 145 "
         "steps[11].attributes=['legs', 'color', 'background', 'shape', 'rotation']: step "
         "'explanation' does not ask about 'texture'"]
 
@@ -96,7 +96,7 @@ def test_preregistered_item_the_spec_lacks():
 def test_preregistered_answer_key_against_the_ground_truth_file():
     plan = once(PLAN2, "  background: irrelevant\n", "  background: relevant\n")
     assert found(plan=plan) == [
-        "study2.yaml line 42 answer_key.background=relevant vs two4two-study2.yaml line 136 "
+        "study2.yaml line 42 answer_key.background=relevant vs two4two-study2.yaml line 149 "
         "steps[11].answer_key_from=checkpoints/study/ground_truth.json: irrelevant: step "
         "'explanation' keys 'background' differently"]
 
@@ -116,7 +116,7 @@ def test_unreadable_answer_key_file_is_a_disagreement_not_a_crash():
     spec = once(SPEC2, "answer_key_from: checkpoints/study/ground_truth.json",
                 "answer_key_from: checkpoints/none/ground_truth.json")
     (line,) = found(spec)
-    assert line.startswith("study2.yaml line 39 answer_key=") and "line 136 " in line
+    assert line.startswith("study2.yaml line 39 answer_key=") and "line 149 " in line
     assert "the spec's answer key cannot be read" in line and "does not exist" in line
 
 
@@ -137,9 +137,9 @@ def test_preregistered_design_against_the_specs():
 def test_planned_sample_against_the_condition_targets():
     spec = once(SPEC2, "explainer: inn, target: 80", "explainer: inn, target: 70")
     assert found(spec) == [
-        "study2.yaml line 57 sample_size.per_condition=80 vs two4two-study2.yaml line 37 "
+        "study2.yaml line 57 sample_size.per_condition=80 vs two4two-study2.yaml line 50 "
         "conditions[1].target=70: condition 'inn' recruits a different number",
-        "study2.yaml line 56 sample_size.total=240 vs two4two-study2.yaml line 35 "
+        "study2.yaml line 56 sample_size.total=240 vs two4two-study2.yaml line 48 "
         "conditions=230 (sum of the targets): the conditions' targets add up to a different "
         "total"]
 
@@ -195,7 +195,7 @@ def test_check_study_command_on_a_loaded_study_and_on_a_spec_file(tmp_path, caps
     broken = tmp_path / "two4two-study2.yaml"
     broken.write_text(once(SPEC2, "min_seconds: 30 ", "min_seconds: 20 "))
     with pytest.raises(CommandError, match="study2.yaml line 53 exclusions.7..seconds=30 vs "
-                                           "two4two-study2.yaml line 134 steps.11..min_seconds=20"):
+                                           "two4two-study2.yaml line 147 steps.11..min_seconds=20"):
         call_command("check_study", str(broken), "--prereg", str(plan))
     with pytest.raises(CommandError, match="no study with slug 'nope'"):
         call_command("check_study", "nope", "--prereg", str(plan))
@@ -207,7 +207,7 @@ def test_lock_prereg_refuses_a_preregistration_that_disagrees_and_stores_nothing
     broken = tmp_path / "study2.yaml"
     broken.write_text(once(PLAN2, "  background: irrelevant\n", "  background: relevant\n"))
     with pytest.raises(CommandError, match="study2.yaml line 42 answer_key.background=relevant "
-                                           "vs two4two-study2 \\(loaded spec\\) line 136"):
+                                           "vs two4two-study2 \\(loaded spec\\) line 149"):
         call_command("lock_prereg", study.slug, "--file", str(broken))
     assert not Preregistration.objects.filter(study=study).exists()
     Preregistration.objects.create(study=study, text=broken.read_text())  # stored, e.g. in admin
