@@ -7,10 +7,11 @@ recruited (per condition in a between design, in total otherwise); each recruite
 analysed with probability ``attrition.keep`` (stated, or the share kept in a pilot export), so the
 analysed numbers vary between simulated studies as they would in the field.
 
-The effect sizes are required: every (condition, attribute) accuracy for the relevance designs,
-every condition's probability of a correct trial for trial (2AFC) designs. The answers of all
-replicates are drawn at once with numpy; only the planned tests run once per replicate, on a
-participant-level table (scores, or per-participant trial means) instead of the tidy export.
+The effect sizes are required: every (condition, attribute) accuracy for the relevance designs;
+for trial (2AFC) designs the probability of a correct trial per level of the one compared
+within-participant factor (condition, or e.g. the trial block ``step`` of an export). The answers
+of all replicates are drawn at once with numpy; only the planned tests run once per replicate, on
+a participant-level table (scores, or per-participant trial means) instead of the tidy export.
 :func:`replicate_tidy` writes one replicate as tidy export rows, so a test can check that the
 full pipeline (``prepare`` + the plan) gives the same results on the same data.
 """
@@ -70,8 +71,9 @@ class Attrition:
 @dataclass(frozen=True)
 class Effects:
     """What the simulated participants do: per (condition, attribute) accuracy for relevance
-    designs; per condition P(correct trial), trials per condition and the SD of participants'
-    logit offsets for trial designs."""
+    designs; for trial designs P(correct trial) per level of the one within-participant factor
+    that the tests compare (keyed (level, "")), trials per level, and the SD of the
+    participants' logit offsets."""
 
     accuracy: dict
     trials: int = 0
@@ -81,43 +83,54 @@ class Effects:
 def parse_effects(specs: list[str], prereg: Preregistration, *, trials: int = 0,
                   subject_sd: float = 0.0) -> Effects:
     """``--accuracy`` values: condition:attribute=p / condition=p (relevance designs) or
-    condition=p, the probability of a correct trial (trial designs)."""
+    level=p, the probability of a correct trial at a level of the compared factor (trial
+    designs; checked against the analyses by :func:`check_effects`)."""
     if prereg.design != "trials":
         from .simulate import parse_accuracies
 
         return Effects(parse_accuracies(specs, prereg), trials=trials, subject_sd=subject_sd)
     accuracy = {}
     for spec in specs:
-        condition, sep, value = spec.partition("=")
-        if not sep or ":" in condition:
-            raise AnalysisError(f"--accuracy {spec!r}: a trial design takes condition=p")
-        if condition not in prereg.conditions:
-            raise AnalysisError(f"--accuracy {spec!r}: unknown condition {condition!r} "
-                                f"(conditions: {list(prereg.conditions)})")
+        level, sep, value = spec.partition("=")
+        if not sep or not level:
+            raise AnalysisError(f"--accuracy {spec!r}: a trial design takes level=p")
         try:
             probability = float(value)
         except ValueError as exc:
             raise AnalysisError(f"--accuracy {spec!r}: {value!r} is not a number") from exc
         if not 0 <= probability <= 1:
             raise AnalysisError(f"--accuracy {spec!r}: p must lie between 0 and 1")
-        accuracy[(condition, "")] = probability
+        accuracy[(level, "")] = probability
     return Effects(accuracy, trials=trials, subject_sd=subject_sd)
 
 
-def check_effects(prereg: Preregistration, effects: Effects) -> None:
+def check_effects(prereg: Preregistration, effects: Effects, analyses) -> None:
     if prereg.design == "trials":
-        missing = [c for c in prereg.conditions if (c, "") not in effects.accuracy]
+        factor = trial_factor(analyses)
+        given = [level for level, _ in effects.accuracy]
+        needed = list(prereg.conditions) if factor == "condition" else sorted(
+            {str(a.params[k]) for a in analyses if a.test == "wilcoxon" for k in ("a", "b")})
+        missing = [level for level in needed if level not in given]
+        stray = [level for level in given if factor == "condition" and level not in needed]
+        if stray:
+            raise AnalysisError(f"--accuracy: {stray[0]!r} is not a condition (conditions: "
+                                f"{list(prereg.conditions)})")
+        if len(given) < 2 and not missing:
+            raise AnalysisError(f"--accuracy: give P(correct) for at least two levels of "
+                                f"{factor!r}")
         if effects.trials < 1:
-            raise AnalysisError("a trial design needs --trials (main trials per condition and "
-                                "participant)")
+            raise AnalysisError(f"a trial design needs --trials (main trials per level of "
+                                f"{factor!r} and participant)")
         if effects.subject_sd < 0:
             raise AnalysisError("--subject-sd must be >= 0")
+        what = f"level=p for each level of {factor!r}"
     else:
         missing = [f"{c}:{a}" for c in prereg.conditions for a in prereg.attributes
                    if (c, a) not in effects.accuracy]
+        what = "condition=p or condition:attribute=p for each"
     if missing:
         raise AnalysisError(f"power needs the effect sizes: --accuracy lacks {', '.join(missing)} "
-                            f"(give condition=p or condition:attribute=p for each)")
+                            f"(give {what})")
 
 
 def planned(prereg: Preregistration, only: list[str] | None = None) -> list:
@@ -145,14 +158,29 @@ def planned(prereg: Preregistration, only: list[str] | None = None) -> list:
     return chosen
 
 
-def _check_trial_factors(analysis) -> None:
+def _factors(analysis) -> list[str]:
     p = analysis.params
-    factors = [p.get("factor")] if analysis.test == "wilcoxon" else list(p.get("within", []))
-    columns = factors + [rule["column"] for rule in p.get("where") or []]
-    other = sorted({c for c in columns if c != "condition"})
+    return [p.get("factor")] if analysis.test == "wilcoxon" else list(p.get("within", []))
+
+
+def _check_trial_factors(analysis) -> None:
+    factors = _factors(analysis)
+    if len(factors) != 1:
+        raise AnalysisError(f"{analysis.id}: uses the factors {factors}; the simulation varies "
+                            f"one within-participant factor (choose other analyses with --tests)")
+    other = sorted({rule["column"] for rule in analysis.params.get("where") or []} - set(factors))
     if other:
-        raise AnalysisError(f"{analysis.id}: uses {other}; the simulation varies only the "
-                            f"condition (choose other analyses with --tests)")
+        raise AnalysisError(f"{analysis.id}: uses {other}; the simulation varies only "
+                            f"{factors[0]!r} (choose other analyses with --tests)")
+
+
+def trial_factor(analyses) -> str:
+    """The one within-participant factor that the chosen trial analyses compare."""
+    factors = sorted({_factors(a)[0] for a in analyses})
+    if len(factors) != 1:
+        raise AnalysisError(f"the chosen analyses compare different factors {factors}; simulate "
+                            f"one factor at a time with --tests")
+    return factors[0]
 
 
 @dataclass
@@ -170,12 +198,13 @@ class SimulatedData(StudyData):
 
 def simulate_replicates(prereg: Preregistration, *, recruit: int, reps: int, effects: Effects,
                         attrition: Attrition, rng: np.random.Generator,
-                        frames: bool = True) -> list[StudyData]:
+                        frames: bool = True, factor: str = "condition") -> list[StudyData]:
     """``reps`` analysed data sets of a study that recruits ``recruit`` participants (per
     condition in a between design; a within design has one condition, so it is the total).
-    ``frames=False`` leaves out the pandas tables (enough for the between-conditions tree)."""
+    ``frames=False`` leaves out the pandas tables (enough for the between-conditions tree);
+    ``factor``: the within-participant factor a trial design varies."""
     if prereg.design == "trials":
-        return _trial_replicates(prereg, recruit, reps, effects, attrition, rng)
+        return _trial_replicates(prereg, factor, recruit, reps, effects, attrition, rng)
     conditions, attributes = list(prereg.conditions), list(prereg.attributes)
     p = np.array([[effects.accuracy[(c, a)] for a in attributes] for c in conditions])
     correct = (rng.random((reps, len(conditions), recruit, len(attributes)))
@@ -220,21 +249,24 @@ def _frames(prereg, answers: list[np.ndarray]) -> tuple[pd.DataFrame, pd.DataFra
     return scores, rel
 
 
-def _trial_replicates(prereg, recruit, reps, effects, attrition, rng) -> list[StudyData]:
-    conditions = list(prereg.conditions)
-    p = np.array([effects.accuracy[(c, "")] for c in conditions])
+def _trial_replicates(prereg, factor, recruit, reps, effects, attrition, rng) -> list[StudyData]:
+    """Per participant and level of ``factor``: the share correct of ``trials`` 2AFC trials,
+    P(correct) on the logit scale shifted by the participant's normal offset."""
+    levels = [level for level, _ in effects.accuracy]
+    p = np.array([effects.accuracy[(level, "")] for level in levels])
     logit = np.log(np.clip(p, 1e-9, 1 - 1e-9) / np.clip(1 - p, 1e-9, 1))
     offsets = rng.normal(0, effects.subject_sd, size=(reps, recruit, 1))
     probability = 1 / (1 + np.exp(-(logit[None, None, :] + offsets)))
-    counts = rng.binomial(effects.trials, probability)  # reps x participants x conditions
+    counts = rng.binomial(effects.trials, probability)  # reps x participants x levels
     kept = rng.binomial(recruit, attrition.keep, size=reps)
     out = []
     for r in range(reps):
         n = kept[r]
         means = counts[r, :n] / effects.trials
+        # one row per participant and level: its mean is the share correct over the trials
         frame = pd.DataFrame({
-            "participant": np.repeat([f"sim-{i:05d}" for i in range(n)], len(conditions)),
-            "condition": np.tile(conditions, n), "correct": means.ravel()})
+            "participant": np.repeat([f"sim-{i:05d}" for i in range(n)], len(levels)),
+            factor: np.tile(levels, n), "correct": means.ravel()})
         out.append(StudyData(prereg, frame, pd.DataFrame(), frame, frame))
     return out
 
@@ -258,8 +290,9 @@ def power_curve(prereg: Preregistration, *, sizes: list[int], reps: int, effects
     """One row per size and hypothesis test: power, its Wilson 95 % interval, and the numbers."""
     if reps < 1 or not sizes or min(sizes) < 2:
         raise AnalysisError("power analysis needs --reps >= 1 and sizes of at least 2")
-    check_effects(prereg, effects)
     analyses = planned(prereg, tests)
+    check_effects(prereg, effects, analyses)
+    factor = trial_factor(analyses) if prereg.design == "trials" else "condition"
     streams = np.random.SeedSequence(seed).spawn(len(sizes))
     frames = any(a.test != "between_conditions" for a in analyses)
     rows = []
@@ -268,7 +301,8 @@ def power_curve(prereg: Preregistration, *, sizes: list[int], reps: int, effects
         hits: dict[str, int] = {}
         failures = 0
         replicates = simulate_replicates(prereg, recruit=size, reps=reps, effects=effects,
-                                         attrition=attrition, rng=rng, frames=frames)
+                                         attrition=attrition, rng=rng, frames=frames,
+                                         factor=factor)
         for data in replicates:
             try:
                 for key, significant in run_tests(data, analyses).items():

@@ -2,6 +2,7 @@
 trial (2AFC) designs, agreement with the full pipeline, and speed."""
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -128,8 +129,13 @@ def test_within_design_mcnemar_power(tmp_path):
 def test_trial_design_power_for_a_2afc_study(tmp_path):
     exp1 = ROOT / "borowski2021" / "experiment_I.yaml"
     document = prereg.load(exp1)
-    with pytest.raises(AnalysisError, match="handpicked_natural: uses \\['channel'\\]"):
+    with pytest.raises(AnalysisError, match="handpicked_natural: uses \\['condition'\\]; the "
+                                            "simulation varies only 'channel'"):
         power.planned(document)
+    by_condition = document.analysis("natural_vs_synthetic")
+    by_channel = replace(by_condition, params={**by_condition.params, "factor": "channel"})
+    with pytest.raises(AnalysisError, match="compare different factors"):
+        power.trial_factor([by_condition, by_channel])
     effects = power.parse_effects(["natural=0.92", "optimized=0.82", "none=0.75"], document,
                                   trials=45, subject_sd=0.5)
     curve = power.power_curve(document, sizes=[4, 12], reps=60, effects=effects, seed=4,
@@ -148,6 +154,22 @@ def test_trial_design_power_for_a_2afc_study(tmp_path):
         call_command(*args, "--subject-sd", "0.5")
     call_command(*args, "--trials", "45", "--subject-sd", "0.5")
     assert set(pd.read_csv(tmp_path / "p" / "power.csv")["recruit"]) == {6, 10}
+
+
+def test_power_for_the_platforms_own_2afc_export_plan(tmp_path):
+    """The plan for a trial-block export compares the blocks ('step'), not conditions."""
+    document = prereg.load(ROOT / "borowski2021" / "experiment_I_on_export.yaml")
+    with pytest.raises(AnalysisError, match="lacks optimized .*level of 'step'"):
+        power.power_curve(document, sizes=[4], reps=2, seed=0, tests=["natural_vs_synthetic"],
+                          effects=power.parse_effects(["natural=0.9"], document, trials=10),
+                          attrition=power.Attrition.stated(0.0))
+    effects = power.parse_effects(["natural=0.92", "optimized=0.82"], document, trials=45,
+                                  subject_sd=0.5)
+    curve = power.power_curve(document, sizes=[4, 12], reps=60, effects=effects, seed=4,
+                              attrition=power.Attrition.stated(0.0),
+                              tests=["natural_vs_synthetic"])
+    at = curve.set_index("recruit")["power"]
+    assert at[12] > 0.8 and at[4] < at[12]
 
 
 def test_command_says_how_many_to_recruit(tmp_path, capsys):
