@@ -277,3 +277,15 @@ def _staff():
     client.force_login(get_user_model().objects.create_user("res2", password="pw",
                                                             is_staff=True))
     return client
+
+
+def test_a_researcher_who_opens_the_participants_link_gets_a_pilot(listed_study, clock):
+    researcher = PilotBot(listed_study, clock)
+    researcher.enter()  # the Prolific-style link, signed in as staff
+    assert researcher.last["Location"] == researcher.step_url
+    assert not Participant.objects.filter(prolific_pid=researcher.pid).exists()
+    pilot = Participant.objects.get(pilot=True)
+    assert pilot.pilot_by == "res" and pilot.condition is not None
+    page = researcher.get().content.decode()
+    assert "this is a pilot session: nothing is counted" in page and "pilot-bar" in page
+    assert [c.held for c in fill(listed_study)] == [0, 0] and not BlockEntry.objects.exists()

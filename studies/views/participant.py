@@ -16,6 +16,7 @@ from ..models import Study
 from ..prolific.arrivals import allow, too_many
 from ..ranges import serve_file
 from ..stimuli import StimulusMissing, published_image
+from .pilot import staff_entry
 
 
 def _no_session(request, study, status=403):
@@ -33,6 +34,8 @@ def entry(request, slug):
     except BadEntry as exc:
         return render(request, "studies/bad_link.html", {"study": study, "error": str(exc)},
                       status=400)
+    if request.user.is_staff:  # a researcher trying the link pilots instead of taking a slot
+        return staff_entry(request, study)
     result = enter(study, ids, token_from(request, study))
     if result.participant is None:
         return render(request, "studies/refused.html", {"study": study, "reason": result.refusal},

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from ..assignment import choose
 from ..identity import remember, session_of
 from ..models import Status, Study
 from ..pilots import PREVIEW_BY, PilotError, jump, read_preview_token, start_pilot
@@ -34,6 +35,19 @@ def start(request, slug):
     if error:
         messages.error(request, f"No pilot started: {error}")
         return HttpResponseRedirect(reverse("studies:dashboard", args=[slug]))
+    return response
+
+
+def staff_entry(request, study: Study):
+    """A staff user who opens the participants' link: a pilot of the condition a participant
+    would get now (the first one when all are full), said so on the page."""
+    condition = choose(study, 0)[0] or study.conditions.first()
+    response, error = _begin(request, study, condition.name, request.user.get_username())
+    if error:
+        messages.error(request, f"No pilot started: {error}")
+        return HttpResponseRedirect(reverse("studies:dashboard", args=[study.slug]))
+    messages.info(request, "You are signed in as a researcher, so this is a pilot session: "
+                           "nothing is counted. Sign out to take part as a participant.")
     return response
 
 
