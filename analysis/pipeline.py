@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import bootstrap, exclusions, scoring
+from . import bootstrap, effect_ci, exclusions, scoring
 from .data import StudyData, prepare
 from .plan import TESTS
 from .prereg import Preregistration
@@ -56,6 +56,7 @@ def analyze(raw: pd.DataFrame, prereg: Preregistration, *, manual_exclusions=(),
         tests += outcome.rows
         tables.update(outcome.tables)
         deviations += outcome.deviations
+    tests = effect_ci.with_bootstrap_cis(tests, data, prereg.bootstrap)
     reproduction = reproduce(prereg, tests, tables)
     for _, row in reproduction[~reproduction["matches"]].iterrows():
         deviations.append(f"published {row['analysis']} {row['row']} {row['quantity']} = "

@@ -234,3 +234,17 @@ def test_exclusion_reasons_in_words_without_raw_options():
         "finished under the minimum duration (minutes: 77)")
     assert rule_name(ExclusionRule(rule="gate_failures", params={"max_failures": 1},
                                    text="failed a test twice")) == "failed a test twice"
+
+
+def test_kruskal_wallis_effect_size_has_a_bootstrap_interval(result, study2):
+    from analysis.effect_ci import eta_squared_h
+
+    row = next(t for t in result.tests if t.test == "Kruskal-Wallis")
+    groups = list(result.data.groups("accuracy").values())
+    assert row.effect_size == pytest.approx(eta_squared_h(*groups))
+    settings = study2.bootstrap
+    ci = stats.bootstrap(groups, eta_squared_h, n_resamples=settings["n_resamples"],
+                         method="percentile", vectorized=False,
+                         random_state=np.random.default_rng(settings["seed"])).confidence_interval
+    assert (row.ci_low, row.ci_high) == pytest.approx((ci.low, ci.high))
+    assert row.ci_low < row.effect_size < row.ci_high

@@ -17,7 +17,8 @@ METHOD = {"asymptotic": "normal approximation", "exact": "exact distribution",
 ZERO = {"wilcox": "zero differences dropped", "pratt": "zero differences ranked (Pratt)",
         "zsplit": "zero differences split"}
 CI = {"fisher_z": "CI by Fisher's z", "conditional_exact": "exact conditional CI",
-      "clopper_pearson": "exact (Clopper-Pearson) CI"}
+      "clopper_pearson": "exact (Clopper-Pearson) CI",
+      "bootstrap_percentile": "percentile bootstrap CI (resampled within conditions)"}
 CORRECTION_NAMES = {"bonferroni": "Bonferroni", "holm": "Holm"}
 
 
