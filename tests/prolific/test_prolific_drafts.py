@@ -50,13 +50,15 @@ def test_eligibility_filters_and_pilot_block_list_go_into_the_draft(fake, tmp_pa
     assert fake.state.studies[study.prolific_study_id]["filters"] == body["filters"]
 
 
-def test_shipped_study2_spec_states_the_d2_eligibility():
-    spec = load_spec_file(SHIPPED)
+@pytest.mark.parametrize("path", ["studies/specs/two4two-study1.yaml", SHIPPED])
+def test_shipped_specs_state_the_preregistered_eligibility(path):
+    spec = load_spec_file(path)  # D.1 and D.2 point 7
     by_id = {f.filter_id: f for f in spec.prolific.filters}
     assert by_id["fluent-languages"].labels == ["English"]
     assert (by_id["approval_rate"].lower, by_id["approval_rate"].upper) == (90, 100)
     assert len(by_id["highest-education-level-completed"].labels) == 3
-    assert spec.block_list.refuse_listed and spec.prolific.max_places >= 240
+    assert spec.block_list.refuse_listed
+    assert spec.prolific.max_places > sum(c.target for c in spec.conditions)
 
 
 def test_unknown_filter_name_is_an_error_with_key_and_line(tmp_path, settings):
