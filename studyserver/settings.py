@@ -178,7 +178,17 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Times out sessions past their spec's time limits, so their slots are freed.
     "studies-expire-sessions": {"task": "studies.expire_sessions", "schedule": 60.0},
+    # Sends owed renders again whose messages were lost (broker restart, worker killed).
+    "studies-reconcile-renders": {"task": "studies.reconcile_renders", "schedule": 60.0},
 }
+# Owed renders (studies.renders.reconcile): a render neither published nor held by a live worker
+# is sent again RENDER_SETTLE_S after it was sent or started when the gpu queue is empty or it
+# was running (its message is lost), else after RENDER_REQUEUE_AFTER_S (a long queue); a render
+# sent RENDER_MAX_SENDS times without being published is marked failed.
+RENDER_SETTLE_S = float(os.environ.get("RENDER_SETTLE_S", "30"))
+RENDER_REQUEUE_AFTER_S = float(os.environ.get("RENDER_REQUEUE_AFTER_S", "900"))
+RENDER_MAX_SENDS = int(os.environ.get("RENDER_MAX_SENDS", "10"))
+RENDER_INSPECT_TIMEOUT_S = float(os.environ.get("RENDER_INSPECT_TIMEOUT_S", "2"))
 
 # Prolific
 PROLIFIC_API_TOKEN = os.environ.get("PROLIFIC_API_TOKEN", "")

@@ -140,11 +140,21 @@ def test_killed_worker_render_completes_exactly_once(tmp_path, not_eager):
     assert [c["sha256"] for c in manifest["cells"]] == [c["sha256"] for c in reference["cells"]]
 
 
+def database_url() -> str:
+    """The URL of the database this test process uses (the test database, for workers)."""
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
 @pytest.fixture
 def worker_env(tmp_path, settings, not_eager):
     redis_or_skip()
     env = {**os.environ, "CELERY_TASK_ALWAYS_EAGER": "0", "STIMULI_ROOT": str(settings.STIMULI_ROOT),
-           "XAI_RENDER_DEVICE": "cpu", "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
+           "XAI_RENDER_DEVICE": "cpu", "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1",
+           "DATABASE_URL": database_url()}
     log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - closed below
     worker = start_worker(env, log)
     yield tmp_path
@@ -152,7 +162,7 @@ def worker_env(tmp_path, settings, not_eager):
     log.close()
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the worker sees the owed-render rows
 def test_render_stimuli_waits_for_real_workers(worker_env, settings, capsys):
     from django.core.management import CommandError, call_command
 

@@ -10,6 +10,7 @@ from studies.prolific.models import (  # payment and places ledgers, arrivals (P
 from .blocklist import BlockEntry
 from .participant import Participant, Review, Status
 from .records import Event, EventKind, Response
+from .renders import OwedRender, RenderState
 from .study import Condition, Study
 
 __all__ = [
@@ -21,8 +22,10 @@ __all__ = [
     "Condition",
     "Event",
     "EventKind",
+    "OwedRender",
     "Participant",
     "Response",
+    "RenderState",
     "Review",
     "Status",
     "Study",

@@ -1,4 +1,7 @@
-"""python manage.py render_stimuli STUDY_OR_YAML [--wait]: queue every (condition, variant)."""
+"""python manage.py render_stimuli STUDY_OR_YAML [--wait]: queue every (condition, variant).
+
+Each render is first recorded as owed (studies.renders), then sent; ``--wait`` reads the records
+(not the result backend) and reconciles while it waits, so it rides out a broker restart."""
 
 from __future__ import annotations
 
@@ -11,7 +14,10 @@ from tqdm import tqdm
 
 from explainers.plan import plan
 from explainers.prerender import is_published
-from explainers.tasks import render_job
+from studies import renders
+from studies.models import OwedRender, RenderState
+
+RECONCILE_S = 5.0
 
 
 def load_study(source: str):
@@ -66,28 +72,42 @@ class Command(BaseCommand):
                           f"(checkpoint {checkpoint}, STIMULI_ROOT {root})")
         bar = tqdm(total=len(jobs), initial=len(jobs) - len(todo), desc="published",
                    unit="stimulus", disable=not (eager or wait))
-        results = []
-        for job in todo:
+        unsent = 0
+        for row in renders.owe(todo):  # known to the database before any message is sent
             try:
-                results.append((job, render_job.delay(job.to_dict())))
+                unsent += not renders.send(row)
             except (ValueError, LookupError) as exc:  # eager: the job's own error
-                raise CommandError(f"{job.condition} variant {job.variant}: {exc}") from None
+                raise CommandError(f"{row.label}: {exc}") from None
             if eager:
                 bar.update(1)
+        if unsent:
+            self.stderr.write(f"{unsent} render(s) not sent (broker unreachable); they stay owed "
+                              "and are sent by the reconcile task (celery beat) or --wait")
         if wait and not eager:
-            deadline = time.monotonic() + timeout
-            while bar.n < len(jobs):
-                failed = [(job, r) for job, r in results if r.failed()]
-                if failed:
-                    job, r = failed[0]
-                    raise CommandError(f"{len(failed)} render(s) failed; {job.condition} variant "
-                                       f"{job.variant}: {r.result}")
-                if time.monotonic() > deadline:
-                    raise CommandError(f"timed out: {bar.n} of {len(jobs)} published")
-                time.sleep(1)
-                bar.update(sum(is_published(root, j.key) for j in jobs) - bar.n)
+            self._wait(jobs, root, bar, timeout)
         bar.close()
         for name in dict.fromkeys(job.condition for job in jobs):
             done = sum(is_published(root, j.key) for j in jobs if j.condition == name)
             total = sum(1 for j in jobs if j.condition == name)
             self.stdout.write(f"  {name}: {done}/{total} published")
+
+    def _wait(self, jobs, root, bar, timeout):
+        """Until every job is published: fails on a render that failed for good, and reconciles
+        (sends lost renders again) every RECONCILE_S, so a broker restart is ridden out."""
+        keys = [job.key for job in jobs]
+        deadline = time.monotonic() + timeout
+        next_reconcile = time.monotonic() + RECONCILE_S
+        while bar.n < len(jobs):
+            failed = OwedRender.objects.filter(key__in=keys, state=RenderState.FAILED)
+            if failed:
+                raise CommandError(f"{len(failed)} render(s) failed; {failed[0].label}: "
+                                   f"{failed[0].error}")
+            if time.monotonic() > deadline:
+                raise CommandError(f"timed out: {bar.n} of {len(jobs)} published")
+            if time.monotonic() > next_reconcile:
+                counts = renders.reconcile(keys)
+                if counts["sent"] or counts["unreachable"]:
+                    self.stderr.write(f"reconcile: {dict(counts)}")
+                next_reconcile = time.monotonic() + RECONCILE_S
+            time.sleep(1)
+            bar.update(sum(is_published(root, key) for key in keys) - bar.n)
