@@ -48,6 +48,7 @@ def test_plan_rejects_bad_conditions(checkpoint, conditions, message):
         plan(conditions, study_seed=0, checkpoint=checkpoint[0], validation=SMALL)
 
 
+@pytest.mark.django_db  # the task marks its owed-render row
 def test_task_and_progress(checkpoint, settings):
     folder, _ = checkpoint
     root = settings.STIMULI_ROOT
