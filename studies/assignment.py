@@ -1,7 +1,10 @@
 """Entry of a Prolific participant: one attempt per ID, block list, balanced assignment.
 
-Arrivals of one study are serialised by a row lock on the Study (``select_for_update``), so
-concurrent arrivals cannot overfill a condition. A slot is held by every active session and by
+Arrivals of one study are serialised by a row lock on the Study, so concurrent arrivals cannot
+overfill a condition. The lock is ``FOR NO KEY UPDATE`` (``select_for_update(no_key=True)``): it
+excludes other arrivals but not the ``FOR KEY SHARE`` that every insert referencing the study
+(another participant's Event, Response or Participant row) takes to check its foreign key, so
+the rest of the study does not wait while an arrival is assigned. A slot is held by every active session and by
 every completed one that was not rejected; screened-out, withdrawn, returned and timed-out
 sessions free theirs. The least-filled open condition wins; ties are broken by a random draw
 seeded with the study seed and the number of sessions so far (reproducible).
@@ -87,7 +90,7 @@ def _returning(study, ids, token, previous: Participant) -> Entry | None:
 def enter(study: Study, ids: ProlificIds, token: str = "") -> Entry:
     """Resume, refuse or assign; every decision inside one transaction holding the study lock."""
     with transaction.atomic():
-        study = Study.objects.select_for_update().get(pk=study.pk)
+        study = Study.objects.select_for_update(no_key=True).get(pk=study.pk)
         expire_stale(study)
         previous = Participant.objects.real().filter(study=study, prolific_pid=ids.pid) \
             .select_related("condition").order_by("-attempt").first()

@@ -81,3 +81,41 @@ def test_no_answer_lost_under_parallel_participants(tmp_path, settings, clock, n
     done = Participant.objects.filter(study=study, status=Status.COMPLETED)
     assert done.count() == 6
     assert Response.objects.filter(participant__study=study).count() == 6 * 11
+
+
+def test_an_arrival_does_not_block_other_participants_events(tmp_path, settings, clock,
+                                                              needs_postgres, monkeypatch):
+    """While an arrival holds the study's lock, another participant's Event insert (a progress
+    report, an answer's log line) must not wait for it: its foreign key check takes FOR KEY SHARE
+    on the study row, which FOR UPDATE blocks and FOR NO KEY UPDATE does not."""
+    from django.db import OperationalError, transaction
+
+    from studies import assignment
+    from studies.models import Event, EventKind
+
+    study, _ = load_study(write_study(tmp_path, settings, slug="nokey", targets=(5, 5, 5)))
+    first = Bot(study, clock)
+    first.enter()
+    holding, release = threading.Event(), threading.Event()
+    real_expire = assignment.expire_stale
+
+    def expire_while_others_write(s):
+        holding.set()
+        release.wait(timeout=30)
+        return real_expire(s)
+
+    monkeypatch.setattr(assignment, "expire_stale", expire_while_others_write)
+    arrival = threading.Thread(target=lambda: (Bot(study, clock).enter(), connections.close_all()))
+    arrival.start()
+    try:
+        assert holding.wait(timeout=30)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '2s'")
+            Event.objects.create(study=study, participant=first.participant,
+                                 kind=EventKind.VIDEO, data={})
+    except OperationalError as exc:
+        pytest.fail(f"the Event insert waited for the arrival's study lock: {exc}")
+    finally:
+        release.set()
+        arrival.join(timeout=60)
+    assert Participant.objects.filter(study=study, status=Status.ACTIVE).count() == 2
