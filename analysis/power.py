@@ -349,9 +349,12 @@ def plot_power(curve: pd.DataFrame, path, *, unit: str, target: float) -> None:
 
     fig, ax = plt.subplots(figsize=(7.5, 4.6), dpi=110)
     styles = [("o", "-"), ("s", "--"), ("^", ":"), ("D", "-.")]
+    tests = list(dict.fromkeys(curve["test"]))
+    spread = 0.006 * (curve["recruit"].max() - curve["recruit"].min())
     for i, (test, group) in enumerate(curve.groupby("test", sort=False)):
         marker, line = styles[i % len(styles)]
-        x = group["recruit"] + (i - 1) * 0.6  # small offsets keep the intervals apart
+        # small offsets, centred on the true size, keep overlapping intervals apart
+        x = group["recruit"] + (i - (len(tests) - 1) / 2) * spread
         ax.errorbar(x, group["power"], yerr=[group["power"] - group["ci_low"],
                                              group["ci_high"] - group["power"]],
                     marker=marker, linestyle=line, capsize=3, label=test, alpha=0.9)
