@@ -2,7 +2,13 @@
 
 Rules run in the order the preregistration lists them; a participant is counted under the FIRST
 rule that matches (CONSORT-style flow), but every matching reason is kept per participant.
-Thresholds come from the preregistration (e.g. ``min_duration`` ``minutes: 77``).
+Thresholds come from the preregistration (e.g. ``over_time_limit`` ``minutes: 77``).
+
+Blank values are never read as passing or failing a rule. Sessions that did not complete are
+judged by ``not_finished`` (and ``withdrawn_or_returned``); the rules about what a session did
+(time, videos, gates, device) judge completed sessions, and a completed session with a blank
+value there is an error naming it (the live export always fills them for completers), not a
+silent pass or fail. A blank value of a session that did not complete is not judged by them.
 """
 
 from __future__ import annotations
@@ -27,21 +33,66 @@ def _status(table, *_):
     return table["status"].astype(str) != "completed"
 
 
-def _min_duration(table, responses, params, context):
-    finished = table["status"].astype(str) == "completed"
-    return finished & (table["duration_s"].fillna(0) < float(params["minutes"]) * 60)
+def _completed(table) -> pd.Series:
+    return table["status"].astype(str) == "completed"
+
+
+def _judged(table, column: str, rule: str) -> pd.Series:
+    """``column`` of the completed sessions; a blank one is an error naming the participants."""
+    values = table.loc[_completed(table), column]
+    blank = values.isna()
+    if blank.any():
+        names = ", ".join(map(str, values.index[blank][:5]))
+        raise AnalysisError(
+            f"exclusion rule {rule!r}: column {column!r} is blank for {int(blank.sum())} "
+            f"completed session(s) ({names}); a completed session always has it, so the "
+            f"export is incomplete: fix the data rather than guess")
+    return values
+
+
+def _over_time_limit(table, responses, params, context):
+    """Completed after more than ``minutes`` (D.1/D.2 point 6: "did not finish experiment at
+    all or in under 77 minutes", i.e. not within the 77-minute time limit). Sessions that did
+    not finish at all are ``not_finished``; a completed session without a duration is an
+    error."""
+    seconds = _judged(table, "duration_s", "over_time_limit").astype(float)
+    return (seconds > float(params["minutes"]) * 60).reindex(table.index, fill_value=False)
 
 
 def _videos(table, *_):
-    return ~table["videos_completed"].astype(bool)
+    """Completed sessions that did not watch every required video to the end."""
+    watched = _judged(table, "videos_completed", "videos_incomplete").astype(bool)
+    return (~watched).reindex(table.index, fill_value=False)
 
 
 def _gates(table, responses, params, context):
-    return table["gate_failures"].fillna(0) > float(params["max_failures"])
+    """More than ``max_failures`` failed attempts at one and the same gate ("failed a
+    multiple-choice comprehension test twice"): failing two different gates once each is not
+    excluded. Reads the per-gate ``gate_failures`` column (``gate-id=n;...``)."""
+    cells = _judged(table, "gate_failures", "gate_failures")
+    worst = pd.Series({p: max(gate_counts(cell, p).values(), default=0)
+                       for p, cell in cells.items()}, dtype=float)
+    return (worst > float(params["max_failures"])).reindex(table.index, fill_value=False)
+
+
+def gate_counts(cell, participant) -> dict[str, int]:
+    """``"gate-a=1;gate-b=0"`` -> ``{"gate-a": 1, "gate-b": 0}``; anything else is an error."""
+    counts = {}
+    for part in filter(None, str(cell).split(";")):
+        gate, sep, number = part.partition("=")
+        if not sep or not gate.strip() or not number.strip().isdigit():
+            raise AnalysisError(
+                f"column 'gate_failures' of participant {participant!r}: {cell!r} is not "
+                f"failures per gate ('gate-id=n' joined by ';', e.g. 'gate-ml=1;gate-data=0'); "
+                f"a single total cannot tell failing one gate twice from two gates once")
+        counts[gate.strip()] = int(number)
+    return counts
 
 
 def _device(table, *_):
-    return ~table["device_ok"].astype(bool)
+    """Completed sessions whose device failed the check (blank device_ok is an error there)."""
+    ok = _judged(table, "device_ok", "device_too_small").astype(bool)
+    return (~ok).reindex(table.index, fill_value=False)
 
 
 def _relevance_fast(table, responses, params, context):
@@ -58,11 +109,23 @@ def _withdrawn(table, *_):
 
 
 def _repeated(table, *_):
-    completed = table[table["status"].astype(str) == "completed"]
-    first = completed.sort_values(["attempt", "started_at"] if "started_at" in completed else
-                                  ["attempt"]).groupby("prolific_pid").head(1).index
-    has_complete = table["prolific_pid"].isin(completed["prolific_pid"])
-    return has_complete & ~table.index.isin(first)
+    """Every session of a Prolific ID but the one that counts: the first complete submission
+    counts, except that a session the participant explicitly asked to retake
+    (``retake_allowed``, set by the researcher) is replaced by the later attempts, so the first
+    complete retake counts instead. Blank ``retake_allowed`` is an error."""
+    retake = table["retake_allowed"]
+    if retake.isna().any():
+        raise AnalysisError(f"exclusion rule 'repeated_attempt': column 'retake_allowed' is "
+                            f"blank for participant {retake.index[retake.isna()][0]!r}")
+    order = ["prolific_pid", "attempt", "started_at"] if "started_at" in table else [
+        "prolific_pid", "attempt"]
+    sessions = table.sort_values(order)
+    last = sessions.groupby("prolific_pid")["attempt"].transform("max")
+    replaced = sessions["retake_allowed"].astype(bool) & (sessions["attempt"] < last)
+    counted = sessions[_completed(sessions) & ~replaced].groupby("prolific_pid").head(1).index
+    has_counted = sessions["prolific_pid"].isin(sessions.loc[counted, "prolific_pid"])
+    excluded = replaced | (has_counted & ~sessions.index.isin(counted))
+    return excluded.reindex(table.index)
 
 
 def _manual(table, responses, params, context):
@@ -78,15 +141,18 @@ def _catch(table, responses, params, context):
 
 RULES: dict[str, Rule] = {
     "withdrawn_or_returned": Rule("withdrew consent or returned the task", ("status",), (), _withdrawn),
-    "repeated_attempt": Rule("repeated attempt (the first complete one counts)",
-                             ("prolific_pid", "attempt", "status"), (), _repeated),
+    "repeated_attempt": Rule("repeated attempt (the first complete one counts; an asked-for "
+                             "retake replaces the earlier session)",
+                             ("prolific_pid", "attempt", "status", "retake_allowed"), (),
+                             _repeated),
     "not_finished": Rule("did not finish", ("status",), (), _status),
-    "min_duration": Rule("finished under the minimum duration", ("status", "duration_s"),
-                         ("minutes",), _min_duration),
-    "videos_incomplete": Rule("skipped or did not finish a video", ("videos_completed",), (), _videos),
-    "gate_failures": Rule("failed a comprehension gate twice", ("gate_failures",),
-                          ("max_failures",), _gates),
-    "device_too_small": Rule("device too small", ("device_ok",), (), _device),
+    "over_time_limit": Rule("finished after the time limit", ("status", "duration_s"),
+                            ("minutes",), _over_time_limit),
+    "videos_incomplete": Rule("skipped or did not finish a video",
+                              ("status", "videos_completed"), (), _videos),
+    "gate_failures": Rule("failed the same comprehension gate too often",
+                          ("status", "gate_failures"), ("max_failures",), _gates),
+    "device_too_small": Rule("device too small", ("status", "device_ok"), (), _device),
     "relevance_too_fast": Rule("answered the relevance questions too fast",
                                ("item_type", "step", "step_duration_s"), ("seconds",),
                                _relevance_fast),

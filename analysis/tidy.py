@@ -17,16 +17,17 @@ from .results import AnalysisError
 TIDY_COLUMNS = [
     "study", "participant", "prolific_pid", "condition", "variant", "status", "attempt",
     "started_at", "completed_at", "duration_s", "device_ok", "videos_completed",
-    "gate_failures", "step", "item_type", "item", "response", "answer_key", "correct",
-    "justification", "rt_ms", "rt_server_ms", "step_duration_s", "trial", "trial_kind",
-    "confidence", "answered_at",
+    "gate_failures", "retake_allowed", "step", "item_type", "item", "response", "answer_key",
+    "correct", "justification", "rt_ms", "rt_server_ms", "step_duration_s", "trial",
+    "trial_kind", "confidence", "answered_at", "pilot",
 ]
 PARTICIPANT_COLUMNS = [
     "study", "prolific_pid", "condition", "variant", "status", "attempt", "started_at",
     "completed_at", "duration_s", "device_ok", "videos_completed", "gate_failures",
+    "retake_allowed",
 ]
 _TRUE = {"true", "1", "yes", "t", "y", "1.0"}
-_FALSE = {"false", "0", "no", "f", "n", "0.0", ""}
+_FALSE = {"false", "0", "no", "f", "n", "0.0"}
 BLANK = {"", "nan", "none", "<na>", "nat"}
 
 
@@ -63,17 +64,23 @@ def text(series: pd.Series) -> pd.Series:
 
 
 def to_bool(series: pd.Series, name: str) -> pd.Series:
+    """true/false/1/0 (and yes/no) as a nullable boolean; a blank cell stays blank (<NA>), so
+    that a rule decides what blank means instead of reading it as false."""
     def one(value):
         if isinstance(value, bool):
             return value
+        if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+            return pd.NA
         word = str(value).strip().lower()
         if word in _TRUE:
             return True
-        if word in _FALSE or word in BLANK:
+        if word in BLANK:
+            return pd.NA
+        if word in _FALSE:
             return False
         raise AnalysisError(f"column {name!r}: {value!r} is not a boolean (true/false/1/0)")
 
-    return series.map(one).astype(bool)
+    return series.map(one).astype("boolean")
 
 
 def to_number(series: pd.Series, name: str) -> pd.Series:
@@ -135,11 +142,14 @@ def normalise(frame: pd.DataFrame, *, required: list[str]) -> pd.DataFrame:
                  "answer_key", "trial_kind"):
         if name in frame.columns:
             frame[name] = frame[name].astype(object).where(frame[name].notna(), "").astype(str)
-    for name in ("device_ok", "videos_completed", "pilot"):
+    for name in ("device_ok", "videos_completed", "pilot", "retake_allowed"):
         if name in frame.columns:
             frame[name] = to_bool(frame[name], name)
-    for name in ("duration_s", "gate_failures", "attempt", "rt_ms", "rt_server_ms",
-                 "step_duration_s", "trial", "confidence"):
+    if "gate_failures" in frame.columns:  # per gate, 'gate-id=n;...' (read by the gate rule)
+        frame["gate_failures"] = frame["gate_failures"].astype(object).where(
+            frame["gate_failures"].notna() & ~text(frame["gate_failures"]).isin(BLANK), None)
+    for name in ("duration_s", "attempt", "rt_ms", "rt_server_ms", "step_duration_s", "trial",
+                 "confidence"):
         if name in frame.columns:
             frame[name] = to_number(frame[name], name)
     if "correct" in frame.columns:

@@ -8,8 +8,10 @@ import pytest
 from analysis import prereg, simulate
 from analysis.pipeline import analyze
 from analysis.results import AnalysisError
+from studies.spec import load_spec_file
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "analysis" / "examples" / "two4two"
+SPECS = Path(__file__).resolve().parent.parent / "studies" / "specs"
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +26,9 @@ def study1():
 
 def _clean(document, n=6, seed=1, **accuracy):
     acc = simulate.parse_accuracies([f"{k}={v}" for k, v in accuracy.items()], document)
-    return simulate.simulate(document, n_per_condition=n, accuracy=acc, seed=seed, clean=True)
+    spec = load_spec_file(SPECS / f"{document.study}.yaml")
+    return simulate.simulate(document, spec=spec, n_per_condition=n, accuracy=acc, seed=seed,
+                             clean=True)
 
 
 def test_empty_condition(study2):
@@ -69,7 +73,7 @@ def test_missing_column(study2):
 
 def test_missing_exclusion_column(study2):
     raw = _clean(study2).drop(columns=["duration_s"])
-    with pytest.raises(AnalysisError, match="min_duration.*duration_s"):
+    with pytest.raises(AnalysisError, match="over_time_limit.*duration_s"):
         analyze(raw, study2)
 
 

@@ -14,6 +14,7 @@ from analysis import prereg as prereg_module
 from analysis import simulate, sources
 from analysis.models import Annotation, Preregistration
 from studies.models import Participant, Study
+from studies.spec import load_spec_file
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "analysis" / "examples" / "two4two"
 STUDY1 = (EXAMPLES / "study1.yaml").read_text()
@@ -49,7 +50,7 @@ def test_edit_after_lock_is_refused_but_an_amendment_is_recorded(study):
     record.refresh_from_db()
     amendment = record.amend(STUDY1.replace("minutes: 77", "minutes: 70"),
                              reason="Prolific median completion time was lower than piloted")
-    assert record.document().rule("min_duration").params["minutes"] == 70
+    assert record.document().rule("over_time_limit").params["minutes"] == 70
     assert amendment.previous_sha256 == record.sha256 != amendment.sha256
     with pytest.raises(ValidationError, match="cannot be changed"):
         amendment.save()
@@ -103,7 +104,8 @@ def test_analysis_report_from_the_database(study, tmp_path, monkeypatch):
     record.amend(STUDY1.replace("seconds: 30", "seconds: 25"), reason="timer bug in pilot")
     document = prereg_module.parse(STUDY1)
     acc = simulate.parse_accuracies(["baseline:legs=0.9", "baseline:color=0.4"], document)
-    fake = simulate.simulate(document, n_per_condition=30, accuracy=acc, seed=5)
+    spec = load_spec_file(EXAMPLES.parent.parent.parent / "studies" / "specs" / "two4two-study1.yaml")
+    fake = simulate.simulate(document, spec=spec, n_per_condition=30, accuracy=acc, seed=5)
     participant = Participant.objects.create(study=study, prolific_pid="PX")
     ann = get_user_model().objects.create(username="ann")
     bob = get_user_model().objects.create(username="bob")
@@ -144,14 +146,17 @@ def test_analysis_report_without_export_is_a_clear_error(study, tmp_path, monkey
         call_command("analysis_report", study.slug, "--out", str(tmp_path))
 
 
-def test_analysis_report_with_the_real_studies_export(study, tmp_path):
+def test_analysis_report_with_the_real_studies_export(tmp_path):
     """End to end through studies.exports.tidy_responses (typed columns, pd.NA, empty rows)."""
     from datetime import timedelta
 
-    from studies.models import Condition, Response, Status
+    from studies.loading import load_study
+    from studies.models import Response, Status
 
+    study, _ = load_study(EXAMPLES.parent.parent.parent / "studies" / "specs" /
+                          "two4two-study1.yaml")
     Preregistration.objects.create(study=study, text=STUDY1)
-    baseline = Condition.objects.create(study=study, name="baseline", target=50)
+    baseline = study.conditions.get(name="baseline")
     key = {"legs": "relevant", "color": "relevant", "background": "irrelevant",
            "shape": "relevant", "rotation": "irrelevant"}
     chose_color = [True, False, False, True, False, False]
@@ -160,7 +165,7 @@ def test_analysis_report_with_the_real_studies_export(study, tmp_path):
                                        status=Status.COMPLETED, device_ok=True,
                                        videos_completed=True)
         Participant.objects.filter(pk=p.pk).update(completed_at=p.started_at + timedelta(
-            minutes=90 if i else 60))  # participant 0 was too fast
+            minutes=80 if i == 0 else 45))  # participant 0 was past the 77-minute limit
         for item, answer in key.items():
             response = answer if (item != "color" or color_ok) else "irrelevant"
             Response.objects.create(participant=p, step="relevance", step_index=5,
@@ -172,7 +177,7 @@ def test_analysis_report_with_the_real_studies_export(study, tmp_path):
     numbers = json.loads((tmp_path / "results.json").read_text())
     flow = numbers["flow"][0]
     assert flow["collected"] == 7 and flow["analysed"] == 5
-    assert flow["finished under the minimum duration (minutes=77)"] == 1
+    assert flow["finished after the time limit (minutes=77)"] == 1
     legs_color = next(t for t in numbers["tests"] if t["label"].startswith("legs vs color"))
     # b = 4 (legs yes, color no), c = 0 -> one-sided exact p = 0.5**4
     assert legs_color["p"] == pytest.approx(0.5**4)
@@ -209,7 +214,7 @@ def test_admin_adds_a_visible_amendment_to_a_locked_preregistration(study, admin
     assert response.status_code == 302, response.content.decode()[:2000]
     amendment = record.amendments.get()
     assert amendment.author.is_superuser and amendment.previous_sha256 == record.sha256
-    assert record.document().rule("min_duration").params["minutes"] == 70
+    assert record.document().rule("over_time_limit").params["minutes"] == 70
     record.refresh_from_db()
     assert record.text == STUDY1  # the locked original is untouched
     page = admin_client.get(url).content.decode()

@@ -11,8 +11,11 @@ from analysis import prereg, simulate
 from analysis.pipeline import analyze
 from analysis.power import Attrition, parse_effects, power_curve
 from analysis.report import write_report
+from studies.spec import load_spec_file
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "analysis" / "examples" / "two4two"
+SPECS = Path(__file__).resolve().parent.parent / "studies" / "specs"
+SPEC2 = load_spec_file(SPECS / "two4two-study2.yaml")
 ACCURACY = ["baseline=0.8", "inn=0.85", "concepts=0.32", "inn:legs=1.0"]
 
 
@@ -24,14 +27,14 @@ def study2():
 @pytest.fixture(scope="module")
 def simulated(study2):
     acc = simulate.parse_accuracies(ACCURACY, study2)
-    return simulate.simulate(study2, n_per_condition=40, accuracy=acc, seed=11)
+    return simulate.simulate(study2, spec=SPEC2, n_per_condition=40, accuracy=acc, seed=11)
 
 
 def test_simulation_has_the_tidy_columns_and_chosen_accuracies(study2):
     from analysis.tidy import TIDY_COLUMNS
 
     acc = simulate.parse_accuracies(["inn:legs=1.0", "concepts=0.0"], study2)
-    raw = simulate.simulate(study2, n_per_condition=30, accuracy=acc, seed=2, clean=True)
+    raw = simulate.simulate(study2, spec=SPEC2, n_per_condition=30, accuracy=acc, seed=2, clean=True)
     assert set(TIDY_COLUMNS) <= set(raw.columns)
     legs = raw[(raw["condition"] == "inn") & (raw["item"] == "legs")]
     assert legs["correct"].eq(1).all()
@@ -87,6 +90,7 @@ def test_power_curve_rises_with_sample_size(study2, tmp_path):
 def test_cli_simulate_analyze_and_power(tmp_path):
     csv = tmp_path / "sim.csv"
     call_command("simulate_responses", "--prereg", str(EXAMPLES / "study1.yaml"),
+                 "--spec", str(SPECS / "two4two-study1.yaml"),
                  "--n-per-condition", "40", "--accuracy", "baseline:legs=0.9",
                  "baseline:color=0.45", "--seed", "3", "--out", str(csv))
     assert pd.read_csv(csv)["participant"].nunique() >= 40

@@ -54,9 +54,9 @@ def test_not_yaml_and_missing_file():
         prereg.load("/nonexistent/prereg.yaml")
 
 
-def test_minimum_duration_and_thresholds_come_from_the_document():
+def test_time_limit_and_thresholds_come_from_the_document():
     document = prereg.load(EXAMPLES / "two4two" / "study2.yaml")
-    assert document.rule("min_duration").params["minutes"] == 77
+    assert document.rule("over_time_limit").params["minutes"] == 77
     assert document.rule("relevance_too_fast").params["seconds"] == 30
     assert document.analysis("main").params["comparisons"][0]["alternative"] == "less"
 
@@ -67,7 +67,7 @@ def test_aspredicted_export_has_the_eight_questions_and_content():
     for number in range(1, 9):
         assert f"## {number}) " in text
     assert "H1** (less)" in text and "H2** (greater)" in text
-    assert "finished in under 77 minutes" in text
+    assert "did not finish in under 77 minutes (the time limit)" in text
     assert "240 (80 per condition)" in text
     assert "third comprehension task: 3.5 GBP" in text
     assert "Exploratory: **attributes_inn_vs_baseline**" in text

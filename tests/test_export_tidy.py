@@ -45,7 +45,8 @@ def test_columns_and_one_row_per_answered_item(study, finished):
     assert row.participant == str(finished["done1"].participant.public_id)
     assert row.participant != row.prolific_pid
     assert row.duration_s > 0 and row.device_ok and row.videos_completed
-    assert row.gate_failures == 0 and row.completed_at and row.started_at
+    assert row.gate_failures == "gate=0" and row.completed_at and row.started_at
+    assert not row.retake_allowed
     assert done[done.item_type == "expertise"].response.tolist() == ["some expertise"]
 
 
@@ -61,10 +62,20 @@ def test_withdrawn_answers_are_excluded_but_counted(study, finished):
 def test_screened_out_rows(study, finished):
     frame = tidy_responses(study)
     gate = frame[frame.prolific_pid == finished["gate"].pid]
-    assert set(gate.status) == {"screened_out"} and set(gate.gate_failures) == {2}
+    assert set(gate.status) == {"screened_out"} and set(gate.gate_failures) == {"gate=2"}
     assert gate.correct.tolist() == [0, 0, 0, 0]  # two rounds of two statements, all wrong
     small = frame[frame.prolific_pid == finished["small"].pid]
     assert len(small) == 1 and not small.iloc[0].device_ok and small.iloc[0].step == ""
+    withdrawn = frame[frame.prolific_pid == finished["withdrawn"].pid].iloc[0]
+    assert withdrawn.device_ok  # reached the device check
+
+
+def test_a_device_never_checked_is_blank_not_false(study, clock):
+    bot = Bot(study, clock)
+    bot.enter()
+    bot.post({"consent": "decline"})
+    row = tidy_responses(study).iloc[0]
+    assert row.status == "withdrawn" and pd.isna(row.device_ok)
 
 
 def test_csv_and_parquet_round_trip(study, finished, tmp_path, capsys):

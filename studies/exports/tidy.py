@@ -16,33 +16,43 @@ from pathlib import Path
 import pandas as pd
 
 from ..models import Participant, Response, Status, Study
+from ..runtime import spec_of
+from ..spec import StudySpec
+from ..spec.steps import ComprehensionGateSpec
 
 COLUMNS = [
     "study", "participant", "prolific_pid", "condition", "variant", "status", "attempt",
     "started_at", "completed_at", "duration_s", "device_ok", "videos_completed",
-    "gate_failures", "step", "item_type", "item", "response", "answer_key", "correct",
-    "justification", "rt_ms", "rt_server_ms", "step_duration_s", "trial", "trial_kind",
-    "confidence", "answered_at", "pilot",
+    "gate_failures", "retake_allowed", "step", "item_type", "item", "response", "answer_key",
+    "correct", "justification", "rt_ms", "rt_server_ms", "step_duration_s", "trial",
+    "trial_kind", "confidence", "answered_at", "pilot",
 ]
-DTYPES = {"variant": "Int64", "attempt": "Int64", "gate_failures": "Int64", "correct": "Int64",
+DTYPES = {"variant": "Int64", "attempt": "Int64", "correct": "Int64",
           "trial": "Int64", "confidence": "Int64", "duration_s": "Float64", "rt_ms": "Float64",
           "rt_server_ms": "Float64",
           "step_duration_s": "Float64", "device_ok": "boolean", "videos_completed": "boolean",
-          "pilot": "boolean"}
+          "pilot": "boolean", "retake_allowed": "boolean", "gate_failures": "string"}
 
 
 def _iso(value) -> str:
     return value.isoformat() if value is not None else ""
 
 
-def _participant_columns(p: Participant) -> dict:
+def gate_failures(p: Participant, spec: StudySpec) -> str:
+    """Failed attempts per comprehension gate, in step order: ``gate-a=1;gate-b=0`` (from the
+    count the gate keeps in the participant's state); empty when the study has no gate."""
+    gates = [s.id for s in spec.steps if isinstance(s, ComprehensionGateSpec)]
+    return ";".join(f"{g}={int(p.state.get(g, {}).get('failures', 0))}" for g in gates)
+
+
+def _participant_columns(p: Participant, spec: StudySpec) -> dict:
     return {"study": p.study.slug, "participant": str(p.public_id),
             "prolific_pid": p.prolific_pid, "condition": p.condition.name if p.condition else "",
             "variant": p.variant, "status": p.status, "attempt": p.attempt,
             "started_at": _iso(p.started_at), "completed_at": _iso(p.completed_at),
-            "duration_s": p.duration_s, "device_ok": bool(p.device_ok),
-            "videos_completed": p.videos_completed, "gate_failures": p.gate_failures,
-            "pilot": p.pilot}
+            "duration_s": p.duration_s, "device_ok": p.device_ok,
+            "videos_completed": p.videos_completed, "gate_failures": gate_failures(p, spec),
+            "retake_allowed": p.retake_allowed, "pilot": p.pilot}
 
 
 def _item_columns(r: Response) -> dict:
@@ -67,9 +77,9 @@ def tidy_responses(study: Study, *, include_pilot: bool = False) -> pd.DataFrame
     by_participant: dict[int, list[Response]] = {}
     for r in Response.objects.filter(participant__study=study).order_by("participant_id", "id"):
         by_participant.setdefault(r.participant_id, []).append(r)
-    rows = []
+    spec, rows = spec_of(study), []
     for p in participants:
-        head = _participant_columns(p)
+        head = _participant_columns(p, spec)
         answers = [] if p.status == Status.WITHDRAWN else by_participant.get(p.pk, [])
         rows += [head | _item_columns(r) for r in answers] or [head | EMPTY_ITEM]
     frame = pd.DataFrame(rows, columns=COLUMNS)

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from analysis import power, prereg, simulate, tidy
 from analysis.results import AnalysisError
+from studies.spec import SpecError, load_spec_file
 
 
 class Command(BaseCommand):
@@ -16,6 +17,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--prereg", required=True)
+        parser.add_argument("--spec", help="the study spec (YAML) whose steps, gates and time "
+                                           "limit the simulated sessions walk (not for --power)")
         parser.add_argument("--n-per-condition", type=int, default=80)
         parser.add_argument("--accuracy", nargs="*", default=[],
                             help="condition:attribute=p or condition=p (all attributes); for a "
@@ -45,13 +48,17 @@ class Command(BaseCommand):
             if o["power"]:
                 self.power(document, o)
                 return
+            if not o["spec"]:
+                raise CommandError("--spec FILE (the study spec the sessions walk) is required "
+                                   "to simulate responses")
+            spec = load_spec_file(o["spec"])
             accuracy = simulate.parse_accuracies(o["accuracy"], document)
-            frame = simulate.simulate(document, n_per_condition=o["n_per_condition"],
+            frame = simulate.simulate(document, spec=spec, n_per_condition=o["n_per_condition"],
                                       accuracy=accuracy, seed=o["seed"], clean=o["clean"],
                                       default_accuracy=o["default_accuracy"])
             Path(o["out"]).parent.mkdir(parents=True, exist_ok=True)
             frame.to_csv(o["out"], index=False)
-        except (prereg.PreregError, AnalysisError) as exc:
+        except (prereg.PreregError, AnalysisError, SpecError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"{frame['participant'].nunique()} participants written to {o['out']}")
 
