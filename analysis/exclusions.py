@@ -5,10 +5,11 @@ rule that matches (CONSORT-style flow), but every matching reason is kept per pa
 Thresholds come from the preregistration (e.g. ``over_time_limit`` ``minutes: 77``).
 
 Blank values are never read as passing or failing a rule. Sessions that did not complete are
-judged by ``not_finished`` (and ``withdrawn_or_returned``); the rules about what a session did
-(time, videos, gates, device) judge completed sessions, and a completed session with a blank
-value there is an error naming it (the live export always fills them for completers), not a
-silent pass or fail. A blank value of a session that did not complete is not judged by them.
+judged by ``not_finished`` (and ``withdrawn_or_returned``). The rules about what a session did
+(time, videos, gates, device) judge every session with a value; a completed session with a
+blank value there is an error naming it (the live export always fills them for completers),
+not a silent pass or fail, and a session that did not complete with a blank value (e.g. no
+duration, a device never checked) is left to ``not_finished`` by them.
 """
 
 from __future__ import annotations
@@ -19,6 +20,12 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .results import AnalysisError
+
+BLANK_VALUES = (
+    "Blank values: a completed session with a blank duration, device check, video or gate "
+    "value stops the analysis with an error (the live export fills them for every completed "
+    "session); a session that did not complete is counted as not finished, and its blank "
+    "values are not read as passing or failing any rule.")
 
 
 @dataclass(frozen=True)
@@ -38,16 +45,17 @@ def _completed(table) -> pd.Series:
 
 
 def _judged(table, column: str, rule: str) -> pd.Series:
-    """``column`` of the completed sessions; a blank one is an error naming the participants."""
-    values = table.loc[_completed(table), column]
-    blank = values.isna()
+    """The non-blank values of ``column``; blank in a completed session is an error naming the
+    participants, blank in one that did not complete leaves it unjudged by this rule."""
+    values = table[column]
+    blank = values.isna() & _completed(table)
     if blank.any():
         names = ", ".join(map(str, values.index[blank][:5]))
         raise AnalysisError(
             f"exclusion rule {rule!r}: column {column!r} is blank for {int(blank.sum())} "
             f"completed session(s) ({names}); a completed session always has it, so the "
             f"export is incomplete: fix the data rather than guess")
-    return values
+    return values[values.notna()]
 
 
 def _over_time_limit(table, responses, params, context):

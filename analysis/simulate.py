@@ -23,10 +23,11 @@ from studies.spec.steps import ComprehensionGateSpec, StimulusQuestionsSpec
 
 from .prereg import Preregistration
 from .results import AnalysisError
+from .tidy import TIDY_COLUMNS
 
 MEDIAN_MINUTES, SIGMA = 40.0, 0.3     # paid sessions take 20-70 minutes (lognormal)
 P_DECLINE, P_SMALL_DEVICE, P_RETURN, P_WITHDRAW = 0.02, 0.02, 0.03, 0.02
-P_GATE_FAIL, P_GATE_FAIL_AGAIN, P_RETAKE = 0.10, 0.25, 0.15
+P_GATE_FAIL, P_GATE_FAIL_AGAIN, P_RETAKE = 0.15, 0.40, 0.10
 
 JUSTIFICATIONS = {
     True: ["The rows change along this attribute exactly where the prediction flips.",
@@ -94,7 +95,7 @@ def simulate(prereg: Preregistration, *, spec: StudySpec, n_per_condition: int, 
                               default_accuracy=default_accuracy, start=start,
                               step=stimulus[0], clean=clean)
                 attempt += 1
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=TIDY_COLUMNS)
 
 
 def _session(spec: StudySpec, rng, *, clean: bool) -> dict:

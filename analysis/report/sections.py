@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..exclusions import RULES, reason_text
+from ..exclusions import BLANK_VALUES, RULES, reason_text
 from ..pipeline import AnalysisResult
 from .table2 import table2
 from .tests_table import tests_blocks
@@ -16,7 +16,7 @@ def build(result: AnalysisResult, figures: dict) -> list[tuple[str, list[tuple]]
                 ("Deviations from the preregistration", [("list", deviations(result))])]
     header, rows = flow_rows(result)
     blocks = [("p", "Sessions counted under the first matching exclusion reason, in the "
-                    "preregistered order."), ("table", header, rows)]
+                    "preregistered order."), ("p", BLANK_VALUES), ("table", header, rows)]
     if "flow" in figures:
         blocks.append(("img", "flow", "Participant flow"))
     sections.append(("Participant flow", blocks))
@@ -144,7 +144,9 @@ def sample_size(result: AnalysisResult) -> list[tuple]:
 
 def deviations(result: AnalysisResult) -> list[str]:
     found = list(result.deviations)
-    if result.prereg.rule("manual_screening") and not result.screening:
+    screened = result.screening and (result.screening.get("n_rated") or
+                                     result.screening.get("excluded"))
+    if result.prereg.rule("manual_screening") and not screened:
         found.append("the preregistered manual screening of the free-text answers was not "
                      "done (no annotations): nobody was excluded under that rule")
     return found or ["None found: every preregistered exclusion rule and test ran as planned."]

@@ -7,7 +7,7 @@ OUT=docs/analysis
 WORK=$(mktemp -d)
 PREREG=analysis/examples/two4two/study2.yaml
 # per-condition, per-attribute accuracies close to the paper's Table 2
-$PY manage.py simulate_responses --prereg $PREREG --n-per-condition 80 --seed 2022 \
+$PY manage.py simulate_responses --prereg $PREREG --spec studies/specs/two4two-study2.yaml --n-per-condition 80 --seed 2022 \
   --accuracy inn:legs=1.0 inn:color=0.82 inn:background=0.79 inn:shape=0.90 inn:rotation=0.71 \
   baseline:legs=0.86 baseline:color=0.59 baseline:background=0.96 baseline:shape=0.93 \
   baseline:rotation=0.70 concepts:legs=0.46 concepts:color=0.32 concepts:background=0.19 \
@@ -44,7 +44,7 @@ $PY manage.py simulate_responses --prereg $PREREG --power --sizes 20,40,80,160,2
 cp $WORK/responses.csv $OUT/simulated_responses.csv
 # study 1 (within-subject, exact one-sided McNemar tests), accuracies as in the paper's Table 2
 P1=analysis/examples/two4two/study1.yaml
-$PY manage.py simulate_responses --prereg $P1 --n-per-condition 50 --seed 2021 \
+$PY manage.py simulate_responses --prereg $P1 --spec studies/specs/two4two-study1.yaml --n-per-condition 50 --seed 2021 \
   --accuracy baseline:legs=0.86 baseline:color=0.49 baseline:background=0.86 \
   baseline:shape=0.74 baseline:rotation=0.72 --out $WORK/study1.csv
 rm -rf $OUT/study1 && $PY manage.py analyze --responses $WORK/study1.csv --prereg $P1 --out $OUT/study1
