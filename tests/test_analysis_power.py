@@ -17,6 +17,7 @@ from analysis.data import prepare
 from analysis.pipeline import analyze
 from analysis.plan import TESTS
 from analysis.results import AnalysisError
+from studies.spec import load_spec_file
 
 ROOT = Path(__file__).resolve().parent.parent / "analysis" / "examples"
 PAPER = ["baseline=0.81", "inn=0.85", "concepts=0.33"]
@@ -91,7 +92,8 @@ def test_power_is_for_recruited_numbers_with_wilson_intervals(study2):
 
 def test_keep_rate_from_a_pilot_export(study2):
     acc = simulate.parse_accuracies(PAPER, study2)
-    pilot = simulate.simulate(study2, n_per_condition=30, accuracy=acc, seed=8)
+    spec = load_spec_file(ROOT.parent.parent / "studies" / "specs" / "two4two-study2.yaml")
+    pilot = simulate.simulate(study2, spec=spec, n_per_condition=30, accuracy=acc, seed=8)
     attrition = power.Attrition.from_pilot(pilot, study2, name="pilot.csv")
     flow = analyze(pilot, study2).flow.loc["total"]
     assert attrition.keep == pytest.approx(flow["analysed"] / flow["collected"])

@@ -17,6 +17,7 @@ from analysis.report.figures import correct_distribution_figure
 from analysis.report.sections import build
 from analysis.report.table2 import stars, table2
 from analysis.results import AnalysisError, TestResult
+from studies.spec import load_spec_file
 
 STUDY2 = Path(__file__).resolve().parent.parent / "analysis/examples/two4two/study2.yaml"
 ACCURACY = ["baseline=0.8", "inn=0.85", "concepts=0.32", "inn:legs=1.0", "baseline:legs=0.75"]
@@ -41,7 +42,10 @@ def with_expertise(raw: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def raw(study2):
     acc = simulate.parse_accuracies(ACCURACY, study2)
-    return with_expertise(simulate.simulate(study2, n_per_condition=40, accuracy=acc, seed=4))
+    spec = load_spec_file(STUDY2.parent.parent.parent.parent / "studies" / "specs" /
+                          "two4two-study2.yaml")
+    return with_expertise(simulate.simulate(study2, spec=spec, n_per_condition=40, accuracy=acc,
+                                            seed=4))
 
 
 @pytest.fixture(scope="module")
@@ -230,8 +234,8 @@ def test_exclusion_reasons_in_words_without_raw_options():
     from analysis.prereg import ExclusionRule
     from analysis.report.sections import rule_name
 
-    assert rule_name(ExclusionRule(rule="min_duration", params={"minutes": 77})) == (
-        "finished under the minimum duration (minutes: 77)")
+    assert rule_name(ExclusionRule(rule="over_time_limit", params={"minutes": 77})) == (
+        "finished after the time limit (minutes: 77)")
     assert rule_name(ExclusionRule(rule="gate_failures", params={"max_failures": 1},
                                    text="failed a test twice")) == "failed a test twice"
 
