@@ -21,15 +21,16 @@ QUESTIONS = [
 
 
 def _analysis_text(analysis) -> str:
+    # stated choices are not the preregistration's words: the report lists them instead
     params = ", ".join(f"{k}={v}" for k, v in analysis.params.items()
-                       if k not in {"comparisons"})
+                       if k not in {"comparisons", *analysis.stated})
     text = f"**{analysis.id}** ({analysis.test}"
     text += f"; {params})" if params else ")"
     if analysis.description:
         text += f": {analysis.description}"
     for c in analysis.params.get("comparisons", []):
         text += (f"\n  - {c.get('id', '')}: {c['a']} vs {c['b']}, "
-                 f"alternative {c.get('alternative', 'two-sided')}")
+                 f"alternative {c['alternative']}")
     return text
 
 

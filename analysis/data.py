@@ -37,8 +37,9 @@ class StudyData:
             raise AnalysisError("McNemar tests need relevance answers")
         return self.rel.pivot(index="participant", columns="item", values=on)
 
-    def trials_for(self, params: dict) -> pd.DataFrame:
-        return self.analysed if params.get("data") == "unfiltered" else self.trials
+    def trials_for(self, which: str) -> pd.DataFrame:
+        """'unfiltered': the included participants' rows before the trial filters."""
+        return self.analysed if which == "unfiltered" else self.trials
 
 
 def required_columns(prereg: Preregistration) -> list[str]:

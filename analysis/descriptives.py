@@ -12,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .results import AnalysisError
+from .tidy import where
 
 NO_ANSWER = "(no answer)"
 
@@ -27,20 +28,20 @@ def levels_of(data, analysis) -> pd.Series:
     bad = ~answer.isin(levels)
     if bad.any():
         row = bad.idxmax()
-        raise AnalysisError(f"{analysis.id}: row {row}, column 'response': {answer[row]!r} "
+        raise AnalysisError(f"{analysis.id}: {where(responses, row, 'response')}: {answer[row]!r} "
                             f"(participant {rows.loc[row, 'participant']!r}, item {p['item']!r}) "
                             f"is not one of the levels {levels}")
     twice = rows["participant"].duplicated()
     if twice.any():
         raise AnalysisError(f"{analysis.id}: participant {rows.loc[twice.idxmax(), 'participant']!r}"
-                            f" answered {p['item']!r} twice (row {twice.idxmax()})")
+                            f" answered {p['item']!r} twice ({where(responses, twice.idxmax(), 'item')})")
     by = pd.Series(answer.to_numpy(), index=rows["participant"].to_numpy())
     return by.reindex(data.scores.index).fillna(NO_ANSWER)
 
 
 def by_answer(data, analysis) -> tuple[pd.DataFrame, list[str]]:
     p = analysis.params
-    dv = p.get("dv", "accuracy")
+    dv = analysis.value("dv")
     if dv not in data.scores.columns:
         raise AnalysisError(f"{analysis.id}: dv {dv!r} is not a participant score")
     scores = data.scores.assign(level=levels_of(data, analysis))

@@ -33,6 +33,12 @@ class AnalysisResult:
     def tests_frame(self) -> pd.DataFrame:
         return results_frame(self.tests)
 
+    @property
+    def options(self) -> dict[str, dict[str, dict]]:
+        """Per analysis, every option that shaped its tests: value and source
+        ('preregistered', 'stated choice' or 'stated default'; see analysis.params.Source)."""
+        return {a.id: a.options for a in self.prereg.analyses}
+
 
 def analyze(raw: pd.DataFrame, prereg: Preregistration, *, manual_exclusions=(),
             amendments=(), screening: dict | None = None,

@@ -12,10 +12,13 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from . import bootstrap
+from . import params as P
 from . import tests_between as tb
 from . import tests_within as tw
 from . import trials as tr
 from .results import AnalysisError, TestResult, judge
+
+CORRECTIONS = ("none", "bonferroni", "holm")
 
 
 @dataclass
@@ -25,9 +28,27 @@ class Outcome:
     deviations: list[str] = field(default_factory=list)
 
 
+COMMON = {
+    "alpha": P.probability(0.05, doc="significance level of the test's decision"),
+}
+TRIAL_DATA = {
+    "where": P.filters(),
+    "data": P.choice("filtered", "unfiltered", default="filtered",
+                     doc="'unfiltered': ignore the preregistration's trial_filters"),
+    "label": P.text(default="", doc="row label in the report"),
+}
+
+
 class TestKind:
-    required: tuple[str, ...] = ()
+    """A kind of planned test. ``params`` is the one place that says which options it takes,
+    what values they may have and (for options that may be left out) the stated default."""
+
+    params: dict[str, P.Param] = {}
     __test__ = False
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(k for k, p in self.params.items() if p.required)
 
     def run(self, data, analysis, done: dict[str, list[TestResult]]) -> Outcome:
         raise NotImplementedError
@@ -55,6 +76,10 @@ def _tag(rows, analysis) -> list[TestResult]:
     return [r.with_(analysis_id=analysis.id, preregistered=analysis.preregistered) for r in rows]
 
 
+COMPARISON = {"id": P.text(default=""), "a": P.text(), "b": P.text(),
+              "alternative": P.alternative()}
+
+
 class BetweenConditions(TestKind):
     """Preregistered tree of Two4Two study 2 (Appendix D.2, point 5).
 
@@ -62,197 +87,234 @@ class BetweenConditions(TestKind):
     rank-sum tests; all normal -> Levene; equal variances -> one-way ANOVA and planned
     contrasts with the pooled error term; unequal -> Welch's ANOVA and, because the
     preregistration names no follow-up for that branch, Welch t-tests for the planned
-    comparisons. The pairwise tests are corrected with ``correction`` (Bonferroni).
+    comparisons. The pairwise tests are corrected with ``correction``.
     """
 
-    required = ("comparisons",)
+    params = {
+        **COMMON,
+        "comparisons": P.entries(COMPARISON, doc="the planned pairwise comparisons"),
+        "dv": P.choice("accuracy", "n_correct", default="accuracy"),
+        "normality_alpha": P.probability(0.05, doc="Shapiro-Wilk level per condition"),
+        "levene_alpha": P.probability(0.05),
+        "levene_center": P.choice("median", "mean", "trimmed", default="median",
+                                  doc="Levene's centre; median = Brown-Forsythe (scipy's "
+                                      "default)"),
+        "expected_branch": P.choice("normal", "not normal", default=None),
+        "correction": P.choice(*CORRECTIONS, default="bonferroni",
+                               doc="over the planned pairwise comparisons"),
+        "rank_sum_method": P.choice("asymptotic", "exact", "auto", default="asymptotic",
+                                    doc="scipy.stats.mannwhitneyu method"),
+        "continuity": P.flag(True, doc="continuity correction of the rank-sum normal "
+                                       "approximation"),
+    }
 
     def run(self, data, analysis, done):
-        p = analysis.params
-        dv = p.get("dv", "accuracy")
-        alpha, n_alpha = p.get("alpha", 0.05), p.get("normality_alpha", 0.05)
+        v = analysis.value
+        dv, alpha, n_alpha = v("dv"), v("alpha"), v("normality_alpha")
         groups = data.groups(dv)
         out = Outcome()
-        shapiros = [tb.shapiro(v, label=f"{dv} in {k}", alpha=n_alpha) for k, v in groups.items()]
+        shapiros = [tb.shapiro(x, label=f"{dv} in {k}", alpha=n_alpha) for k, x in groups.items()]
         normal = all(s.decision == "normal" for s in shapiros)
         branch = "normal" if normal else "not normal"
         out.rows += shapiros
-        expected = p.get("expected_branch")
+        expected = v("expected_branch")
         if expected and expected != branch:
             out.deviations.append(f"{analysis.id}: the preregistration expected the data to be "
                                   f"{expected!r}, Shapiro-Wilk found {branch!r}; the plan's "
                                   f"{branch!r} branch was followed")
-        comparisons = p["comparisons"]
+        comparisons = v("comparisons")
         for c in comparisons:
             for key in ("a", "b"):
-                if c.get(key) not in groups:
-                    raise AnalysisError(f"{analysis.id}: comparison condition {c.get(key)!r} is "
+                if c[key] not in groups:
+                    raise AnalysisError(f"{analysis.id}: comparison condition {c[key]!r} is "
                                         f"not a condition ({list(groups)})")
-        correction = p.get("correction", "bonferroni")
+
+        def label(c):
+            return f"{c['id']}: {c['a']} vs {c['b']}" if c["id"] else f"{c['a']} vs {c['b']}"
+
         if not normal:
             out.rows.append(TestResult(test="decision", label="normality", decision=(
                 "not normal in at least one condition -> Kruskal-Wallis, then rank-sum tests"),
                 alpha=n_alpha))
             out.rows.append(judge(tb.kruskal(groups), alpha))
-            pair = [tb.mann_whitney(groups[c["a"]], groups[c["b"]], alternative=c.get(
-                "alternative", "two-sided"), method=p.get("rank_sum_method", "asymptotic"),
-                use_continuity=p.get("continuity", True), label=f"{c.get('id', '')}: "
-                f"{c['a']} vs {c['b']}") for c in comparisons]
+            pair = [tb.mann_whitney(groups[c["a"]], groups[c["b"]], alternative=c["alternative"],
+                                    method=v("rank_sum_method"), use_continuity=v("continuity"),
+                                    label=label(c)) for c in comparisons]
         else:
-            lev = tb.levene(groups, center=p.get("levene_center", "median"),
-                            alpha=p.get("levene_alpha", 0.05))
+            lev = tb.levene(groups, center=v("levene_center"), alpha=v("levene_alpha"))
             out.rows.append(TestResult(test="decision", label="normality", alpha=n_alpha,
                                        decision="normal in every condition -> Levene"))
             out.rows.append(lev)
             if lev.decision == "equal variances":
                 out.rows.append(judge(tb.anova_oneway(groups), alpha))
-                pair = [tb.planned_contrast(groups, c["a"], c["b"], alternative=c.get(
-                    "alternative", "two-sided"), label=f"{c.get('id', '')}: {c['a']} vs {c['b']}")
-                    for c in comparisons]
+                pair = [tb.planned_contrast(groups, c["a"], c["b"], alternative=c["alternative"],
+                                            label=label(c)) for c in comparisons]
             else:
                 out.rows.append(judge(tb.welch_anova(groups), alpha))
-                pair = [tb.welch_t(groups[c["a"]], groups[c["b"]], alternative=c.get(
-                    "alternative", "two-sided"), label=f"{c.get('id', '')}: {c['a']} vs {c['b']}")
-                    for c in comparisons]
-        out.rows += [judge(r, alpha) for r in tb.adjust(pair, method=correction)]
+                pair = [tb.welch_t(groups[c["a"]], groups[c["b"]], alternative=c["alternative"],
+                                   label=label(c)) for c in comparisons]
+        out.rows += [judge(r, alpha) for r in tb.adjust(pair, method=v("correction"))]
         out.rows = _tag(out.rows, analysis)
         return out
 
 
 class McNemar(TestKind):
-    required = ("a", "b", "alternative")
+    params = {
+        **COMMON,
+        "a": P.text(), "b": P.text(), "alternative": P.alternative(),
+        "outcome": P.choice("selected_relevant", "correct", default="selected_relevant",
+                            doc="the paired 0/1 outcome per attribute"),
+        "correction": P.choice("none", "bonferroni", default="none"),
+        "family_size": P.integer(1, doc="number of tests in the Bonferroni family"),
+    }
 
     def run(self, data, analysis, done):
-        p = analysis.params
-        wide = data.selected(p.get("on", "selected_relevant"))
+        v = analysis.value
+        wide = data.selected(v("outcome"))
         for key in ("a", "b"):
-            if p[key] not in wide.columns:
-                raise AnalysisError(f"{analysis.id}: attribute {p[key]!r} is not among "
+            if v(key) not in wide.columns:
+                raise AnalysisError(f"{analysis.id}: attribute {v(key)!r} is not among "
                                     f"{list(wide.columns)}")
-        row = tw.mcnemar_exact(wide[p["a"]], wide[p["b"]], alternative=p["alternative"],
-                               label=f"{p['a']} vs {p['b']} ({p.get('on', 'selected_relevant')})")
-        if p.get("correction", "none") == "bonferroni":
-            m = int(p.get("family_size", 1))
+        row = tw.mcnemar_exact(wide[v("a")], wide[v("b")], alternative=v("alternative"),
+                               label=f"{v('a')} vs {v('b')} ({v('outcome')})")
+        if v("correction") == "bonferroni":
+            m = v("family_size")
             row = row.with_(p_adjusted=min(1.0, row.p * m),
                             variant={**row.variant, "correction": f"bonferroni x{m}"})
-        return Outcome(rows=_tag([judge(row, p.get("alpha", 0.05))], analysis))
+        return Outcome(rows=_tag([judge(row, v("alpha"))], analysis))
 
 
 class AttributeComparisons(TestKind):
     """Per-attribute comparison of two conditions, corrected together (Holm) with earlier rows."""
 
-    required = ("a", "b")
+    params = {
+        **COMMON,
+        "a": P.text(), "b": P.text(),
+        "attributes": P.names(default=None, doc="all of the preregistration's attributes"),
+        "method": P.choice("fisher_exact", "rank_sum", default="fisher_exact"),
+        "alternative": P.alternative(default="two-sided"),
+        "correction": P.choice(*CORRECTIONS, default="holm"),
+        "family_includes": P.names(default=(), doc="earlier analyses in the same family"),
+    }
 
     def run(self, data, analysis, done):
-        p = analysis.params
-        attributes = p.get("attributes") or list(data.prereg.attributes)
+        v = analysis.value
+        attributes = v("attributes") or list(data.prereg.attributes)
         scores = data.scores
         rows = []
         for attribute in attributes:
             if attribute not in scores.columns:
                 raise AnalysisError(f"{analysis.id}: unknown attribute {attribute!r}")
-            a = scores.loc[scores["condition"] == p["a"], attribute]
-            b = scores.loc[scores["condition"] == p["b"], attribute]
-            label = f"{attribute}: {p['a']} vs {p['b']}"
-            if p.get("method", "fisher_exact") == "fisher_exact":
-                rows.append(tb.fisher_exact(a, b, alternative=p.get("alternative", "two-sided"),
-                                            label=label))
+            a = scores.loc[scores["condition"] == v("a"), attribute]
+            b = scores.loc[scores["condition"] == v("b"), attribute]
+            label = f"{attribute}: {v('a')} vs {v('b')}"
+            if v("method") == "fisher_exact":
+                rows.append(tb.fisher_exact(a, b, alternative=v("alternative"), label=label))
             else:
-                rows.append(tb.mann_whitney(a, b, alternative=p.get("alternative", "two-sided"),
-                                            label=label))
+                rows.append(tb.mann_whitney(a, b, alternative=v("alternative"), label=label))
         rows = _tag(rows, analysis)
         family = list(rows)
-        for ref in p.get("family_includes", []):
+        for ref in v("family_includes"):
             if ref not in done:
                 raise AnalysisError(f"{analysis.id}: family_includes names {ref!r}, which is not "
                                     f"an earlier analysis")
             family += [r for r in done[ref] if r.test != "decision" and r.test != "Shapiro-Wilk"
                        and r.test != "Levene"]
-        adjusted = tb.adjust(family, method=p.get("correction", "holm"))
-        alpha = p.get("alpha", 0.05)
-        return Outcome(rows=[judge(r, alpha) for r in adjusted[:len(rows)]])
+        adjusted = tb.adjust(family, method=v("correction"))
+        return Outcome(rows=[judge(r, v("alpha")) for r in adjusted[:len(rows)]])
 
 
 class Describe(TestKind):
-    required = ("dv", "by")
+    params = {"dv": P.text(), "by": P.names(), **TRIAL_DATA}
 
     def run(self, data, analysis, done):
-        p = analysis.params
-        trials = where(data.trials_for(p), p.get("where"))
-        means = tr.subject_means(trials, dv=p["dv"], by=list(p["by"]))
-        table = tr.mean_2sem(means, by=list(p["by"]))
+        v = analysis.value
+        trials = where(data.trials_for(v("data")), v("where"))
+        means = tr.subject_means(trials, dv=v("dv"), by=list(v("by")))
+        table = tr.mean_2sem(means, by=list(v("by")))
         settings = data.prereg.bootstrap
         cis = [bootstrap.mean_ci(group["mean"], n_resamples=int(settings["n_resamples"]),
                                  seed=int(settings["seed"]),
                                  confidence_level=float(settings["confidence_level"]))
-               for _, group in means.groupby(list(p["by"]), observed=True)]
+               for _, group in means.groupby(list(v("by")), observed=True)]
         table["boot_ci_low"] = [c[0] for c in cis]
         table["boot_ci_high"] = [c[1] for c in cis]
         return Outcome(tables={analysis.id: table})
 
 
 class Wilcoxon(TestKind):
-    required = ("dv", "factor", "a", "b", "alternative", "method", "continuity", "zero_method")
+    params = {
+        **COMMON, **TRIAL_DATA,
+        "dv": P.text(), "factor": P.text(), "a": P.scalar(), "b": P.scalar(),
+        "alternative": P.alternative(),
+        "method": P.choice("exact", "asymptotic", "auto", "R",
+                           doc="scipy.stats.wilcoxon method, or 'R': as R's wilcox.test "
+                               "defaults (and JASP): exact for < 50 non-zero differences "
+                               "without ties or zeros, else normal approximation"),
+        "continuity": P.flag(doc="continuity correction of the normal approximation"),
+        "zero_method": P.choice("wilcox", "pratt", "zsplit"),
+    }
 
     def run(self, data, analysis, done):
-        p = analysis.params
-        trials = where(data.trials_for(p), p.get("where"))
-        means = tr.subject_means(trials, dv=p["dv"], by=[p["factor"]])
-        x, y, _ = tr.paired(means, factor=p["factor"], a=str(p["a"]), b=str(p["b"]))
-        row = tw.wilcoxon_signed_rank(x, y, alternative=p["alternative"], method=p["method"],
-                                      correction=bool(p["continuity"]),
-                                      zero_method=p["zero_method"],
-                                      label=p.get("label", f"{p['a']} vs {p['b']}"))
-        return Outcome(rows=_tag([judge(row, p.get("alpha", 0.05))], analysis))
+        v = analysis.value
+        trials = where(data.trials_for(v("data")), v("where"))
+        means = tr.subject_means(trials, dv=v("dv"), by=[v("factor")])
+        x, y, _ = tr.paired(means, factor=v("factor"), a=str(v("a")), b=str(v("b")))
+        row = tw.wilcoxon_signed_rank(x, y, alternative=v("alternative"), method=v("method"),
+                                      correction=v("continuity"), zero_method=v("zero_method"),
+                                      label=v("label") or f"{v('a')} vs {v('b')}")
+        return Outcome(rows=_tag([judge(row, v("alpha"))], analysis))
 
 
 class RMAnova(TestKind):
-    required = ("dv", "within")
+    params = {**COMMON, **TRIAL_DATA, "dv": P.text(), "within": P.names()}
 
     def run(self, data, analysis, done):
-        p = analysis.params
-        trials = need(where(data.trials_for(p), p.get("where")), [p["dv"], *p["within"]],
+        v = analysis.value
+        trials = need(where(data.trials_for(v("data")), v("where")), [v("dv"), *v("within")],
                       analysis)
-        rows = tw.rm_anova(trials.assign(**{p["dv"]: pd.to_numeric(trials[p["dv"]])}),
-                           dv=p["dv"], subject="participant", within=list(p["within"]),
-                           label=p.get("label", analysis.id))
-        return Outcome(rows=_tag([judge(r, p.get("alpha", 0.05)) for r in rows], analysis))
+        rows = tw.rm_anova(trials.assign(**{v("dv"): pd.to_numeric(trials[v("dv")])}),
+                           dv=v("dv"), subject="participant", within=list(v("within")),
+                           label=v("label") or analysis.id)
+        return Outcome(rows=_tag([judge(r, v("alpha")) for r in rows], analysis))
 
 
 class MixedAnova(TestKind):
-    required = ("dv", "within", "between")
+    params = {**COMMON, **TRIAL_DATA, "dv": P.text(), "within": P.text(), "between": P.text(),
+              "ss_type": P.choice(2, 3, default=2, doc="2: pingouin; 3: type III (JASP, afex)")}
 
     def run(self, data, analysis, done):
-        p = analysis.params
-        trials = need(where(data.trials_for(p), p.get("where")),
-                      [p["dv"], p["within"], p["between"]], analysis)
-        rows = tw.mixed_anova(trials.assign(**{p["dv"]: pd.to_numeric(trials[p["dv"]])}),
-                              dv=p["dv"], subject="participant", within=p["within"],
-                              between=p["between"], label=p.get("label", analysis.id),
-                              ss_type=int(p.get("ss_type", 2)))
-        return Outcome(rows=_tag([judge(r, p.get("alpha", 0.05)) for r in rows], analysis))
+        v = analysis.value
+        trials = need(where(data.trials_for(v("data")), v("where")),
+                      [v("dv"), v("within"), v("between")], analysis)
+        rows = tw.mixed_anova(trials.assign(**{v("dv"): pd.to_numeric(trials[v("dv")])}),
+                              dv=v("dv"), subject="participant", within=v("within"),
+                              between=v("between"), label=v("label") or analysis.id,
+                              ss_type=v("ss_type"))
+        return Outcome(rows=_tag([judge(r, v("alpha")) for r in rows], analysis))
 
 
 class ChiSquare(TestKind):
-    required = ("rows", "columns")
+    params = {**COMMON, **TRIAL_DATA, "rows": P.text(), "columns": P.text(),
+              "correction_yates": P.flag(False, doc="Yates' continuity correction (2 x 2)")}
 
     def run(self, data, analysis, done):
-        p = analysis.params
-        trials = need(where(data.trials_for(p), p.get("where")), [p["rows"], p["columns"]],
+        v = analysis.value
+        trials = need(where(data.trials_for(v("data")), v("where")), [v("rows"), v("columns")],
                       analysis)
-        row = tw.chi_square(trials, rows=p["rows"], columns=p["columns"],
-                            correction=bool(p.get("correction_yates", False)),
-                            label=p.get("label", f"{p['rows']} x {p['columns']}"))
-        return Outcome(rows=_tag([judge(row, p.get("alpha", 0.05))], analysis))
+        row = tw.chi_square(trials, rows=v("rows"), columns=v("columns"),
+                            correction=v("correction_yates"),
+                            label=v("label") or f"{v('rows')} x {v('columns')}")
+        return Outcome(rows=_tag([judge(row, v("alpha"))], analysis))
 
 
 class CatchSummary(TestKind):
     """Missed catch trials (the data-quality check of Borowski et al., A.2.8)."""
 
-    required = ("where",)
+    params = {"where": P.filters(default=P.REQUIRED)}
 
     def run(self, data, analysis, done):
-        catch = where(data.trials_for({"data": "unfiltered"}), analysis.params["where"])
+        catch = where(data.trials_for("unfiltered"), analysis.value("where"))
         if catch.empty:
             raise AnalysisError(f"{analysis.id}: no catch trials in the data")
         correct = pd.to_numeric(catch["correct"])
@@ -269,7 +331,9 @@ class CatchSummary(TestKind):
 class ByAnswer(TestKind):
     """Descriptive: the dependent variable per condition and answer to another item (D.2 8)."""
 
-    required = ("item", "levels")
+    params = {"item": P.text(doc="the item whose answers split the participants"),
+              "levels": P.names(doc="its answer options, in order"),
+              "dv": P.choice("accuracy", "n_correct", default="accuracy")}
 
     def run(self, data, analysis, done):
         from .descriptives import by_answer

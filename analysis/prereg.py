@@ -1,6 +1,9 @@
 """The preregistration document: a YAML file, loaded and validated into plain dataclasses.
 
-Errors name the offending key (``analyses[1].alternative: ...``). The document holds the
+Errors name the offending key and its line (``analyses[1].alternative: 'les' is not one of
+two-sided, less, greater (line 88)``): an unknown key at any level or a value outside what the
+key allows is refused, never read with a default. Which options each test kind takes, and
+their stated defaults, is declared once per kind in :mod:`analysis.plan`. The document holds the
 AsPredicted answers (hypotheses, dependent variables, conditions, analyses, exclusions, sample
 size, payments, anything else), plus what the software needs to run the plan: the planned tests
 with their parameters, exclusion rules with thresholds, an answer key, a ``columns:`` mapping for
@@ -11,16 +14,18 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import yaml
 
+from studies.spec.steps import RELEVANCE
+
+from . import params as P
 from .labels import LabelError, Labels
 from .labels import read as read_labels
 
 DESIGNS = ("between", "within", "trials")
-ALTERNATIVES = ("two-sided", "less", "greater")
-CORRECTIONS = ("none", "bonferroni", "holm")
 DIRECTIONS = ("less", "greater", "two-sided", "different", "none")
 
 
@@ -37,12 +42,50 @@ class Hypothesis:
 
 @dataclass(frozen=True)
 class Analysis:
+    """One planned analysis. ``params``: the options written in the file; ``stated``: those of
+    them the preregistration itself does not name (its ``stated_choices:``)."""
+
     id: str
     test: str
     params: dict
     preregistered: bool = True
     description: str = ""
     published: dict = field(default_factory=dict)
+    stated: tuple[str, ...] = ()
+
+    @cached_property
+    def kind(self):
+        from .plan import TESTS
+
+        return TESTS[self.test]
+
+    def value(self, name: str):
+        """The option's value: as written, else the test kind's stated default."""
+        if name not in self.kind.params:
+            raise KeyError(f"{self.test} has no option {name!r}")
+        if name in self.params:
+            return self.params[name]
+        default = self.kind.params[name].default
+        if default is P.REQUIRED:
+            raise KeyError(f"{self.id}: option {name!r} is required")
+        return default
+
+    @cached_property
+    def options(self) -> dict[str, dict]:
+        """Every option that shapes this test, with its value and where the value comes from:
+        ``preregistered``, ``stated choice`` (written here, not in the preregistration) or
+        ``stated default`` (left out; the platform's default)."""
+        out = {}
+        for name in self.kind.params:
+            if name in self.params:
+                source = (P.Source.PREREGISTERED if self.preregistered and name not in self.stated
+                          else P.Source.STATED_CHOICE)
+            else:
+                source = P.Source.STATED_DEFAULT
+            value = self.value(name)
+            out[name] = {"value": list(value) if isinstance(value, tuple) else value,
+                         "source": source}
+        return out
 
 
 @dataclass(frozen=True)
@@ -76,6 +119,7 @@ class Preregistration:
     text: str
     sha256: str
     labels: Labels = field(default_factory=Labels)
+    preregistered: bool = True
 
     def analysis(self, analysis_id: str) -> Analysis:
         for analysis in self.analyses:
@@ -98,6 +142,166 @@ def load(path: str | Path) -> Preregistration:
     return parse(path.read_text(encoding="utf-8"))
 
 
+TOP = {"title", "study", "design", "preregistered", "hypotheses", "dependent_variables",
+       "conditions", "attributes", "answer_key", "exclusions", "sample_size", "payments",
+       "analyses", "columns", "constants", "recode", "trial_filters", "questions", "bootstrap",
+       "notes", "labels"}
+HYPOTHESIS = {"id", "text", "direction"}
+DEPENDENT_VARIABLE = {"id", "description"}
+QUESTIONS = {"data_collected", "main_question", "dependent_variables", "conditions",
+             "analyses", "outliers", "sample_size", "other"}
+SAMPLE_SIZE = {"total": "count", "per_condition": "count", "text": "text"}
+PAYMENTS = {"max_gbp", "base_gbp", "max_bonus_gbp", "bonus_per_correct_gbp", "partial", "text"}
+BOOTSTRAP = {"n_resamples": "count", "seed": "count", "confidence_level": "probability"}
+ANALYSIS = {"id", "test", "preregistered", "description", "published", "stated_choices"}
+PUBLISHED_VALUE = {"row", "quantity", "value", "tolerance", "bound", "explanation"}
+QUANTITIES = {"statistic", "p", "p_adjusted", "effect_size", "n", "df_within", "mean", "sem",
+              "two_sem", "n_subjects", "trials", "boot_ci_low", "boot_ci_high"}
+
+
+class Lines:
+    """Line numbers of every key and list entry of the YAML text (yaml's node marks)."""
+
+    def __init__(self, text: str):
+        self.marks: dict[tuple, int] = {}
+        try:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.YAMLError:
+            node = None
+        if node is not None:
+            self._walk(node, ())
+
+    def _walk(self, node, path: tuple) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                here = (*path, _key(key))
+                self.marks.setdefault(here, key.start_mark.line + 1)
+                self._walk(value, here)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                self.marks.setdefault((*path, i), item.start_mark.line + 1)
+                self._walk(item, (*path, i))
+
+    def line(self, path: tuple) -> int | None:
+        while path:
+            if path in self.marks:
+                return self.marks[path]
+            path = path[:-1]
+        return None
+
+
+def _key(node):
+    """The key as yaml.safe_load reads it (``on``/``yes`` are booleans, ``2`` an int)."""
+    try:
+        return yaml.SafeLoader(  # a throwaway loader only to construct this scalar
+            "").construct_object(node) if isinstance(node, yaml.ScalarNode) else node.value
+    except yaml.YAMLError:
+        return node.value
+
+
+class _Reader:
+    """Validation helpers that name the key path and its line in every error."""
+
+    def __init__(self, text: str):
+        self.lines = Lines(text)
+
+    @staticmethod
+    def name(path: tuple) -> str:
+        out = ""
+        for part in path:
+            out += f"[{part}]" if isinstance(part, int) and not isinstance(part, bool) else (f".{part}" if out else str(part))
+        return out
+
+    def error(self, path: tuple, message: str) -> PreregError:
+        line = self.lines.line(path)
+        where = f" (line {line})" if line else ""
+        return PreregError(f"{self.name(path)}: {message}{where}" if path else
+                           f"{message}{where}")
+
+    def located(self, message: str) -> PreregError:
+        """A message that starts with a dotted key path ('labels.short.inn: ...'), with the
+        line of that key added."""
+        path = tuple(message.split(":", 1)[0].split("."))
+        line = self.lines.line(path)
+        return PreregError(f"{message} (line {line})" if line else message)
+
+    def keys(self, data: dict, path: tuple, known, what: str = "") -> None:
+        for key in data:
+            if isinstance(key, bool):
+                raise self.error((*path, key), "YAML reads this key (on/off/yes/no) as "
+                                               "true/false; quote it or use the option's name")
+            if key not in known:
+                hint = f" for {what}" if what else ""
+                raise self.error((*path, key), f"unknown key{hint} (known keys: "
+                                               f"{', '.join(sorted(map(str, known)))})")
+
+    def text(self, data: dict, key: str, path: tuple = ()) -> str:
+        value = data.get(key)
+        if value is None or str(value).strip() == "":
+            raise self.error((*path, key), "required, missing or empty")
+        if isinstance(value, dict | list):
+            raise self.error((*path, key), "must be a text, not a list or mapping")
+        return str(value)
+
+    def choice(self, data: dict, key: str, choices, path: tuple = (), default=None) -> str:
+        value = data.get(key, default)
+        if value is None:
+            raise self.error((*path, key), "required, missing or empty")
+        if value not in choices:
+            raise self.error((*path, key), f"{value!r} is not one of {', '.join(choices)}")
+        return value
+
+    def flag(self, data: dict, key: str, path: tuple = (), default: bool = True) -> bool:
+        value = data.get(key, default)
+        if not isinstance(value, bool):
+            raise self.error((*path, key), f"{value!r}: must be true or false")
+        return value
+
+    def list(self, data: dict, key: str, minimum: int, path: tuple = ()) -> list:
+        value = data.get(key)
+        value = [] if value is None else value
+        if not isinstance(value, list):
+            raise self.error((*path, key), "must be a list")
+        if len(value) < minimum:
+            raise self.error((*path, key), f"needs at least {minimum} "
+                                           f"entr{'y' if minimum == 1 else 'ies'}")
+        return value
+
+    def mapping(self, data: dict, key: str, path: tuple = ()) -> dict:
+        value = data.get(key)
+        value = {} if value is None else value
+        if not isinstance(value, dict):
+            raise self.error((*path, key), "must be a mapping (key: value)")
+        return value
+
+    def names(self, data: dict, key: str, minimum: int) -> tuple[str, ...]:
+        values = self.list(data, key, minimum)
+        for i, value in enumerate(values):
+            if not isinstance(value, str | int | float) or isinstance(value, bool) or (
+                    str(value).strip() == ""):
+                raise self.error((key, i), f"{value!r}: must be a name")
+        names = tuple(str(v) for v in values)
+        if len(set(names)) != len(names):
+            raise self.error((key,), f"duplicate entries in {list(names)}")
+        return names
+
+    def typed(self, data: dict, spec: dict, path: tuple) -> dict:
+        """A flat mapping whose keys are in ``spec`` (key -> 'count'/'text'/'probability')."""
+        self.keys(data, path, spec)
+        for key, kind in spec.items():
+            if key not in data:
+                continue
+            value = data[key]
+            ok = {"count": isinstance(value, int) and not isinstance(value, bool) and value >= 0,
+                  "text": isinstance(value, str),
+                  "probability": isinstance(value, int | float) and not isinstance(value, bool)
+                  and 0 < value < 1}[kind]
+            if not ok:
+                raise self.error((*path, key), f"{value!r}: must be a "
+                                               f"{ {'count': 'whole number >= 0'}.get(kind, kind)}")
+        return data
+
+
 def parse(text: str) -> Preregistration:
     try:
         data = yaml.safe_load(text)
@@ -105,153 +309,199 @@ def parse(text: str) -> Preregistration:
         raise PreregError(f"not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
         raise PreregError("the preregistration must be a YAML mapping (key: value)")
-    known = {"title", "study", "design", "hypotheses", "dependent_variables", "conditions",
-             "attributes", "answer_key", "exclusions", "sample_size", "payments", "analyses",
-             "columns", "constants", "recode", "trial_filters", "questions", "bootstrap", "notes",
-             "labels"}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise PreregError(f"{unknown[0]}: unknown key (known keys: {', '.join(sorted(known))})")
-    design = _choice(data, "design", DESIGNS)
+    r = _Reader(text)
+    r.keys(data, (), TOP)
+    design = r.choice(data, "design", DESIGNS)
     from .exclusions import RULES
     from .plan import TESTS  # the registry of test kinds; imported late to avoid a cycle
 
-    analyses = tuple(_analysis(i, a, TESTS) for i, a in enumerate(_list(data, "analyses", 1)))
+    preregistered = r.flag(data, "preregistered")
+    analyses = tuple(_analysis(r, i, a, TESTS, preregistered)
+                     for i, a in enumerate(r.list(data, "analyses", 1)))
     ids = [a.id for a in analyses]
     if len(set(ids)) != len(ids):
-        raise PreregError(f"analyses: duplicate id in {ids}")
-    attributes = tuple(str(a) for a in data.get("attributes") or ())
-    answer_key = _mapping(data, "answer_key")
-    for attribute in answer_key:
+        raise r.error(("analyses",), f"duplicate id in {ids}")
+    attributes = r.names(data, "attributes", 0)
+    answer_key = r.mapping(data, "answer_key")
+    for attribute, value in answer_key.items():
         if attribute not in attributes:
-            raise PreregError(f"answer_key.{attribute}: not one of the attributes {list(attributes)}")
-    conditions = tuple(str(c) for c in _list(data, "conditions", 1))
+            raise r.error(("answer_key", attribute),
+                          f"not one of the attributes {list(attributes)}")
+        if str(value).strip().lower() not in RELEVANCE:
+            raise r.error(("answer_key", attribute),
+                          f"{value!r} is not one of {', '.join(RELEVANCE)}")
+    conditions = r.names(data, "conditions", 1)
     try:
         labels = read_labels(data.get("labels"), conditions=conditions, attributes=attributes)
     except LabelError as exc:
-        raise PreregError(str(exc)) from exc
+        raise r.located(str(exc)) from exc
+    questions = r.mapping(data, "questions")
+    r.keys(questions, ("questions",), QUESTIONS)
+    payments = r.mapping(data, "payments")
+    r.keys(payments, ("payments",), PAYMENTS)
     return Preregistration(
-        title=_str(data, "title"),
-        study=_str(data, "study"),
+        title=r.text(data, "title"),
+        study=r.text(data, "study"),
         design=design,
-        hypotheses=tuple(_hypothesis(i, h) for i, h in enumerate(_list(data, "hypotheses", 1))),
-        dependent_variables=tuple(_list(data, "dependent_variables", 1)),
+        hypotheses=tuple(_hypothesis(r, i, h) for i, h in enumerate(r.list(data, "hypotheses", 1))),
+        dependent_variables=tuple(_dependent(r, i, d) for i, d in
+                                  enumerate(r.list(data, "dependent_variables", 1))),
         conditions=conditions,
         attributes=attributes,
-        answer_key={str(k): str(v) for k, v in answer_key.items()},
-        exclusions=tuple(_rule(i, r, RULES) for i, r in enumerate(_list(data, "exclusions", 0))),
-        sample_size=_mapping(data, "sample_size"),
-        payments=_mapping(data, "payments"),
+        answer_key={str(k): str(v).strip().lower() for k, v in answer_key.items()},
+        exclusions=tuple(_rule(r, i, e, RULES) for i, e in enumerate(r.list(data, "exclusions", 0))),
+        sample_size=r.typed(r.mapping(data, "sample_size"), SAMPLE_SIZE, ("sample_size",)),
+        payments=payments,
         analyses=analyses,
-        columns={str(k): str(v) for k, v in _mapping(data, "columns").items()},
-        constants=_mapping(data, "constants"),
-        recode=_mapping(data, "recode"),
-        trial_filters=tuple(_filter(i, f) for i, f in enumerate(_list(data, "trial_filters", 0))),
-        questions=_mapping(data, "questions"),
+        columns={str(k): str(v) for k, v in r.mapping(data, "columns").items()},
+        constants=r.mapping(data, "constants"),
+        recode=_recode(r, r.mapping(data, "recode")),
+        trial_filters=tuple(_filter(r, ("trial_filters", i), f)
+                            for i, f in enumerate(r.list(data, "trial_filters", 0))),
+        questions=questions,
         bootstrap={"n_resamples": 2000, "seed": 20211, "confidence_level": 0.95,
-                   **_mapping(data, "bootstrap")},
-        notes=tuple(str(n) for n in _list(data, "notes", 0)),
+                   **r.typed(r.mapping(data, "bootstrap"), BOOTSTRAP, ("bootstrap",))},
+        notes=tuple(str(n) for n in r.list(data, "notes", 0)),
         text=text,
         sha256=content_hash(text),
         labels=labels,
+        preregistered=preregistered,
     )
 
 
-def _str(data: dict, key: str, where: str = "") -> str:
-    value = data.get(key)
-    if value is None or str(value).strip() == "":
-        raise PreregError(f"{where}{key}: required, missing or empty")
-    return str(value)
-
-
-def _choice(data: dict, key: str, choices: tuple, where: str = "") -> str:
-    value = _str(data, key, where)
-    if value not in choices:
-        raise PreregError(f"{where}{key}: {value!r} is not one of {', '.join(choices)}")
-    return value
-
-
-def _list(data: dict, key: str, minimum: int) -> list:
-    value = data.get(key) or []
-    if not isinstance(value, list):
-        raise PreregError(f"{key}: must be a list")
-    if len(value) < minimum:
-        raise PreregError(f"{key}: needs at least {minimum} entr{'y' if minimum == 1 else 'ies'}")
-    return value
-
-
-def _mapping(data: dict, key: str) -> dict:
-    value = data.get(key) or {}
-    if not isinstance(value, dict):
-        raise PreregError(f"{key}: must be a mapping (key: value)")
-    return value
-
-
-def _hypothesis(index: int, entry) -> Hypothesis:
-    where = f"hypotheses[{index}]."
+def _entry(r: _Reader, path: tuple, entry, what: str) -> dict:
     if not isinstance(entry, dict):
-        raise PreregError(f"hypotheses[{index}]: must be a mapping with id, text, direction")
-    direction = str(entry.get("direction", "two-sided"))
-    if direction not in DIRECTIONS:
-        raise PreregError(f"{where}direction: {direction!r} is not one of {', '.join(DIRECTIONS)}")
-    return Hypothesis(id=_str(entry, "id", where), text=_str(entry, "text", where),
-                      direction=direction)
+        raise r.error(path, f"must be a mapping with {what}")
+    return entry
 
 
-def _analysis(index: int, entry, tests: dict) -> Analysis:
-    where = f"analyses[{index}]."
-    if not isinstance(entry, dict):
-        raise PreregError(f"analyses[{index}]: must be a mapping with id and test")
-    test = _str(entry, "test", where)
+def _hypothesis(r: _Reader, index: int, entry) -> Hypothesis:
+    path = ("hypotheses", index)
+    entry = _entry(r, path, entry, "id, text, direction")
+    r.keys(entry, path, HYPOTHESIS)
+    return Hypothesis(id=r.text(entry, "id", path), text=r.text(entry, "text", path),
+                      direction=r.choice(entry, "direction", DIRECTIONS, path, "two-sided"))
+
+
+def _dependent(r: _Reader, index: int, entry) -> dict:
+    path = ("dependent_variables", index)
+    entry = _entry(r, path, entry, "id and description")
+    r.keys(entry, path, DEPENDENT_VARIABLE)
+    r.text(entry, "id", path)
+    return entry
+
+
+def _recode(r: _Reader, recode: dict) -> dict:
+    for column, mapping in recode.items():
+        if not isinstance(mapping, dict):
+            raise r.error(("recode", column), "must be a mapping old value -> new value")
+    return recode
+
+
+def _param(r: _Reader, path: tuple, param: P.Param, value):
+    """Check one option against its Param; lists of entries key by key. Returns the value
+    with the entries' defaults filled in."""
+    problem = param.problem(value)
+    if problem:
+        raise r.error(path, problem)
+    if param.kind == "filters":
+        return [_filter(r, (*path, i), f) for i, f in enumerate(value)]
+    if param.kind != "entries":
+        return value
+    out = []
+    for i, entry in enumerate(value):
+        here = (*path, i)
+        entry = _entry(r, here, entry, ", ".join(param.fields))
+        r.keys(entry, here, param.fields)
+        filled = {}
+        for key, sub in param.fields.items():
+            if key in entry:
+                filled[key] = _param(r, (*here, key), sub, entry[key])
+            elif sub.required:
+                raise r.error((*here, key), "required")
+            else:
+                filled[key] = sub.default
+        out.append(filled)
+    return out
+
+
+def _analysis(r: _Reader, index: int, entry, tests: dict, document_preregistered: bool):
+    path = ("analyses", index)
+    entry = _entry(r, path, entry, "id and test")
+    test = r.text(entry, "test", path)
     if test not in tests:
-        raise PreregError(f"{where}test: {test!r} is not a known test ({', '.join(sorted(tests))})")
-    params = {k: v for k, v in entry.items()
-              if k not in {"id", "test", "preregistered", "description", "published"}}
-    if "alternative" in params and params["alternative"] not in ALTERNATIVES:
-        raise PreregError(f"{where}alternative: {params['alternative']!r} is not one of "
-                          f"{', '.join(ALTERNATIVES)}")
-    if "correction" in params and params["correction"] not in CORRECTIONS:
-        raise PreregError(f"{where}correction: {params['correction']!r} is not one of "
-                          f"{', '.join(CORRECTIONS)}")
-    for key in ("alpha", "normality_alpha", "levene_alpha"):
-        if key in params and not (isinstance(params[key], int | float) and 0 < params[key] < 1):
-            raise PreregError(f"{where}{key}: must be a number between 0 and 1")
-    for j, comparison in enumerate(params.get("comparisons") or []):
-        alt = comparison.get("alternative", "two-sided")
-        if alt not in ALTERNATIVES:
-            raise PreregError(f"{where}comparisons[{j}].alternative: {alt!r} is not one of "
-                              f"{', '.join(ALTERNATIVES)}")
-    missing = [k for k in tests[test].required if k not in params]
+        raise r.error((*path, "test"), f"{test!r} is not a known test "
+                                       f"({', '.join(sorted(tests))})")
+    kind = tests[test]
+    r.keys(entry, path, ANALYSIS | set(kind.params), f"test {test!r}")
+    stated = r.mapping(entry, "stated_choices", path)
+    r.keys(stated, (*path, "stated_choices"), set(kind.params), f"test {test!r}")
+    params = {}
+    for key, value in entry.items():
+        if key not in ANALYSIS:
+            params[key] = _param(r, (*path, key), kind.params[key], value)
+    for key, value in stated.items():
+        if key in params:
+            raise r.error((*path, "stated_choices", key), "also given above; give it once")
+        params[key] = _param(r, (*path, "stated_choices", key), kind.params[key], value)
+    missing = [k for k in kind.required if k not in params]
     if missing:
-        raise PreregError(f"{where}{missing[0]}: required for test {test!r}")
-    published = entry.get("published") or {}
-    if not isinstance(published, dict):
-        raise PreregError(f"{where}published: must be a mapping")
-    for j, value in enumerate(published.get("values") or []):
+        raise r.error((*path, missing[0]), f"required for test {test!r}")
+    preregistered = r.flag(entry, "preregistered", path) and document_preregistered
+    return Analysis(id=r.text(entry, "id", path), test=test, params=params,
+                    preregistered=preregistered,
+                    description=str(entry.get("description", "")),
+                    published=_published(r, path, entry), stated=tuple(stated))
+
+
+def _published(r: _Reader, path: tuple, entry: dict) -> dict:
+    published = r.mapping(entry, "published", path)
+    here = (*path, "published")
+    r.keys(published, here, {"values"})
+    values = r.list(published, "values", 0, here)
+    for j, value in enumerate(values):
+        at = (*here, "values", j)
+        value = _entry(r, at, value, "quantity and value")
+        r.keys(value, at, PUBLISHED_VALUE)
         for key in ("quantity", "value"):
-            if not isinstance(value, dict) or key not in value:
-                raise PreregError(f"{where}published.values[{j}].{key}: required")
-    return Analysis(id=_str(entry, "id", where), test=test, params=params,
-                    preregistered=bool(entry.get("preregistered", True)),
-                    description=str(entry.get("description", "")), published=published)
+            if key not in value:
+                raise r.error((*at, key), "required")
+        if value["quantity"] not in QUANTITIES:
+            raise r.error((*at, "quantity"), f"{value['quantity']!r} is not one of "
+                                             f"{', '.join(sorted(QUANTITIES))}")
+        if "bound" in value and value["bound"] != "below":
+            raise r.error((*at, "bound"), f"{value['bound']!r} is not one of below")
+        for key in ("value", "tolerance"):
+            if key in value and (isinstance(value[key], bool) or
+                                 not isinstance(value[key], int | float)):
+                raise r.error((*at, key), f"{value[key]!r}: must be a number")
+    return published
 
 
-def _rule(index: int, entry, rules: dict) -> ExclusionRule:
-    where = f"exclusions[{index}]."
-    if not isinstance(entry, dict):
-        raise PreregError(f"exclusions[{index}]: must be a mapping with 'rule'")
-    name = _str(entry, "rule", where)
+def _rule(r: _Reader, index: int, entry, rules: dict) -> ExclusionRule:
+    path = ("exclusions", index)
+    entry = _entry(r, path, entry, "'rule'")
+    name = r.text(entry, "rule", path)
     if name not in rules:
-        raise PreregError(f"{where}rule: {name!r} is not a known rule ({', '.join(rules)})")
+        raise r.error((*path, "rule"), f"{name!r} is not a known rule ({', '.join(rules)})")
+    spec = rules[name]
+    allowed = {"rule", "text", *spec.required, *getattr(spec, "optional", ())}
+    r.keys(entry, path, allowed, f"rule {name!r}")
     params = {k: v for k, v in entry.items() if k not in {"rule", "text"}}
-    for key in rules[name].required:
-        if not isinstance(params.get(key), int | float):
-            raise PreregError(f"{where}{key}: a number is required for rule {name!r}")
+    for key in spec.required:
+        value = params.get(key)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise r.error((*path, key), f"a number is required for rule {name!r}")
     return ExclusionRule(rule=name, params=params, text=str(entry.get("text", "")))
 
 
-def _filter(index: int, entry) -> dict:
-    if not isinstance(entry, dict) or "column" not in entry or not (
-            {"equals", "in", "not_in"} & set(entry)):
-        raise PreregError(f"trial_filters[{index}]: needs 'column' and one of equals/in/not_in")
+def _filter(r: _Reader, path: tuple, entry) -> dict:
+    entry = _entry(r, path, entry, "'column' and one of equals/in/not_in")
+    r.keys(entry, path, P.FILTER)
+    given = [k for k in ("equals", "in", "not_in") if k in entry]
+    if "column" not in entry or len(given) != 1:
+        raise r.error(path, "needs 'column' and exactly one of equals/in/not_in")
+    for key in ("in", "not_in"):
+        if key in entry and not isinstance(entry[key], list):
+            raise r.error((*path, key), "must be a list")
     return entry

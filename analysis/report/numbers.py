@@ -58,6 +58,7 @@ def results_dict(result: AnalysisResult) -> dict:
         if result.accuracy is not None else [],
         "tables": {name: records(frame) for name, frame in sorted(result.tables.items())},
         "tests": records(result.tests_frame),
+        "options": result.options,
         "reproduction": records(result.reproduction),
         "deviations": list(result.deviations),
         "screening": result.screening,

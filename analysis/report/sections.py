@@ -9,6 +9,29 @@ from .tests_table import tests_blocks
 from .text import fmt, fmt_p, frame_rows
 
 
+def fmt_option(value) -> str:
+    """An option's value as written in YAML terms (lists of entries joined by '; ')."""
+    if value is None:
+        return "(not set)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {fmt_option(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return "; ".join(fmt_option(v) for v in value) or "(none)"
+    return str(value)
+
+
+def options(result: AnalysisResult) -> list:
+    rows = [[analysis_id, name, fmt_option(option["value"]), option["source"]]
+            for analysis_id, opts in result.options.items() for name, option in opts.items()]
+    return [("Test options and their source", [
+        ("p", "Every option that shaped a test: 'preregistered' (named by the "
+              "preregistration), 'stated choice' (written in the plan, not named by the "
+              "preregistration) or 'stated default' (not written; the platform's default)."),
+        ("table", ["analysis", "option", "value", "source"], rows)])]
+
+
 def build(result: AnalysisResult, figures: dict) -> list[tuple[str, list[tuple]]]:
     prereg = result.prereg
     sections = [("Summary", summary(result)), ("Sample size: planned and achieved",
@@ -28,12 +51,13 @@ def build(result: AnalysisResult, figures: dict) -> list[tuple[str, list[tuple]]
                             else frame_rows(result.tables[analysis.id], index=False))
             text = analysis.description or analysis.id
             if analysis.test == "by_answer":
-                text += (f" Cells: mean {analysis.params.get('dv', 'accuracy')} (%), number and "
+                text += (f" Cells: mean {analysis.value('dv')} (%), number and "
                          f"share of the condition's analysed participants.")
             blocks = [("p", text), ("table", header, rows)]
             if f"describe_{analysis.id}" in figures:
                 blocks.append(("img", f"describe_{analysis.id}", analysis.id))
-            kind = "preregistered" if analysis.preregistered else "exploratory"
+            kind = ("preregistered" if analysis.preregistered else
+                    "planned, not preregistered" if analysis.planned else "exploratory")
             sections.append((f"Descriptive ({kind}): {analysis.id}", blocks))
     plan = [f"{a.id}: {a.description}" for a in prereg.analyses
             if a.preregistered and a.test not in ("describe", "by_answer")]
@@ -43,9 +67,10 @@ def build(result: AnalysisResult, figures: dict) -> list[tuple[str, list[tuple]]
     if exploratory:
         plan = [f"{a.id}: {a.description}" for a in prereg.analyses if not a.preregistered
                 and a.test not in ("describe", "by_answer")]
-        sections.append(("Exploratory tests (not preregistered)", [("list", plan),
-                                                                    *exploratory]))
-    sections += reproduction(result) + screening(result)
+        title = ("Exploratory tests (not preregistered)" if prereg.preregistered else
+                 "Tests of the re-analysis plan (not a preregistration)")
+        sections.append((title, [("list", plan), *exploratory]))
+    sections += options(result) + reproduction(result) + screening(result)
     if prereg.notes:
         sections.append(("Notes", [("list", list(prereg.notes))]))
     return sections
@@ -195,6 +220,8 @@ def screening(result: AnalysisResult) -> list:
                     f"{s.get('n_rated', 0)} participants rated by two annotators; "
                     f"{len(s.get('disagreements', []))} disagreement(s); "
                     f"{len(s.get('excluded', []))} settled exclusion(s).")]
+    if s.get("kappa_notes"):
+        blocks.append(("list", list(s["kappa_notes"])))
     if s.get("unsettled"):
         blocks.append(("list", [f"unsettled: {p}" for p in s["unsettled"]]))
     return [("Manual screening of free-text answers", blocks)]
