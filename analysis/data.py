@@ -55,11 +55,13 @@ def prepare(raw: pd.DataFrame, prereg: Preregistration, *,
             manual_exclusions=()) -> StudyData:
     if raw.empty:
         raise AnalysisError("the responses file has no rows")
-    frame = tidy.apply_layout(raw, columns=prereg.columns, constants=prereg.constants,
+    frame = tidy.apply_layout(tidy.number_rows(raw), columns=prereg.columns,
+                              constants=prereg.constants,
                               recode=prereg.recode, filters=[])
     frame = tidy.normalise(frame, required=required_columns(prereg))
     _refuse_pilots(frame)
     _check_conditions(frame, prereg)
+    scoring.check_responses(frame, source=prereg.columns.get("response", "response"))
     table = tidy.participants(frame)
     table = exclusions.evaluate(table, frame, prereg.exclusions,
                                 context={"manual_exclusions": set(map(str, manual_exclusions))})

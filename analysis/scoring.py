@@ -8,7 +8,26 @@ from __future__ import annotations
 
 import pandas as pd
 
+from studies.spec.steps import RELEVANCE
+
 from .results import AnalysisError
+from .tidy import BLANK, text, where
+
+
+def check_responses(responses: pd.DataFrame, *, source: str = "response") -> None:
+    """Every answered relevance item is one of the item's options (relevant / irrelevant,
+    case and surrounding spaces ignored); anything else (``Relevent``, ``yes``) is refused
+    with its row and column, never scored as a wrong answer. Blank = not answered."""
+    if "item_type" not in responses.columns or "response" not in responses.columns:
+        return
+    rel = responses["item_type"].astype(str) == "relevance"
+    values = text(responses["response"])
+    bad = rel & ~values.isin(RELEVANCE) & ~values.isin(BLANK)
+    if bad.any():
+        index = bad.idxmax()
+        raise AnalysisError(f"{where(responses, index, source)}: "
+                            f"{responses.at[index, 'response']!r} is not one of the relevance "
+                            f"item's options ({', '.join(RELEVANCE)})")
 
 
 def relevance_items(responses: pd.DataFrame, *, attributes, answer_key: dict) -> pd.DataFrame:
@@ -37,7 +56,9 @@ def relevance_items(responses: pd.DataFrame, *, attributes, answer_key: dict) ->
     missing = [a for a in attributes if a not in key]
     if missing:
         raise AnalysisError(f"the answer key has no entry for attribute(s) {missing}")
-    rel["response"] = rel["response"].astype(str).str.strip().str.lower()
+    check_responses(rel)
+    rel["response"] = text(rel["response"])
+    rel = rel[~rel["response"].isin(BLANK)]  # not answered: per_participant says who
     rel["key"] = rel["item"].map(key).str.lower()
     rel["correct"] = (rel["response"] == rel["key"]).astype(int)
     rel["selected_relevant"] = (rel["response"] == "relevant").astype(int)

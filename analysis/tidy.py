@@ -52,6 +52,9 @@ def read_table(path: str | Path) -> pd.DataFrame:
         return pd.read_parquet(path)
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError as exc:
+        raise AnalysisError(f"responses file {path} is empty: no header line and no rows "
+                            f"(expected the tidy export, Contract 4)") from exc
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise AnalysisError(f"cannot read {path} as CSV: {exc}") from exc
     return unescape_formulas(frame) if set(TIDY_COLUMNS) <= set(frame.columns) else frame
@@ -158,9 +161,24 @@ def normalise(frame: pd.DataFrame, *, required: list[str]) -> pd.DataFrame:
                              "0.0": 0.0} | dict.fromkeys(BLANK, float("nan")))
         bad = mapped.isna() & ~values.isin(BLANK)
         if bad.any():
-            raise AnalysisError(f"column 'correct': {frame['correct'][bad].iloc[0]!r} is not 0/1")
+            raise AnalysisError(f"{where(frame, bad.idxmax(), 'correct')}: "
+                                f"{frame['correct'][bad].iloc[0]!r} is not 0/1 (true/false)")
         frame["correct"] = mapped
     return frame
+
+
+FILE_ROW = "_file_row"
+
+
+def number_rows(raw: pd.DataFrame) -> pd.DataFrame:
+    """Remember each row's line in the file (header = row 1) as :data:`FILE_ROW`."""
+    return raw.assign(**{FILE_ROW: range(2, len(raw) + 2)})
+
+
+def where(frame: pd.DataFrame, index, column: str) -> str:
+    """'row 7, column 'response'' as a person counts rows in the file (header = row 1)."""
+    row = frame.at[index, FILE_ROW] if FILE_ROW in frame.columns else None
+    return f"row {row}, column {column!r}" if row is not None else f"column {column!r}"
 
 
 def participants(frame: pd.DataFrame) -> pd.DataFrame:
