@@ -36,6 +36,7 @@ class TestResult:
     preregistered: bool = False
     analysis_id: str = ""
     p_adjusted: float = math.nan
+    p_alternatives: dict = field(default_factory=dict)  # name -> p of another stated variant
     alpha: float = math.nan
     significant: bool | None = None
     decision: str = ""

@@ -29,13 +29,20 @@ def summarize(annotations: pd.DataFrame, decisions: pd.DataFrame | None = None) 
     wide = annotations.pivot_table(index="participant", columns="annotator", values="label",
                                    aggfunc="last")
     annotators = list(wide.columns)
-    kappas = {}
+    kappas, notes = {}, []
     for first, second in combinations(annotators, 2):
         both = wide[[first, second]].dropna()
         if len(both) >= 2:
             a, b = both[first] == "include", both[second] == "include"
-            kappa = cohen_kappa_score(a, b) if (a.nunique() > 1 or b.nunique() > 1) else 1.0
-            kappas[f"{first} / {second}"] = float(kappa)
+            pair = f"{first} / {second}"
+            if a.nunique() == 1 and b.nunique() == 1 and a.iloc[0] == b.iloc[0]:
+                # chance agreement is 1, so kappa = 0/0 (sklearn: NaN): undefined, not 'perfect'
+                kappas[pair] = None
+                notes.append(f"{pair}: kappa undefined, both gave every one of {len(both)} "
+                             f"participants the same label ({'include' if a.iloc[0] else 'not include'})")
+            else:
+                # sklearn semantics: two raters who disagree on everyone get kappa <= 0
+                kappas[pair] = float(cohen_kappa_score(a, b, labels=[False, True]))
     decided = {} if decisions is None or decisions.empty else dict(
         zip(decisions["participant"].astype(str), decisions["label"], strict=True))
     disagreements, unsettled, excluded = [], [], []
@@ -53,5 +60,6 @@ def summarize(annotations: pd.DataFrame, decisions: pd.DataFrame | None = None) 
             unsettled.append(str(participant))
     rated = wide.dropna(thresh=2)
     return {"annotators": [str(a) for a in annotators], "kappas": kappas,
-            "kappa": next(iter(kappas.values()), None), "n_rated": int(len(rated)),
+            "kappa": next(iter(kappas.values()), None), "kappa_notes": notes,
+            "n_rated": int(len(rated)),
             "disagreements": disagreements, "unsettled": unsettled, "excluded": excluded}

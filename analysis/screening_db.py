@@ -35,7 +35,7 @@ def summary(study) -> dict:
                  for d in ScreeningDecision.objects.filter(participant__study=study)
                  .select_related("participant")]
     if not rows:
-        return {"annotators": [], "kappas": {}, "kappa": None, "n_rated": 0,
+        return {"annotators": [], "kappas": {}, "kappa": None, "kappa_notes": [], "n_rated": 0,
                 "disagreements": [], "unsettled": [], "excluded": [
                     d["participant"] for d in decisions if d["label"] == "exclude"]}
     return screening.summarize(pd.DataFrame(rows), pd.DataFrame(decisions or None,

@@ -31,6 +31,24 @@ def _values(values, label: str, minimum: int = 1) -> np.ndarray:
     return array
 
 
+def _binary(values, label: str) -> np.ndarray:
+    """0/1 outcomes; anything else (2, 0.5) is an error, never counted."""
+    array = _values(values, label)
+    odd = array[(array != 0) & (array != 1)]
+    if odd.size:
+        raise AnalysisError(f"{label}: needs 0/1 values, found {odd[0]:g}")
+    return array
+
+
+def _spread(arrays: dict, label: str, *, every: bool) -> None:
+    """Refuse zero-variance groups: ``every`` -> if all are constant, else if any is."""
+    constant = [k for k, a in arrays.items() if np.ptp(a) == 0]
+    if constant and (not every or len(constant) == len(arrays)):
+        raise AnalysisError(f"{label}: zero variance in {', '.join(map(str, constant))} "
+                            f"(every value {arrays[constant[0]][0]:g}); the statistic is "
+                            f"undefined")
+
+
 def shapiro(values, *, label: str, alpha: float) -> TestResult:
     data = _values(values, f"Shapiro-Wilk for {label}", 3)
     if np.ptp(data) == 0:
@@ -44,7 +62,9 @@ def shapiro(values, *, label: str, alpha: float) -> TestResult:
 
 
 def levene(groups: dict, *, center: str, alpha: float) -> TestResult:
-    arrays = [_values(v, f"Levene for {k}", 2) for k, v in groups.items()]
+    named = {k: _values(v, f"Levene for {k}", 2) for k, v in groups.items()}
+    _spread(named, "Levene", every=True)
+    arrays = list(named.values())
     result = stats.levene(*arrays, center=center)
     equal = bool(result.pvalue >= alpha)
     return TestResult(test="Levene", statistic=float(result.statistic), statistic_name="W",
@@ -55,7 +75,9 @@ def levene(groups: dict, *, center: str, alpha: float) -> TestResult:
 
 
 def kruskal(groups: dict) -> TestResult:
-    arrays = [_values(v, f"Kruskal-Wallis for {k}", 1) for k, v in groups.items()]
+    # a group of one has no distribution to compare; H and eta²_H would be numbers without
+    # meaning (eta²_H = -0.29 on such data)
+    arrays = [_values(v, f"Kruskal-Wallis for {k}", 2) for k, v in groups.items()]
     if len(arrays) < 2:
         raise AnalysisError("Kruskal-Wallis needs at least two conditions")
     pooled = np.concatenate(arrays)
@@ -85,18 +107,20 @@ def rank_sum_z(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
 
 def mann_whitney(a, b, *, alternative: str, method: str = "asymptotic",
                  use_continuity: bool = True, label: str = "") -> TestResult:
-    """Wilcoxon rank-sum (Mann-Whitney U) of ``a`` against ``b``; effect size r = Z / sqrt(N)."""
+    """Wilcoxon rank-sum (Mann-Whitney U) of ``a`` against ``b``; effect size r = Z / sqrt(N)
+    signed as a - b: negative when ``a`` ranks lower (the direction of a 'less' hypothesis)."""
     a = _values(a, f"rank-sum {label} (first group)")
     b = _values(b, f"rank-sum {label} (second group)")
     u, z = rank_sum_z(a, b)
     result = stats.mannwhitneyu(a, b, alternative=alternative, method=method,
                                 use_continuity=use_continuity)
     n = a.size + b.size
-    r = abs(z) / math.sqrt(n)
+    r = z / math.sqrt(n)
     low, high = r_ci(r, n)
     return TestResult(test="Wilcoxon rank-sum (Mann-Whitney U)", statistic=float(result.statistic),
                       statistic_name="U", p=float(result.pvalue), n=n, z=z,
-                      effect_size=r, effect_size_name="r = |Z|/sqrt(N)", ci_low=low, ci_high=high,
+                      effect_size=r, effect_size_name="r = Z/sqrt(N) (sign of a - b)",
+                      ci_low=low, ci_high=high,
                       variant={"alternative": alternative, "method": method,
                                "continuity": use_continuity, "effect_ci": "fisher_z"},
                       label=label,
@@ -112,7 +136,9 @@ def r_ci(r: float, n: int, *, level: float = 0.95) -> tuple[float, float]:
 
 
 def anova_oneway(groups: dict) -> TestResult:
-    arrays = [_values(v, f"ANOVA for {k}", 2) for k, v in groups.items()]
+    named = {k: _values(v, f"ANOVA for {k}", 2) for k, v in groups.items()}
+    _spread(named, "one-way ANOVA", every=True)
+    arrays = list(named.values())
     result = stats.f_oneway(*arrays)
     pooled = np.concatenate(arrays)
     ss_between = sum(a.size * (a.mean() - pooled.mean()) ** 2 for a in arrays)
@@ -128,6 +154,7 @@ def planned_contrast(groups: dict, a: str, b: str, *, alternative: str, label: s
     """t-test of mean(a) - mean(b) with the pooled ANOVA error term (df = N - k)."""
     arrays = {k: _values(v, f"contrast group {k}", 2) for k, v in groups.items()}
     n_total, k = sum(x.size for x in arrays.values()), len(arrays)
+    _spread(arrays, f"planned contrast {label}", every=True)
     mse = sum(((x - x.mean()) ** 2).sum() for x in arrays.values()) / (n_total - k)
     diff = arrays[a].mean() - arrays[b].mean()
     se = math.sqrt(mse * (1 / arrays[a].size + 1 / arrays[b].size))
@@ -144,8 +171,10 @@ def planned_contrast(groups: dict, a: str, b: str, *, alternative: str, label: s
 def welch_anova(groups: dict) -> TestResult:
     import pingouin
 
-    frame = pd.DataFrame([(k, x) for k, v in groups.items()
-                          for x in _values(v, f"Welch ANOVA for {k}", 2)], columns=["g", "y"])
+    named = {k: _values(v, f"Welch ANOVA for {k}", 2) for k, v in groups.items()}
+    # Welch's weights are n / variance: one constant group makes them undefined
+    _spread(named, "Welch's ANOVA", every=False)
+    frame = pd.DataFrame([(k, x) for k, v in named.items() for x in v], columns=["g", "y"])
     table = pingouin.welch_anova(data=frame, dv="y", between="g").iloc[0]
     return TestResult(test="Welch's ANOVA (pingouin)", statistic=float(table["F"]),
                       statistic_name="F", p=float(table["p_unc"]), n=len(frame),
@@ -157,6 +186,7 @@ def welch_anova(groups: dict) -> TestResult:
 def welch_t(a, b, *, alternative: str, label: str) -> TestResult:
     a = _values(a, f"Welch t {label}", 2)
     b = _values(b, f"Welch t {label}", 2)
+    _spread({"first group": a, "second group": b}, f"Welch t {label}", every=True)
     result = stats.ttest_ind(a, b, equal_var=False, alternative=alternative)
     return TestResult(test="Welch t-test", statistic=float(result.statistic), statistic_name="t",
                       p=float(result.pvalue), df=f"{result.df:.2f}", n=a.size + b.size,
@@ -164,8 +194,8 @@ def welch_t(a, b, *, alternative: str, label: str) -> TestResult:
 
 
 def fisher_exact(a, b, *, alternative: str, label: str) -> TestResult:
-    a = _values(a, f"Fisher {label}")
-    b = _values(b, f"Fisher {label}")
+    a = _binary(a, f"Fisher {label}")
+    b = _binary(b, f"Fisher {label}")
     table = [[int(a.sum()), int(a.size - a.sum())], [int(b.sum()), int(b.size - b.sum())]]
     result = stats.fisher_exact(table, alternative=alternative)
     odds = stats.contingency.odds_ratio(table, kind="conditional")

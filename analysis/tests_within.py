@@ -25,12 +25,16 @@ def mcnemar_exact(first, second, *, alternative: str, label: str) -> TestResult:
     b = first 1 & second 0, c = first 0 & second 1. Under H0 c ~ Binomial(b + c, 1/2).
     ``alternative='greater'`` means the first is chosen more often than the second.
     """
-    first = np.asarray(first, dtype=int)
-    second = np.asarray(second, dtype=int)
+    first = np.asarray(first, dtype=float)
+    second = np.asarray(second, dtype=float)
     if first.size != second.size:
         raise AnalysisError(f"McNemar {label}: the paired outcomes differ in length")
     if first.size == 0:
         raise AnalysisError(f"McNemar {label}: no participants")
+    for values in (first, second):
+        odd = values[~np.isin(values, (0.0, 1.0))]
+        if odd.size:
+            raise AnalysisError(f"McNemar {label}: needs paired 0/1 outcomes, found {odd[0]:g}")
     b = int(((first == 1) & (second == 0)).sum())
     c = int(((first == 0) & (second == 1)).sum())
     low = high = math.nan
@@ -65,11 +69,43 @@ def signed_rank_plus(differences: np.ndarray, *, zero_method: str) -> float:
     return float(plus)
 
 
+def r_wilcox_test(d: np.ndarray, *, alternative: str) -> tuple[float, str]:
+    """The p-value of R's ``wilcox.test(x, y, paired = TRUE)`` with its defaults, which is
+    what JASP (0.13, Borowski et al.'s tool) calls: zero differences are dropped; with fewer
+    than 50 remaining differences and neither ties nor zeros the exact signed-rank
+    distribution is used, otherwise the normal approximation with tie-corrected variance and
+    continuity correction. Returns (p, the variant used)."""
+    d = np.asarray(d, dtype=float)
+    zeros = bool((d == 0).any())
+    d = d[d != 0]
+    n = d.size
+    ranks = stats.rankdata(np.abs(d))
+    v = float(ranks[d > 0].sum())
+    _, counts = np.unique(ranks, return_counts=True)
+    ties = bool((counts > 1).any())
+    if n < 50 and not ties and not zeros:
+        p = float(stats.wilcoxon(d, alternative=alternative, method="exact").pvalue)
+        return p, "exact"
+    z = v - n * (n + 1) / 4
+    sigma = math.sqrt(n * (n + 1) * (2 * n + 1) / 24 - (counts**3 - counts).sum() / 48)
+    shift = {"two-sided": math.copysign(0.5, z) if z else 0.0, "greater": 0.5,
+             "less": -0.5}[alternative]
+    z = (z - shift) / sigma
+    p = {"two-sided": 2 * min(stats.norm.cdf(z), stats.norm.sf(z)), "greater": stats.norm.sf(z),
+         "less": stats.norm.cdf(z)}[alternative]
+    why = ", ".join(w for w, present in (("zeros", zeros), ("ties", ties), ("n >= 50", n >= 50))
+                    if present)
+    return float(p), f"normal approximation with continuity correction ({why})"
+
+
 def wilcoxon_signed_rank(x, y, *, alternative: str, method: str, correction: bool,
                          zero_method: str, label: str, decimals: int = 10) -> TestResult:
     """Wilcoxon signed-rank test of x - y, rounding the differences to ``decimals`` so equal
-    means count as ties/zeros. Every variant is explicit: method ('exact' or 'asymptotic'),
-    continuity ``correction`` (normal approximation only) and ``zero_method``."""
+    means count as ties/zeros. Every variant is explicit: method ('exact', 'asymptotic',
+    'auto' as scipy, or 'R' as R's wilcox.test defaults, see :func:`r_wilcox_test`),
+    continuity ``correction`` (normal approximation only) and ``zero_method``. The row also
+    carries, in ``p_alternatives``, the p R/JASP would print with their defaults. Effect size
+    r = Z / sqrt(n), signed as x - y."""
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     if x.size != y.size:
@@ -80,20 +116,37 @@ def wilcoxon_signed_rank(x, y, *, alternative: str, method: str, correction: boo
         raise AnalysisError(f"Wilcoxon {label}: all {d.size} paired differences are zero")
     if x.size < 2:
         raise AnalysisError(f"Wilcoxon {label}: needs at least two participants")
-    result = stats.wilcoxon(d, zero_method=zero_method, correction=correction,
-                            alternative=alternative, method=method)
+    p_r, r_variant = r_wilcox_test(d, alternative=alternative)
+    if method == "R":
+        if zero_method != "wilcox" or not correction:
+            raise AnalysisError(f"Wilcoxon {label}: method 'R' drops zeros (zero_method "
+                                f"'wilcox') and corrects for continuity (continuity: true)")
+        p, note = p_r, f"R/JASP defaults: {r_variant}"
+        z = getattr(stats.wilcoxon(d, zero_method="wilcox", correction=True,
+                                   alternative=alternative, method="asymptotic"),
+                    "zstatistic", math.nan)
+    else:
+        result = stats.wilcoxon(d, zero_method=zero_method, correction=correction,
+                                alternative=alternative, method=method)
+        p, note = float(result.pvalue), f"scipy statistic {float(result.statistic):g}"
+        z = getattr(result, "zstatistic", math.nan)
     n = x.size
-    z = float(getattr(result, "zstatistic", math.nan))
-    r = abs(z) / math.sqrt(n) if not math.isnan(z) else math.nan
+    z = float(z)
+    plus = signed_rank_plus(d, zero_method=zero_method)
+    minus = signed_rank_plus(-d, zero_method=zero_method)
+    z = math.copysign(abs(z), plus - minus) if plus != minus else 0.0 * z  # NaN stays NaN
+    r = z / math.sqrt(n) if not math.isnan(z) else math.nan
     low, high = r_ci(r, n)
-    return TestResult(test="Wilcoxon signed-rank", statistic=signed_rank_plus(d, zero_method=zero_method),
-                      statistic_name="W+", p=float(result.pvalue), n=n, z=z,
+    return TestResult(test="Wilcoxon signed-rank", statistic=plus,
+                      statistic_name="W+", p=p, n=n, z=z,
                       effect_size=r, ci_low=low, ci_high=high,
-                      effect_size_name="r = |Z|/sqrt(n)" if not math.isnan(z) else "",
+                      effect_size_name="r = Z/sqrt(n) (sign of a - b)" if not math.isnan(z)
+                      else "",
                       variant={"alternative": alternative, "method": method,
                                "continuity": correction, "zero_method": zero_method},
-                      label=label, note=f"{n - nonzero} zero difference(s); "
-                                        f"scipy statistic {float(result.statistic):g}")
+                      p_alternatives={"R wilcox.test defaults (JASP 0.13)": p_r},
+                      label=label, note=f"{n - nonzero} zero difference(s); {note}; "
+                                        f"R/JASP would print p = {p_r:.4f} ({r_variant})")
 
 
 def rm_anova(data: pd.DataFrame, *, dv: str, subject: str, within: list[str],
@@ -102,6 +155,9 @@ def rm_anova(data: pd.DataFrame, *, dv: str, subject: str, within: list[str],
     from statsmodels.stats.anova import AnovaRM
 
     cells = data.groupby([subject, *within], observed=True)[dv].mean().reset_index()
+    if np.ptp(cells[dv].to_numpy(dtype=float)) == 0:
+        raise AnalysisError(f"RM ANOVA {label}: every cell mean is {cells[dv].iloc[0]:g}; "
+                            f"F is undefined on constant data")
     counts = cells.groupby(subject).size()
     expected = int(np.prod([cells[w].nunique() for w in within]))
     if (counts != expected).any():
@@ -110,17 +166,42 @@ def rm_anova(data: pd.DataFrame, *, dv: str, subject: str, within: list[str],
     if cells[subject].nunique() < 2:
         raise AnalysisError(f"RM ANOVA {label}: needs at least two subjects")
     table = AnovaRM(cells, depvar=dv, subject=subject, within=list(within)).fit().anova_table
+    total = float(((cells[dv] - cells[dv].mean()) ** 2).sum())
     rows = []
     for effect, row in table.iterrows():
         f = float(row["F Value"])
         d1, d2 = float(row["Num DF"]), float(row["Den DF"])
+        error = _error_ss(cells, dv=dv, subject=subject, effect=effect.split(":"))
+        note, p = "", float(row["Pr > F"])
+        if error <= 1e-12 * total:
+            # no subject-by-effect variation: AnovaRM divides by (almost) zero
+            note = (f"the error term of {effect} is zero (every subject shows the same "
+                    f"effect); F is undefined")
+            f = p = math.nan
         rows.append(TestResult(test="repeated-measures ANOVA (statsmodels AnovaRM)", statistic=f,
-                               statistic_name="F", p=float(row["Pr > F"]), df=f"{d1:g}, {d2:g}",
+                               statistic_name="F", p=p, df=f"{d1:g}, {d2:g}",
                                n=int(cells[subject].nunique()),
-                               effect_size=f * d1 / (f * d1 + d2), effect_size_name="partial eta²",
+                               effect_size=f * d1 / (f * d1 + d2) if note == "" else math.nan,
+                               effect_size_name="partial eta²",
                                variant={"sphericity_correction": "none"},
-                               label=f"{label}: {effect}"))
+                               label=f"{label}: {effect}", note=note))
     return rows
+
+
+def _error_ss(cells: pd.DataFrame, *, dv: str, subject: str, effect: list[str]) -> float:
+    """Sum of squares of the subject x ``effect`` interaction (the effect's error term) in a
+    balanced one-value-per-cell table, by inclusion-exclusion over the marginal means."""
+    from itertools import combinations
+
+    factors = [subject, *effect]
+    residual = pd.Series(0.0, index=cells.index)
+    for size in range(len(factors) + 1):
+        for subset in combinations(factors, size):
+            sign = (-1) ** (len(factors) - size)
+            means = (cells.groupby(list(subset), observed=True)[dv].transform("mean")
+                     if subset else pd.Series(cells[dv].mean(), index=cells.index))
+            residual += sign * means
+    return float((residual ** 2).sum())
 
 
 def mixed_anova(data: pd.DataFrame, *, dv: str, subject: str, within: str, between: str,
@@ -132,6 +213,9 @@ def mixed_anova(data: pd.DataFrame, *, dv: str, subject: str, within: str, betwe
     import pingouin
 
     cells = data.groupby([subject, between, within], observed=True)[dv].mean().reset_index()
+    if np.ptp(cells[dv].to_numpy(dtype=float)) == 0:
+        raise AnalysisError(f"mixed ANOVA {label}: every cell mean is {cells[dv].iloc[0]:g}; "
+                            f"F is undefined on constant data")
     if cells[between].nunique() < 2 or cells[within].nunique() < 2:
         raise AnalysisError(f"mixed ANOVA {label}: needs two or more levels of {between!r} "
                             f"and of {within!r}")
@@ -161,7 +245,9 @@ def chi_square(data: pd.DataFrame, *, rows: str, columns: str, correction: bool,
                             f"2 x 2 cells, has {table.shape[0]} x {table.shape[1]}")
     chi2, p, dof, expected = stats.chi2_contingency(table.values, correction=correction)
     n = int(table.values.sum())
-    cramer = math.sqrt(chi2 / (n * (min(table.shape) - 1)))
+    # Cramér's V is defined on the uncorrected statistic (Yates would shrink it on a 2 x 2)
+    cramer = float(stats.contingency.association(table.values, method="cramer",
+                                                 correction=False))
     small = int((expected < 5).sum())
     return TestResult(test="chi-square test of independence", statistic=float(chi2),
                       statistic_name="chi²", p=float(p), df=str(dof), n=n,
