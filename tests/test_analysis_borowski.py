@@ -76,12 +76,33 @@ def test_experiment_I_chi_square_and_catch_trials(exp1):
 
 def test_experiment_I_unreproduced_p_is_flagged_and_explained(exp1):
     row = _row(exp1, "natural vs optimized")
-    assert row.p == pytest.approx(0.0091, abs=0.0001)  # published 0.003
+    assert row.p == 2 / 2 ** 9  # preferred: exact, nine non-zero differences all positive
+    # what JASP 0.13 prints: R's wilcox.test defaults drop the zero and, with a zero present,
+    # use the normal approximation with continuity correction (published: 0.003)
+    assert row.p_alternatives["R wilcox.test defaults (JASP 0.13)"] == pytest.approx(
+        0.0091, abs=0.0001)
     rep = exp1.reproduction.set_index(["analysis", "quantity"])
     mismatch = rep.loc[("natural_vs_synthetic", "p")]
     assert not mismatch["matches"] and "Participant 3" in mismatch["explanation"]
     assert any("natural_vs_synthetic" in d for d in exp1.deviations)
     assert exp1.reproduction["matches"].sum() == len(exp1.reproduction) - 1
+
+
+def test_experiment_I_results_json_has_the_jasp_p_beside_the_preferred(tmp_path):
+    call_command("analyze", "--responses", str(EXP1), "--prereg",
+                 str(EXAMPLES / "experiment_I.yaml"), "--out", str(tmp_path))
+    numbers = json.loads((tmp_path / "results.json").read_text())
+    row = next(t for t in numbers["tests"] if t["label"] == "natural vs optimized")
+    assert row["p"] == pytest.approx(0.00390625)
+    jasp = row["p_alternatives"]["R wilcox.test defaults (JASP 0.13)"]
+    assert isinstance(jasp, float) and jasp == pytest.approx(0.0091, abs=0.0001)
+    handpicked = next(t for t in numbers["tests"] if t["label"] ==
+                      "optimized: hand-picked vs random")
+    # the A.2.4 values JASP printed are what the same R semantics give
+    assert handpicked["p_alternatives"]["R wilcox.test defaults (JASP 0.13)"] == pytest.approx(
+        0.18, abs=0.005)
+    assert numbers["options"]["natural_vs_synthetic"]["method"] == {
+        "value": "exact", "source": "stated choice"}
 
 
 def test_experiment_II_presentation_schemes(exp2):
