@@ -144,7 +144,7 @@ def planned(prereg: Preregistration, only: list[str] | None = None) -> list:
                                 f"{', '.join(sorted(known))})")
         chosen = [a for a in prereg.analyses if a.id in only]
     else:
-        chosen = [a for a in prereg.analyses if a.preregistered and a.test not in SKIPPED_KINDS]
+        chosen = [a for a in prereg.analyses if a.planned and a.test not in SKIPPED_KINDS]
     supported = TRIAL_KINDS if prereg.design == "trials" else RELEVANCE_KINDS
     for analysis in chosen:
         if analysis.test not in supported:

@@ -42,8 +42,11 @@ class Hypothesis:
 
 @dataclass(frozen=True)
 class Analysis:
-    """One planned analysis. ``params``: the options written in the file; ``stated``: those of
-    them the preregistration itself does not name (its ``stated_choices:``)."""
+    """One analysis of the plan. ``params``: the options written in the file; ``stated``: those
+    of them the preregistration itself does not name (its ``stated_choices:``). ``planned``:
+    part of the plan (not exploratory); ``preregistered``: planned, in a document that is a
+    preregistration (a re-analysis plan, ``preregistered: false``, has planned tests that are
+    not preregistered)."""
 
     id: str
     test: str
@@ -52,6 +55,7 @@ class Analysis:
     description: str = ""
     published: dict = field(default_factory=dict)
     stated: tuple[str, ...] = ()
+    planned: bool = True
 
     @cached_property
     def kind(self):
@@ -447,9 +451,9 @@ def _analysis(r: _Reader, index: int, entry, tests: dict, document_preregistered
     missing = [k for k in kind.required if k not in params]
     if missing:
         raise r.error((*path, missing[0]), f"required for test {test!r}")
-    preregistered = r.flag(entry, "preregistered", path) and document_preregistered
+    planned = r.flag(entry, "preregistered", path)
     return Analysis(id=r.text(entry, "id", path), test=test, params=params,
-                    preregistered=preregistered,
+                    preregistered=planned and document_preregistered, planned=planned,
                     description=str(entry.get("description", "")),
                     published=_published(r, path, entry), stated=tuple(stated))
 
