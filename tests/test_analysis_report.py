@@ -127,7 +127,7 @@ def test_one_row_per_preregistered_test_in_words(result, tmp_path):
     _, z = tests_between.rank_sum_z(inn, base)
     assert h2[5] == f"{z:.3f}" and h2[3] == f"U = {row.statistic:.3f}"
     assert h2[7].endswith("(Bonferroni over 2 tests)")
-    assert h2[8].startswith("r = |Z|/sqrt(N) = ") and h2[8].count("[") == 1
+    assert h2[8].startswith("r = Z/sqrt(N) (sign of a - b) = ") and h2[8].count("[") == 1
     assert "one-sided (greater)" in h2[10] and "continuity correction" in h2[10]
     assert h2[9].startswith("significant" if row.significant else "not significant")
     md = markdown(result, tmp_path)
@@ -196,7 +196,8 @@ def test_expertise_answers_outside_the_levels_or_missing(raw, study2):
     bad = raw.copy()
     index = bad.index[bad["item"] == "expertise"][3]
     bad.loc[index, "response"] = "Expert!"
-    with pytest.raises(AnalysisError, match=rf"expertise: row {index}, column 'response': "
+    # the row as a person counts it in the CSV file: the header is row 1
+    with pytest.raises(AnalysisError, match=rf"expertise: row {index + 2}, column 'response': "
                                             r"'Expert!'"):
         analyze(bad, study2)
     kept = analyze(raw, study2).data.scores.index
