@@ -4,7 +4,8 @@ A report about a page the participant has already left or reloaded (the browser 
 while it unloads, after the request that moved the session on or rendered the page anew: every
 report names the step and the nonce of the page that sent it) or about an ended session is
 acknowledged with 204 and not stored: it is stale, not an error, and storing it would inflate focus-loss
-counts. Reports without a valid session cookie are refused by the view (403)."""
+counts. Reports without a valid session cookie are refused by the view (403). Video progress
+reports are coalesced into fewer Events (:func:`_worth_an_event`)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from .models import EventKind, Participant, Status
 from .spec.steps import VideoSpec
 from .steps.video import record_progress, watched
 
+VIDEO_EVENT_EVERY_S = 30.0
 KINDS = {"video": EventKind.VIDEO, "focus_lost": EventKind.FOCUS_LOST,
          "focus_back": EventKind.FOCUS_BACK}
 
@@ -47,7 +49,23 @@ def handle(request, participant: Participant) -> HttpResponse:
         position = _number(request.POST.get("position"))
         if not isinstance(ctx.step, VideoSpec) or position is None:
             return JsonResponse({"ok": False, "error": "bad video report"}, status=400)
+        seeks, was_complete = ctx.state.get("seeks", 0), watched(ctx)
         state = record_progress(ctx, position)
+        complete = watched(ctx)
+        state["reports"] = state.get("reports", 0) + 1
+        if _worth_an_event(state, seeks, was_complete, complete):
+            log(ctx, kind, client_ms=epoch_ms, position=position, accepted=state["until"],
+                reports=state["reports"], complete=complete)
+            state["logged"], state["reports"] = state["until"], 0
         p.save(update_fields=["state"])
-        log(ctx, kind, client_ms=epoch_ms, position=position, accepted=state["until"])
-        return JsonResponse({"ok": True, "accepted": state["until"], "complete": watched(ctx)})
+        return JsonResponse({"ok": True, "accepted": state["until"], "complete": complete})
+
+
+def _worth_an_event(state: dict, seeks_before: int, was_complete: bool, complete: bool) -> bool:
+    """Progress reports are coalesced into Events: the first of a step, a refused skip ahead,
+    the report that completes the video, and one per VIDEO_EVENT_EVERY_S of accepted progress
+    (``reports`` says how many reports each Event stands for). The step's state keeps every
+    report's effect; the Event log need not grow by a row every 2 s per participant."""
+    return ("logged" not in state or state.get("seeks", 0) > seeks_before
+            or complete != was_complete
+            or state["until"] - state["logged"] >= VIDEO_EVENT_EVERY_S)

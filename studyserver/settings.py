@@ -132,6 +132,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").is_dir() else 
 # nginx, still sends the pages' scripts (the device check needs static/studies/device.js). With
 # finders it serves them from the source folders even before collectstatic has run.
 WHITENOISE_USE_FINDERS = True
+try:  # WhiteNoise warns on every start when STATIC_ROOT is missing (before any collectstatic)
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+except OSError:
+    pass
 
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))

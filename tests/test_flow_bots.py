@@ -120,7 +120,12 @@ def test_video_cannot_be_skipped(study, clock):
     bot.watch_video()
     bot.post({})
     assert bot.current_step().id == "summary"
-    assert Event.objects.filter(participant=bot.participant, kind=EventKind.VIDEO).count() >= 5
+    events = Event.objects.filter(participant=bot.participant, kind=EventKind.VIDEO) \
+        .order_by("id")
+    # coalesced: the first report (the refused jump to the end) and the one that completed it
+    assert [e.data["complete"] for e in events] == [False, True]
+    assert events[0].data["position"] == 7.9 and events[0].data["accepted"] < 5
+    assert events[1].data["reports"] >= 2  # the reports in between are counted, not stored
 
 
 def test_a_burst_of_progress_reports_credits_only_the_wall_time(tmp_path, settings, clock):
@@ -203,3 +208,23 @@ def test_practice_feedback_is_shown(trial_study, clock):
     page = bot.get().content.decode()
     assert 'id="trial-feedback"' in page and "Not quite" in page
     assert Participant.objects.get(pk=bot.participant.pk).state["block"]["pos"] == 1
+
+
+def test_progress_reports_are_coalesced_into_few_events(tmp_path, settings, clock):
+    """A 120 s video reported every 2 s (60 reports) leaves a handful of Events, not 60; each
+    says how many reports it stands for, and together they count every report."""
+    path = write_study(tmp_path, settings, slug="coalesce")
+    path.write_text(path.read_text().replace(f"duration_s: {VIDEO_S}", "duration_s: 120"))
+    study, _ = load_study(path)
+    bot = Bot(study, clock)
+    bot.enter()
+    bot.play(stop_at="video")
+    bot.get()
+    for i in range(60):
+        clock.advance(2)
+        answer = bot.beacon("video", position=str(2.0 * (i + 1))).json()
+    assert answer["accepted"] == 120 and answer["complete"]
+    events = list(Event.objects.filter(participant=bot.participant, kind=EventKind.VIDEO)
+                  .order_by("id"))
+    assert 3 <= len(events) <= 6, [e.data for e in events]
+    assert sum(e.data["reports"] for e in events) == 60 and events[-1].data["complete"]
