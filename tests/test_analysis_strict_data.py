@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from analysis import prereg, simulate, tidy
 from analysis.pipeline import analyze
 from analysis.results import AnalysisError
+from studies.spec import load_spec_file
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "analysis" / "examples"
 
@@ -20,7 +21,10 @@ def study2():
 
 
 def _export(document, tmp_path) -> tuple[Path, list[str]]:
-    raw = simulate.simulate(document, n_per_condition=6, accuracy={}, seed=3, clean=True)
+    spec = load_spec_file(Path(__file__).resolve().parent.parent / "studies" / "specs"
+                          / f"{document.study}.yaml")
+    raw = simulate.simulate(document, spec=spec, n_per_condition=6, accuracy={}, seed=3,
+                            clean=True)
     path = tmp_path / "responses.csv"
     raw.to_csv(path, index=False)
     return path, path.read_text().splitlines()
