@@ -1,17 +1,24 @@
-"""Load benchmark: simulated participants run the whole study flow concurrently.
+"""Load benchmark: simulated participants walk the study as a browser does, concurrently.
 
 It creates a fresh PostgreSQL database, loads a small three-condition study whose stimuli are a
-fixture manifest (tiny PNGs, no rendering), starts gunicorn on 127.0.0.1, and lets N simulated
-participants (threads with their own cookie jar) enter with Prolific parameters, pass consent and
-the device check, answer the five relevance questions with justifications and a Likert item, and
-follow the completion redirect. Every HTTP request is timed. Afterwards the database is checked:
-every answer a bot sent is stored exactly once (no lost or duplicated responses), every bot was
-redirected to Prolific with the completion code, and the condition counts are within one.
+fixture manifest (tiny PNGs, no rendering), starts gunicorn on 127.0.0.1 with the checkout's
+``studyserver/gunicorn.conf.py`` (as the docker image does), and lets N simulated participants
+(threads with their own cookie jar and connection pool) enter with Prolific parameters and walk
+consent, the device check, a tutorial video, the five relevance questions with justifications
+and a Likert item, and follow the completion redirect. Like a browser, each bot fetches every
+page's scripts and style sheet (once, then cached), the explanation's images and the video file,
+and while the video plays it posts its position every 2 s (static/studies/video.js) in real time.
+Every HTTP request is timed; a connection error counts as an error and its time stays in the
+latencies. Afterwards the database is checked: every answer a bot sent is stored exactly once (no
+lost or duplicated responses), every bot was redirected to Prolific with the completion code, and
+the condition counts are within one. ``--server-repo`` measures another checkout's server (e.g.
+an older commit, extracted with ``git archive``) with the same client, side by side.
 
     .venv/bin/python benchmarks/load.py --participants 500 --workers 3 --threads 8
 
-Targets (brief): 500 concurrent participants, p95 page latency < 300 ms, zero lost or duplicated
-responses, condition counts within one of each other. Exit status 1 if a target is missed.
+Not walked: comprehension gates (the bots answer at random) and the stimulus step's minimum
+time (the think time stands in). Targets: p95 page latency < 300 ms, no errors, zero lost or
+duplicated responses, condition counts within one. Exit status 1 if a target is missed.
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ import requests
 
 REPO = Path(__file__).resolve().parent.parent
 COMPLETE = "https://app.prolific.com/submissions/complete?cc="
+REPORT_EVERY_S = 2.0  # static/studies/video.js
 ATTRIBUTES = ("legs", "color", "background", "shape", "rotation")
 SPEC = """
 slug: load-benchmark
@@ -54,6 +62,10 @@ conditions:
 steps:
   - {{id: consent, type: consent, text: "A load test."}}
   - {{id: device, type: device_check}}
+  - id: video
+    type: video
+    file: tutorials/load.mp4
+    duration_s: {video_s}
   - id: explanation
     type: stimulus_questions
     answer_key: {{legs: relevant, color: relevant, background: irrelevant, shape: relevant,
@@ -86,10 +98,13 @@ def fixture_stimulus(root: Path, name: str) -> str:
                           "extra": {}, "sha256": hashlib.sha256((folder / file).read_bytes())
                           .hexdigest()})
     Image.new("RGB", (64, 64), "white").save(folder / "grid.png")
+    (folder / "meta.json").write_text("{}")
+    files = {name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
+             for name in ("grid.png", "meta.json")}
     manifest = {"key": key, "explainer": "load-fixture", "version": "0", "params": {}, "seed": 0,
                 "checkpoint_hash": "", "dataset_hash": "", "rows": 2, "cols": 2,
                 "row_labels": [], "col_labels": ["Peeky", "Stretchy"], "grid_image": "grid.png",
-                "cells": cells, "created": "2026-11-23T00:00:00Z"}
+                "cells": cells, "files": files, "created": "2026-11-23T00:00:00Z"}
     (folder / "manifest.json").write_text(json.dumps(manifest))
     return key
 
@@ -124,10 +139,15 @@ def prepare(args, workdir: Path) -> dict:
         f"stimulus_key: {fixture_stimulus(media / 'stimuli', name)}}}"
         for name in ("baseline", "inn", "concepts"))
     spec = workdir / "load-benchmark.yaml"
-    spec.write_text(SPEC.format(conditions=conditions))
-    manage = [sys.executable, str(REPO / "manage.py")]
+    video = media / "tutorials" / "load.mp4"
+    video.parent.mkdir(parents=True, exist_ok=True)
+    video.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(200_000))  # a 200 kB "video"
+    spec.write_text(SPEC.format(conditions=conditions, video_s=args.video_s))
+    repo = Path(args.server_repo).resolve()
+    manage = [sys.executable, str(repo / "manage.py")]
     for command in (["migrate", "--noinput", "-v", "0"], ["load_study", str(spec)]):
-        subprocess.run(manage + command, env=env, cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(manage + command, env={**env, "PYTHONPATH": str(repo)}, cwd=repo,
+                       check=True, stdout=subprocess.DEVNULL)
     return env
 
 
@@ -138,12 +158,24 @@ def free_port() -> int:
 
 
 def start_gunicorn(args, env: dict, port: int) -> subprocess.Popen:
-    command = [str(Path(sys.executable).parent / "gunicorn"), "studyserver.wsgi:application",
-               "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
-               "--threads", str(args.threads), "--worker-class", "gthread",
-               "--backlog", "2048", "--timeout", "120", "--log-level", "warning", "--preload"]
+    """gunicorn from ``--server-repo`` (default: this checkout), with that checkout's config file
+    (studyserver/gunicorn.conf.py) if it has one, else the command line it shipped with."""
+    repo = Path(args.server_repo).resolve()
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    config = repo / "studyserver" / "gunicorn.conf.py"
+    env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(args.workers),
+           "GUNICORN_THREADS": str(args.threads), "GUNICORN_ACCESS_LOG": "",
+           "GUNICORN_TIMEOUT": "120", "PYTHONPATH": str(repo)}
+    if config.is_file():
+        command = [gunicorn, "-c", str(config), "studyserver.wsgi:application",
+                   "--backlog", "2048", "--log-level", "warning", "--preload"]
+    else:  # an older checkout: its docker entrypoint's flags (gunicorn's 2 s keep-alive)
+        command = [gunicorn, "studyserver.wsgi:application", "--bind", f"127.0.0.1:{port}",
+                   "--workers", str(args.workers), "--threads", str(args.threads),
+                   "--worker-class", "gthread", "--backlog", "2048", "--timeout", "120",
+                   "--log-level", "warning", "--preload"]
     log = open(args.server_log, "ab")  # noqa: SIM115 - closed with the process
-    server = subprocess.Popen(command, env=env, cwd=REPO, start_new_session=True,
+    server = subprocess.Popen(command, env=env, cwd=repo, start_new_session=True,
                               stdout=log, stderr=log)
     until = time.monotonic() + 90
     while time.monotonic() < until:
@@ -168,11 +200,21 @@ class Form(HTMLParser):
         super().__init__()
         self.action, self.hidden, self.radios = "", {}, {}
         self.texts, self.buttons, self.images, self._in_form = [], [], [], False
+        self.statics, self.video, self.duration, self.config, self._in_config = [], "", 0.0, "", False
+
+    def handle_data(self, data):
+        if self._in_config:
+            self.config += data
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "img" and "/stimulus/" in (a.get("src") or ""):
             self.images.append(a["src"])
+        if tag == "script" and a.get("src") or tag == "link" and a.get("rel") == "stylesheet":
+            self.statics.append(a.get("src") or a.get("href"))
+        self._in_config = tag == "script" and a.get("id") == "study-config"
+        if tag == "video" and a.get("src"):
+            self.video, self.duration = a["src"], float(a.get("data-duration") or 0)
         if tag == "form" and a.get("id") == "step-form":
             self._in_form, self.action = True, a.get("action", "")
         if not self._in_form:
@@ -191,6 +233,8 @@ class Form(HTMLParser):
     def handle_endtag(self, tag):
         if tag == "form":
             self._in_form = False
+        if tag == "script":
+            self._in_config = False
 
 
 @dataclass
@@ -205,12 +249,46 @@ class Bot:
     started: float = 0.0
     ended: float = 0.0
 
+    cached: set = field(default_factory=set)  # static files the browser has already
+
     def request(self, session, method, url, **kw):
+        """One timed request; a connection error is recorded (status 0, its time kept in the
+        latencies) and raised."""
         t0 = time.perf_counter()
-        verb = "GET" if method == "ASSET" else method
-        response = session.request(verb, url, allow_redirects=False, timeout=60, **kw)
+        verb = {"ASSET": "GET", "STATIC": "GET", "REPORT": "POST"}.get(method, method)
+        try:
+            response = session.request(verb, url, allow_redirects=False, timeout=60, **kw)
+        except requests.RequestException:
+            self.timings.append((method, time.perf_counter() - t0, 0))
+            raise
         self.timings.append((method, time.perf_counter() - t0, response.status_code))
         return response
+
+    def load_page_files(self, session, url, form: Form):
+        """What the browser fetches with a page: scripts and styles (once, then cached), the
+        explanation's images, the video."""
+        for src in form.statics:
+            if src not in self.cached:
+                self.cached.add(src)
+                self.request(session, "STATIC", urljoin(url, src))
+        for src in form.images:
+            self.request(session, "ASSET", urljoin(url, src))
+        if form.video:
+            self.request(session, "ASSET", urljoin(url, form.video))
+
+    def watch(self, session, url, form: Form, deadline: float):
+        """Play the video in real time, reporting the position every 2 s as video.js does."""
+        config = json.loads(form.config)
+        position = 0.0
+        while position < form.duration + 4 and time.monotonic() < deadline:
+            time.sleep(REPORT_EVERY_S)
+            position = min(form.duration, position + REPORT_EVERY_S)
+            answer = self.request(session, "REPORT", urljoin(url, config["beacon"]), data={
+                "kind": "video", "position": f"{position:.2f}", "step": config["step"],
+                "nonce": config["nonce"], "t": str(int(time.time() * 1000)),
+                "csrfmiddlewaretoken": form.hidden.get("csrfmiddlewaretoken", "")})
+            if answer.status_code == 200 and answer.json().get("complete"):
+                return
 
     def fill(self, form: Form) -> tuple[dict, set]:
         data, sent = dict(form.hidden), set()
@@ -254,12 +332,14 @@ class Bot:
                 if not form.action:
                     self.outcome = "page without a step form"
                     return
-                for src in form.images:  # the browser loads the explanation's images
-                    self.request(session, "ASSET", urljoin(url, src))
+                self.load_page_files(session, url, form)
                 if time.monotonic() > deadline:
                     self.outcome = "deadline"
                     return
-                time.sleep(self.rng.uniform(*self.think))  # reading and answering
+                if form.video:
+                    self.watch(session, url, form, deadline)
+                else:
+                    time.sleep(self.rng.uniform(*self.think))  # reading and answering
                 data, sent = self.fill(form)
                 response = self.request(session, "POST", urljoin(url, form.action), data=data)
                 if response.status_code in (301, 302, 303):
@@ -338,6 +418,10 @@ def main(argv=None) -> int:
         "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
     parser.add_argument("--database", default="xai_load_benchmark")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--video-s", type=float, default=20.0,
+                        help="tutorial video length (reported on every 2 s while it plays)")
+    parser.add_argument("--server-repo", default=str(REPO),
+                        help="checkout whose server is measured (e.g. an older commit's worktree)")
     parser.add_argument("--server-log", default=os.path.join(tempfile.gettempdir(),
                                                              "xai-load-gunicorn.log"))
     args = parser.parse_args(argv)
@@ -377,10 +461,11 @@ def main(argv=None) -> int:
         checks = verify(bots)
 
     timings = [t for b in bots for t in b.timings]
-    gets = [s for m, s, _ in timings if m == "GET"]
-    posts = [s for m, s, _ in timings if m == "POST"]
-    assets = [s for m, s, _ in timings if m == "ASSET"]
-    every = gets + posts
+    by_kind = {kind: [s for m, s, _ in timings if m == kind]
+               for kind in ("GET", "POST", "ASSET", "STATIC", "REPORT")}
+    gets, posts, every = by_kind["GET"], by_kind["POST"], by_kind["GET"] + by_kind["POST"]
+    errors = Counter(m for m, _, status in timings if status == 0 or status >= 500)
+    connection_errors = Counter(m for m, _, status in timings if status == 0)
     outcomes = Counter(b.outcome.split(":")[0] for b in bots)
     codes = Counter(b.outcome.split(":", 1)[1] for b in bots if b.outcome.startswith("completed"))
     condition_counts = list(checks["conditions"].values())
@@ -389,6 +474,7 @@ def main(argv=None) -> int:
     figures = {
         "participants": args.participants, "peak_concurrent_sessions": peak_concurrency(bots),
         "gunicorn": f"{args.workers} workers x {args.threads} threads", "cpus": os.cpu_count(),
+        "server_repo": args.server_repo,
         "wall_s": round(wall, 1),
         "throughput_rps": round(len(timings) / wall, 1) if wall else 0,
         "latency_ms": {
@@ -398,9 +484,11 @@ def main(argv=None) -> int:
                     "mean": round(statistics.fmean(every) * 1000, 1) if every else 0},
             "GET_p95": round(percentile(gets, 0.95) * 1000, 1),
             "POST_p95": round(percentile(posts, 0.95) * 1000, 1),
-            "stimulus_image_p95": round(percentile(assets, 0.95) * 1000, 1)},
-        "page_requests": len(every), "image_requests": len(assets),
-        "http_errors": sum(1 for _, _, status in timings if status >= 500),
+            **{f"{kind}_p50_p95": [round(percentile(by_kind[kind], q) * 1000, 1)
+                                   for q in (0.5, 0.95)]
+               for kind in ("REPORT", "ASSET", "STATIC")}},
+        "requests": {kind: len(values) for kind, values in by_kind.items()},
+        "errors": dict(errors), "connection_errors": dict(connection_errors),
         "cpu_ms_per_request": {"gunicorn": round(server_cpu * 1000 / max(1, len(timings)), 1),
                                "bots": round(bots_cpu * 1000 / max(1, len(timings)), 1)},
         "load_average_1min": {"before": round(load_before, 1), "after": round(load_after, 1)},
@@ -411,6 +499,7 @@ def main(argv=None) -> int:
         "all completed with the code": outcomes.get("completed", 0) == args.participants
         and set(codes) == {"CLOADOK"},
         "p95 < 300 ms": p95 < 300,
+        "no errors (5xx or connection)": not errors,
         "no lost or duplicated responses": checks["lost"] == 0 and checks["duplicated"] == 0
         and checks["unexpected"] == 0,
         "condition counts within one": spread <= 1,
