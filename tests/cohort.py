@@ -14,6 +14,7 @@ fakes (tests/bots.py ``publish_stimulus``), so it runs without a trained model.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,6 +105,8 @@ class Persona:
     viewport: tuple = (1280, 800)
     rush_s: float = 0.0                         # first tries to submit the answers this early
     retake: Persona | None = None               # asks to retake after a screen-out
+    correct: Callable[[str, str], bool] | None = None  # (condition, attribute) -> right?
+    copy_paste: bool = False                    # the same justification everywhere
 
 
 class CohortBot(Bot):
@@ -158,10 +161,11 @@ def play(study, clock, persona: Persona, *, pid: str | None = None,
         elif step.type == "stimulus_questions":
             if persona.rush_s:
                 clock.advance(persona.rush_s)
-                rushed = bot.post(_relevance(bot, step, persona), form)
+                rushed = bot.post(_relevance(bot, step, persona,
+                                             played.participant.condition.name), form)
                 played.refused_rush = rushed.status_code == 400
                 form = bot.form()
-            data = _relevance(bot, step, persona)
+            data = _relevance(bot, step, persona, played.participant.condition.name)
             clock.advance(max(0.0, step.min_seconds + 1 - persona.rush_s))
         if step.type != "video":
             clock.advance(page_s)
@@ -175,12 +179,14 @@ def play(study, clock, persona: Persona, *, pid: str | None = None,
     return result
 
 
-def _relevance(bot: Bot, step, persona: Persona) -> dict:
+def _relevance(bot: Bot, step, persona: Persona, condition: str) -> dict:
     flip = {"relevant": "irrelevant", "irrelevant": "relevant"}
     data = {}
     for a in step.attributes:
         key = step.answer_key[a.id]
-        data[f"relevance-{a.id}"] = flip[key] if a.id in persona.wrong else key
-        data[f"justification-{a.id}"] = f"In the grid the {a.id} changes along the columns."
+        right = persona.correct(condition, a.id) if persona.correct else a.id not in persona.wrong
+        data[f"relevance-{a.id}"] = key if right else flip[key]
+        data[f"justification-{a.id}"] = ("same as above, see my first answer" if persona.copy_paste
+                                         else f"In the grid the {a.id} changes along the columns.")
         data[f"rt-{a.id}"] = "12000"
     return data

@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
-# Rebuilds the worked example in docs/analysis/ from simulated study-2 data (seeded, so the
-# numbers are the same on every run). Run from the repository root:  docs/analysis/make_example.sh
+# Rebuilds the worked example in docs/analysis/ (seeded, so the numbers are the same on every
+# run). Run from the repository root:  docs/analysis/make_example.sh
+# The study-2 report comes from a study run by bots on the live flow and exported by the export
+# code (tests/bot_study.py; it needs the database of DATABASE_URL, PostgreSQL in development,
+# and makes a throw-away test database beside it); the simulator writes the example CSV.
 set -euo pipefail
 PY=${PYTHON:-.venv/bin/python}
 OUT=docs/analysis
 WORK=$(mktemp -d)
 PREREG=analysis/examples/two4two/study2.yaml
-# per-condition, per-attribute accuracies close to the paper's Table 2
+$PY -m tests.bot_study --seed 2022 --out $WORK/responses.csv
+# the simulator's sessions, per-condition, per-attribute accuracies close to the paper's Table 2
 $PY manage.py simulate_responses --prereg $PREREG --spec studies/specs/two4two-study2.yaml --n-per-condition 80 --seed 2022 \
   --accuracy inn:legs=1.0 inn:color=0.82 inn:background=0.79 inn:shape=0.90 inn:rotation=0.71 \
   baseline:legs=0.86 baseline:color=0.59 baseline:background=0.96 baseline:shape=0.93 \
   baseline:rotation=0.70 concepts:legs=0.46 concepts:color=0.32 concepts:background=0.19 \
   concepts:shape=0.32 concepts:rotation=0.32 \
-  --out $WORK/responses.csv
+  --out $OUT/simulated_responses.csv
 # two annotators screen the free-text answers; their disagreements are settled in decisions.csv
 $PY - "$WORK" <<'PYEOF'
 import sys
@@ -20,11 +24,12 @@ import numpy as np
 import pandas as pd
 work = sys.argv[1]
 r = pd.read_csv(f"{work}/responses.csv")
-done = r[r["status"] == "completed"].groupby("participant")["justification"].first()
+rel = r[(r["status"] == "completed") & (r["item_type"] == "relevance")]
+done = rel.groupby("participant")["justification"].first()
 rng = np.random.default_rng(7)
 rows, decisions = [], []
 for pid, text in done.items():
-    copy = text == "same as above"
+    copy = str(text).startswith("same as above")
     a = "exclude" if copy else "include"
     b = a if rng.random() > 0.08 else ("unsure" if a == "include" else "include")
     rows += [{"participant": pid, "annotator": "annotator_a", "label": a},
@@ -41,7 +46,7 @@ rm -rf $OUT/report && $PY manage.py analyze --responses $WORK/responses.csv --pr
 $PY manage.py simulate_responses --prereg $PREREG --power --sizes 20,40,80,160,240,320,480 \
   --reps 1000 --seed 1 --accuracy baseline=0.81 inn=0.85 concepts=0.33 --exclusion-rate 0.5 \
   --out $OUT/power
-cp $WORK/responses.csv $OUT/simulated_responses.csv
+cp $WORK/responses.csv $OUT/bot_responses.csv
 # study 1 (within-subject, exact one-sided McNemar tests), accuracies as in the paper's Table 2
 P1=analysis/examples/two4two/study1.yaml
 $PY manage.py simulate_responses --prereg $P1 --spec studies/specs/two4two-study1.yaml --n-per-condition 50 --seed 2021 \
