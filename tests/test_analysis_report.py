@@ -220,6 +220,11 @@ def test_deviations_say_what_was_not_done(raw, study2, tmp_path):
     done = markdown(analyze(raw, study2, manual_exclusions=[first], screening=screening),
                     tmp_path / "b")
     assert "manual screening of the free-text answers was not done" not in done
+    # the database's summary when nobody annotated (analysis_report): still not done
+    nobody = {"annotators": [], "kappas": {}, "kappa": None, "n_rated": 0, "disagreements": [],
+              "unsettled": [], "excluded": []}
+    empty = markdown(analyze(raw, study2, screening=nobody), tmp_path / "c")
+    assert "manual screening of the free-text answers was not done" in empty
 
 
 def test_labels_are_checked(study2):
