@@ -109,9 +109,14 @@ DATABASES = {
 SILENCED_SYSTEM_CHECKS: list[str] = []
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     (BASE_DIR / "var").mkdir(exist_ok=True)
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Concurrent requests on one file: WAL lets readers run beside the one writer, and every
+    # transaction takes the write lock when it begins (IMMEDIATE), so it waits up to the busy
+    # timeout instead of failing with "database is locked" when a read turns into a write.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=20, transaction_mode="IMMEDIATE",
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
     # The demo's SQLite cannot express "unique, nulls distinct"; PostgreSQL (tests, production)
-    # enforces those constraints. A one-person demo does not race itself.
+    # enforces those constraints. Transactions there are serialised (IMMEDIATE, above).
     SILENCED_SYSTEM_CHECKS.append("models.W047")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

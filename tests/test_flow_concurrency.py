@@ -52,6 +52,19 @@ def test_concurrent_arrivals_never_overfill(tmp_path, settings, clock, needs_pos
     assert Counter(codes.values()) == {302: 12, 200: 8}
 
 
+def test_one_pid_arriving_six_times_at_once_is_one_session(tmp_path, settings, clock,
+                                                           needs_postgres):
+    """A double click on the Prolific link: six simultaneous arrivals of one Prolific ID (each
+    its own browser, the same submission) are one session, and none is a 500."""
+    study, _ = load_study(write_study(tmp_path, settings, slug="click"))
+    first = Bot(study, clock)
+    clicks = [Bot(study, clock, pid=first.pid) for _ in range(6)]
+    codes = {}
+    _threads(6, lambda i: codes.__setitem__(i, clicks[i].enter().status_code))
+    assert Participant.objects.filter(study=study, prolific_pid=first.pid).count() == 1
+    assert set(codes.values()) == {302}
+
+
 def test_concurrent_arrivals_stay_balanced(tmp_path, settings, clock, needs_postgres):
     study, _ = load_study(write_study(tmp_path, settings, slug="even", targets=(50, 50, 50)))
     bots = [Bot(study, clock) for _ in range(10)]
