@@ -13,14 +13,14 @@ with the renderer's pinhole distance set to D instead of ``camera.CAMERA_DISTANC
 original's camera). It patches the module constant in this process only: a probe, not a
 supported setting; nothing it writes is meant to ship.
 
-    python benchmarks/pitch_probe.py --config docs/model/runs/L2_config.json --out /tmp/p1 \
+    python benchmarks/pitch_probe.py --config research/model-runs/L2_config.json --out /tmp/p1 \
         [--camera-distance 30] [--n-truth 2000] [--rows 50] [--json F]
     python benchmarks/pitch_probe.py --out checkpoints/study --skip-train --response-only \
         [--camera-distance 30]
     python benchmarks/pitch_probe.py --out BUNDLE --skip-train --r2-only [--camera-distance 30] \
         [--n-truth 5000 --seeds 1 2 3 --factors pitch]
     python benchmarks/pitch_probe.py --observer-only 10000 6 [--camera-distance 30]
-    python benchmarks/pitch_probe.py --picture docs/model/runs/camera_pitch.png --camera-distance 30
+    python benchmarks/pitch_probe.py --picture research/model-runs/camera_pitch.png --camera-distance 30
 """
 
 from __future__ import annotations

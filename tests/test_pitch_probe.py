@@ -1,6 +1,6 @@
 """benchmarks/pitch_probe.py: the camera patch it relies on, and its argument checks.
 
-The probe's finding (docs/model/README.md, "Why pitch leaks") is that the pinhole camera's
+The probe's finding (research/model-runs/README.md, "Why pitch leaks") is that the pinhole camera's
 perspective makes +pitch and -pitch look different; without it the two silhouettes are mirror
 images along the viewing axis and so project to the same mask.
 """

@@ -12,7 +12,7 @@ A grid never shows a column that does not hold what it claims, nor the inverse's
 start image whose row misses any target by more than ``max_error`` (a fraction of the logit
 range, default 1%), or has a cell where the inverse put more than ``max_clipped`` (default 1%) of
 the pixel values outside [0, 1] before clamping (the inverse of a flow can produce coloured
-noise far from the data, see docs/model/README.md), is rejected and the next random start image
+noise far from the data, see research/model-runs/README.md), is rejected and the next random start image
 is tried. Rejected start images are counted in ``meta``, by reason; if
 ``max_starts`` start images give fewer than ``rows`` good rows, the render fails with a clear
 :class:`CounterfactualError`.
