@@ -37,6 +37,7 @@ class Param:
     default: object = REQUIRED
     fields: dict = field(default_factory=dict)  # kind 'entries': the keys of each entry
     doc: str = ""
+    ref: str = ""  # 'condition', 'attribute' or 'analysis': the value must name one
 
     @property
     def required(self) -> bool:
@@ -85,8 +86,8 @@ def flag(default=REQUIRED, doc: str = "") -> Param:
     return Param("flag", default=default, doc=doc)
 
 
-def text(default=REQUIRED, doc: str = "") -> Param:
-    return Param("text", default=default, doc=doc)
+def text(default=REQUIRED, doc: str = "", ref: str = "") -> Param:
+    return Param("text", default=default, doc=doc, ref=ref)
 
 
 def integer(default=REQUIRED, doc: str = "") -> Param:
@@ -97,8 +98,8 @@ def scalar(default=REQUIRED, doc: str = "") -> Param:
     return Param("scalar", default=default, doc=doc)
 
 
-def names(default=REQUIRED, doc: str = "") -> Param:
-    return Param("names", default=default, doc=doc)
+def names(default=REQUIRED, doc: str = "", ref: str = "") -> Param:
+    return Param("names", default=default, doc=doc, ref=ref)
 
 
 def entries(fields: dict, default=REQUIRED, doc: str = "") -> Param:

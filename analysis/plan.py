@@ -76,7 +76,8 @@ def _tag(rows, analysis) -> list[TestResult]:
     return [r.with_(analysis_id=analysis.id, preregistered=analysis.preregistered) for r in rows]
 
 
-COMPARISON = {"id": P.text(default=""), "a": P.text(), "b": P.text(),
+COMPARISON = {"id": P.text(default=""), "a": P.text(ref="condition"),
+              "b": P.text(ref="condition"),
               "alternative": P.alternative()}
 
 
@@ -161,7 +162,8 @@ class BetweenConditions(TestKind):
 class McNemar(TestKind):
     params = {
         **COMMON,
-        "a": P.text(), "b": P.text(), "alternative": P.alternative(),
+        "a": P.text(ref="attribute"), "b": P.text(ref="attribute"),
+        "alternative": P.alternative(),
         "outcome": P.choice("selected_relevant", "correct", default="selected_relevant",
                             doc="the paired 0/1 outcome per attribute"),
         "correction": P.choice("none", "bonferroni", default="none"),
@@ -189,12 +191,14 @@ class AttributeComparisons(TestKind):
 
     params = {
         **COMMON,
-        "a": P.text(), "b": P.text(),
-        "attributes": P.names(default=None, doc="all of the preregistration's attributes"),
+        "a": P.text(ref="condition"), "b": P.text(ref="condition"),
+        "attributes": P.names(default=None, doc="all of the preregistration's attributes",
+                              ref="attribute"),
         "method": P.choice("fisher_exact", "rank_sum", default="fisher_exact"),
         "alternative": P.alternative(default="two-sided"),
         "correction": P.choice(*CORRECTIONS, default="holm"),
-        "family_includes": P.names(default=(), doc="earlier analyses in the same family"),
+        "family_includes": P.names(default=(), doc="earlier analyses in the same family",
+                                   ref="analysis"),
     }
 
     def run(self, data, analysis, done):

@@ -208,6 +208,19 @@ class _Reader:
 
     def __init__(self, text: str):
         self.lines = Lines(text)
+        self.refs: list[tuple[tuple, str, object]] = []  # (path, 'condition'/..., value)
+
+    def check_refs(self, known: dict[str, list[str]]) -> None:
+        """Options that name a condition, attribute or earlier analysis name one that exists."""
+        for path, ref, value in self.refs:
+            names = known[ref] if ref != "analysis" else known[ref][:path[1]]
+            for i, name in enumerate(value if isinstance(value, list | tuple) else [value]):
+                if str(name) not in names:
+                    at = (*path, i) if isinstance(value, list | tuple) else path
+                    what = {"analysis": "an earlier analysis", "attribute": "an attribute",
+                            "condition": "a condition"}[ref]
+                    raise self.error(at, f"{name!r} is not {what} of this preregistration "
+                                         f"({', '.join(names) or 'none'})")
 
     @staticmethod
     def name(path: tuple) -> str:
@@ -335,6 +348,8 @@ def parse(text: str) -> Preregistration:
             raise r.error(("answer_key", attribute),
                           f"{value!r} is not one of {', '.join(RELEVANCE)}")
     conditions = r.names(data, "conditions", 1)
+    r.check_refs({"condition": list(conditions), "attribute": list(attributes),
+                  "analysis": ids})
     try:
         labels = read_labels(data.get("labels"), conditions=conditions, attributes=attributes)
     except LabelError as exc:
@@ -408,6 +423,8 @@ def _param(r: _Reader, path: tuple, param: P.Param, value):
     problem = param.problem(value)
     if problem:
         raise r.error(path, problem)
+    if param.ref:
+        r.refs.append((path, param.ref, value))
     if param.kind == "filters":
         return [_filter(r, (*path, i), f) for i, f in enumerate(value)]
     if param.kind != "entries":

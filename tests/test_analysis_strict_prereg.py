@@ -43,6 +43,12 @@ TYPOS = [
     (STUDY1, "    alpha: 0.025", "    alpha: 0.25x", "analyses[0].alpha"),
     (BOROWSKI, "{column: trial_type, in: [main]}", "{colum: trial_type, in: [main]}",
      "trial_filters[0].colum"),
+    # values that must name a condition, an attribute or an earlier analysis
+    (STUDY2, "a: concepts, b: baseline", "a: concept, b: baseline",
+     "analyses[0].comparisons[0].a"),
+    (STUDY2, "family_includes: [main]", "family_includes: [mian]",
+     "analyses[1].family_includes[0]"),
+    (STUDY1, "    b: color", "    b: colour", "analyses[0].b"),
     (BOROWSKI, "          tolerance: 0.0005", "          tolerence: 0.0005",
      "analyses[1].published.values[0].tolerence"),
     (BOROWSKI, "    zero_method: wilcox", "    zero_methd: wilcox", "analyses[1].zero_methd"),
