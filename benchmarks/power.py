@@ -5,7 +5,7 @@
 "after" is ``analysis.power.power_curve`` (answers of all replicates drawn at once with numpy,
 the plan's test code on per-condition arrays). "before" is the per-replicate path that
 ``power_curve`` took until this change (and that ``docs/analysis/power`` was made with): simulate
-a tidy export with ``analysis.simulate.simulate``, run ``analysis.data.prepare`` on it (pandas,
+a tidy export with ``analysis.simulate.simulate`` (which now walks the study spec), run ``analysis.data.prepare`` on it (pandas,
 exclusion rules, scoring) and then the same planned tests. Both use the paper's effect sizes
 (baseline 0.81, INN 0.85, concepts 0.33) at 80 analysed participants per condition (exclusion
 rate 0, so recruited = analysed). Prints wall-clock and CPU seconds per run, the medians and the
@@ -38,8 +38,11 @@ from analysis import power, prereg  # noqa: E402
 from analysis.data import prepare  # noqa: E402
 from analysis.results import AnalysisError  # noqa: E402
 from analysis.simulate import parse_accuracies, simulate  # noqa: E402
+from studies.spec import load_spec_file  # noqa: E402
 
-PREREG = Path(__file__).resolve().parent.parent / "analysis/examples/two4two/study2.yaml"
+ROOT = Path(__file__).resolve().parent.parent
+PREREG = ROOT / "analysis/examples/two4two/study2.yaml"
+SPEC = ROOT / "studies/specs/two4two-study2.yaml"
 EFFECTS = ["baseline=0.81", "inn=0.85", "concepts=0.33"]
 SIZE = 80
 
@@ -48,11 +51,12 @@ def before(document, reps: int, seed: int) -> int:
     """The per-replicate pandas path of analysis/power.py before this change."""
     accuracy = parse_accuracies(EFFECTS, document)
     analyses = power.planned(document)
+    spec = load_spec_file(SPEC)
     seeds = np.random.SeedSequence(seed).generate_state(reps)
     significant = 0
     for r in range(reps):
-        raw = simulate(document, n_per_condition=SIZE, accuracy=accuracy, clean=True,
-                       seed=int(seeds[r]))
+        raw = simulate(document, spec=spec, n_per_condition=SIZE, accuracy=accuracy,
+                       clean=True, seed=int(seeds[r]))
         try:
             significant += sum(power.run_tests(prepare(raw, document), analyses).values())
         except AnalysisError:
