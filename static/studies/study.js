@@ -20,8 +20,13 @@
       navigator.sendBeacon(config.beacon, data);
       return Promise.resolve(null);
     }
+    // The server's answer; {stale: true} for a page already left or reloaded (204); null when
+    // the report did not arrive (no connection, a server error): the caller may try again.
     return fetch(config.beacon, { method: "POST", body: data, credentials: "same-origin" })
-      .then(function (r) { return r.json(); }).catch(function () { return null; });
+      .then(function (r) {
+        if (r.status === 204) return { stale: true };
+        return r.ok ? r.json() : null;
+      }).catch(function () { return null; });
   };
   // Focus loss. A page that is being left (Continue, a link, a reload) is hidden while it
   // unloads: that is not a loss of attention, so no report once leaving has begun.
