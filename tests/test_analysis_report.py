@@ -63,7 +63,9 @@ def test_table2_has_the_papers_layout_names_order_and_marks(result):
                       "Backgr.", "Shape", "Posture"]
     assert [r[0] for r in rows] == ["Study 2", "Baseline", "INN", "Concepts"]
     flow = result.flow
-    assert [r[1] for r in rows] == [str(flow.loc[g, "collected"]) for g in
+    manual = "excluded after manual screening of free-text answers"
+    # N collected as in the paper: sessions that passed the automatic rules (240 in study 2)
+    assert [r[1] for r in rows] == [str(flow.loc[g, "analysed"] + flow.loc[g, manual]) for g in
                                     ("total", "baseline", "inn", "concepts")]
     assert [r[2] for r in rows] == [str(flow.loc[g, "analysed"]) for g in
                                     ("total", "baseline", "inn", "concepts")]
@@ -77,6 +79,19 @@ def test_table2_has_the_papers_layout_names_order_and_marks(result):
     assert rows[1][3] == f"{100 * scores[scores['condition'] == 'baseline']['accuracy'].mean():.1f}"
     assert "Holm over 8 tests" in caption and "Bonferroni over 2 tests" in caption
     assert "exploratory per-attribute tests INN vs. Baseline" in caption
+
+
+def test_table2_counts_the_manually_screened_as_collected(result, raw, study2):
+    first = result.data.scores.index[0]
+    condition = result.data.scores.loc[first, "condition"]
+    screened = analyze(raw, study2, manual_exclusions=[first],
+                       screening={"kappa": 1.0, "n_rated": 1, "excluded": [first]})
+    rows = {r[0]: r for r in table2(screened)[1]}
+    name = study2.labels.condition(condition)
+    assert int(rows[name][1]) == int(rows[name][2]) + 1
+    assert int(rows[name][1]) == len(result.data.scores[result.data.scores["condition"]
+                                                          == condition])
+    assert int(rows["Study 2"][1]) < int(screened.flow.loc["total", "collected"])
 
 
 def test_stars_follow_the_adjusted_p():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..exclusions import BLANK_VALUES, RULES, reason_text
 from ..pipeline import AnalysisResult
-from .table2 import table2
+from .table2 import passed_automatic, table2
 from .tests_table import tests_blocks
 from .text import fmt, fmt_p, frame_rows
 
@@ -145,7 +145,6 @@ def sample_size(result: AnalysisResult) -> list[tuple]:
     analysed."""
     prereg, flow = result.prereg, result.flow
     planned = prereg.sample_size
-    manual = [c for c in flow.columns if c.startswith("excluded after manual screening")]
     groups = [g for g in flow.index if g != "total"] + (["total"] if "total" in flow.index
                                                          else [])
     header = ["group", "planned", "collected", "passed the automatic rules", "analysed"]
@@ -156,7 +155,7 @@ def sample_size(result: AnalysisResult) -> list[tuple]:
         else:
             plan = planned.get("per_condition", "")
         row = flow.loc[group]
-        automatic = int(row["analysed"] + sum(int(row[c]) for c in manual))
+        automatic = passed_automatic(result, group)
         name = (prereg.labels.total if group == "total" else prereg.labels.condition(group)
                 if group in prereg.conditions else group)
         rows.append([name, str(plan), str(int(row["collected"])), str(automatic),

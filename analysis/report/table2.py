@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 
+from ..exclusions import reason_text
 from ..pipeline import AnalysisResult
 from ..results import TestResult
 from .tests_table import correction_words
@@ -60,10 +61,18 @@ def _names(result, a, b) -> str:
     return f"{labels.condition(a)} vs. {labels.condition(b)}"
 
 
+def passed_automatic(result: AnalysisResult, group: str) -> int:
+    """Sessions of ``group`` (a flow row) that met no automatic (hard-coded) rule: the analysed
+    plus those excluded only by the manual screening of the free-text answers."""
+    row = result.flow.loc[group] if group in result.flow.index else result.flow.iloc[0]
+    manual = [reason_text(r) for r in result.prereg.exclusions if r.rule == "manual_screening"]
+    return int(row["analysed"] + sum(int(row[c]) for c in manual if c in row.index))
+
+
 def table2(result: AnalysisResult) -> tuple[list[str], list[list[str]], str]:
     """Header, rows and caption of the Table-2 layout."""
     prereg, labels = result.prereg, result.prereg.labels
-    acc, flow = result.accuracy, result.flow
+    acc = result.accuracy
     attributes = list(prereg.attributes)
     header = ["Condition", "N collected", "N analysed", "Overall",
               *[labels.attribute(a) for a in attributes]]
@@ -72,13 +81,15 @@ def table2(result: AnalysisResult) -> tuple[list[str], list[list[str]], str]:
         (c, labels.condition(c), c) for c in prereg.conditions]
     rows = []
     for key, name, flow_key in order:
-        collected = int(flow.loc[flow_key, "collected"]) if flow_key in flow.index else int(
-            flow["collected"].iloc[0])
+        collected = passed_automatic(result, flow_key)
         values = [f"{cells.get((key, column), '')}{acc.loc[key, column]:.1f}"
                   for column in ["overall", *attributes]]
         rows.append([name, str(collected), str(int(acc.loc[key, "N"])), *values])
-    caption = ("Mean accuracy (%) for each attribute by condition. N collected: participants "
-               "collected; N analysed: those remaining after the exclusions. Stars mark "
+    caption = ("Mean accuracy (%) for each attribute by condition. N collected: sessions that "
+               "passed the automatic (hard-coded) exclusion rules, as in the paper, whose "
+               "automatically excluded sessions were replaced and not counted (every session is "
+               "in the participant flow); N analysed: those remaining after the manual "
+               "screening. Stars mark "
                "statistical significance (* p < 0.05, ** p < 0.01, *** p < 0.001): "
                + ("; ".join(said) if said else "no pairwise comparison is planned") + ".")
     return header, rows, caption
