@@ -62,11 +62,12 @@ def persona(rng: np.random.Generator, index: int):
         extra["stall_at"] = "explanation"
     retake = None
     if any(n >= 2 for n in gates.values()) and rng.random() < 0.1:
-        retake = Persona(f"p{index}-retake", minutes=min(minutes, 60.0),
+        retake = Persona(f"p{index}-retake", minutes=min(minutes, 60.0), choice=1,
                          correct=lambda c, a: bool(rng.random() < ACCURACY[c][a]))
     return Persona(f"p{index}", minutes=minutes, gate_failures=gates, retake=retake,
                    rush_s=10.0 if rng.random() < 0.03 else 0.0,
                    copy_paste=bool(rng.random() < 0.05),
+                   choice=int(rng.choice(3, p=[0.5, 0.4, 0.1])),  # expertise level
                    correct=lambda c, a: bool(rng.random() < ACCURACY[c][a]), **extra)
 
 

@@ -107,6 +107,7 @@ class Persona:
     retake: Persona | None = None               # asks to retake after a screen-out
     correct: Callable[[str, str], bool] | None = None  # (condition, attribute) -> right?
     copy_paste: bool = False                    # the same justification everywhere
+    choice: int = 1                             # index of the answer to multiple-choice steps
 
 
 class CohortBot(Bot):
@@ -155,6 +156,8 @@ def play(study, clock, persona: Persona, *, pid: str | None = None,
         elif step.type == "device_check":
             data = {"viewport_width": str(persona.viewport[0]),
                     "viewport_height": str(persona.viewport[1])}
+        elif step.type == "multiple_choice":
+            data = {"choice": step.choices[persona.choice], "rt_ms": "3000"}
         elif step.type == "comprehension_gate" and left.get(step.id, 0) > 0:
             left[step.id] -= 1
             data = bot.answer(step, correct=False)
