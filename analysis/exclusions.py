@@ -117,10 +117,12 @@ def _withdrawn(table, *_):
 
 
 def _repeated(table, *_):
-    """Every session of a Prolific ID but the one that counts: the first complete submission
-    counts, except that a session the participant explicitly asked to retake
+    """Every complete session of a Prolific ID but the one that counts: the first complete
+    submission counts, except that a session the participant explicitly asked to retake
     (``retake_allowed``, set by the researcher) is replaced by the later attempts, so the first
-    complete retake counts instead. Blank ``retake_allowed`` is an error."""
+    complete retake counts instead. Sessions that did not complete are left to
+    ``not_finished`` (a replaced one, screened out at a gate, is counted there). Blank
+    ``retake_allowed`` is an error."""
     retake = table["retake_allowed"]
     if retake.isna().any():
         raise AnalysisError(f"exclusion rule 'repeated_attempt': column 'retake_allowed' is "
@@ -131,8 +133,7 @@ def _repeated(table, *_):
     last = sessions.groupby("prolific_pid")["attempt"].transform("max")
     replaced = sessions["retake_allowed"].astype(bool) & (sessions["attempt"] < last)
     counted = sessions[_completed(sessions) & ~replaced].groupby("prolific_pid").head(1).index
-    has_counted = sessions["prolific_pid"].isin(sessions.loc[counted, "prolific_pid"])
-    excluded = replaced | (has_counted & ~sessions.index.isin(counted))
+    excluded = _completed(sessions) & ~sessions.index.isin(counted)
     return excluded.reindex(table.index)
 
 

@@ -34,7 +34,7 @@ SPECIAL = [
     Persona("rushing", minutes=25, rush_s=10, wrong=("rotation",)),
     # excluded: failed one gate twice (the flow screens them out)
     Persona("gate_twice", gate_failures={"gate-ml": 2}),
-    # attempt 1 replaced by the retake they asked for; the retake is kept
+    # screened out, asks to retake: attempt 1 did not finish, the retake is kept
     Persona("retaker", gate_failures={"gate-dataset": 2},
             retake=Persona("retaker_again", minutes=33, wrong=("shape",))),
     Persona("withdrawer", withdraw_at="gate-ml"),
@@ -44,7 +44,7 @@ SPECIAL = [
 ]
 EXPECTED = {  # persona -> first preregistered reason (empty: analysed)
     "each_gate_once": "", "slow": "", "rushing": "", "retaker_again": "",
-    "gate_twice": "did not finish", "retaker": "repeated attempt",
+    "gate_twice": "did not finish", "retaker": "did not finish",
     "withdrawer": "withdrew consent", "decliner": "withdrew consent",
     "staller": "did not finish", "phone": "did not finish",
 } | {p.name: "" for p in REGULAR}
