@@ -2,6 +2,7 @@
 per preregistered test in words, planned vs achieved N, D.2 point 8 by expertise, deviations."""
 
 import math
+import re
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -273,3 +274,16 @@ def test_kruskal_wallis_effect_size_has_a_bootstrap_interval(result, study2):
                          random_state=np.random.default_rng(settings["seed"])).confidence_interval
     assert (row.ci_low, row.ci_high) == pytest.approx((ci.low, ci.high))
     assert row.ci_low < row.effect_size < row.ci_high
+
+
+def test_significance_stars_are_literal_in_markdown(result, tmp_path):
+    """Table 2 puts its stars before the number, as the paper does ("***100.0"); unescaped,
+    Markdown reads "**100.0 | *84.2" as emphasis and shows no stars at all."""
+    md = markdown(result, tmp_path)
+    assert re.search(r"(?<!\\)\*", md) is None, "an unescaped * in report.md"
+    _, rows, _ = table2(result)
+    starred = [cell for row in rows for cell in row if cell.startswith("*")]
+    assert starred, "the fixture's study has significant cells"
+    for cell in starred:
+        assert cell.replace("*", "\\*") in md
+    assert "(\\* p < 0.05, \\*\\* p < 0.01" in md

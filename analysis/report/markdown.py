@@ -6,8 +6,14 @@ from ..pipeline import AnalysisResult
 from .sections import build
 
 
+def _text(text: str) -> str:
+    """Literal text: a backslash or star (Table 2's significance marks, the caption's "* p <
+    0.05") is escaped, so Markdown shows it instead of reading emphasis."""
+    return str(text).replace("\\", "\\\\").replace("*", "\\*")
+
+
 def _cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    return _text(text).replace("|", "\\|").replace("\n", " ")
 
 
 def render_markdown(result: AnalysisResult, figures: dict) -> str:
@@ -16,7 +22,7 @@ def render_markdown(result: AnalysisResult, figures: dict) -> str:
         lines += [f"## {title}", ""]
         for block in blocks:
             if block[0] == "p":
-                lines += [block[1], ""]
+                lines += [_text(block[1]), ""]
             elif block[0] == "list":
                 lines += [f"- {_cell(item)}" for item in block[1]] + [""]
             elif block[0] == "table":
