@@ -178,6 +178,15 @@ def reason_text(rule) -> str:
     return f"{base} ({detail})" if detail else base
 
 
+def rule_name(rule) -> str:
+    """The rule's preregistered text, else its description with the thresholds in words."""
+    if rule.text:
+        return rule.text
+    base = RULES[rule.rule].reason
+    detail = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in rule.params.items())
+    return f"{base} ({detail})" if detail else base
+
+
 def evaluate(table: pd.DataFrame, responses: pd.DataFrame, rules, *,
              context: dict | None = None) -> pd.DataFrame:
     """Apply the rules; returns the participant table with ``excluded``, ``reason`` (first match)

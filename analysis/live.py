@@ -12,11 +12,12 @@ from .prereg import Preregistration
 def exclusion_counts(raw: pd.DataFrame, prereg: Preregistration, *,
                      manual_exclusions=()) -> dict:
     """``collected`` and ``included`` participants so far, and per rule (in the
-    preregistration's order) ``first`` (counted under it, CONSORT-style) and ``any`` (meets it)."""
+    preregistration's order) its ``reason`` in the preregistration's words (as the report names
+    it), ``first`` (counted under it, CONSORT-style) and ``any`` (meets it)."""
     rules = list(prereg.exclusions)
     if raw.empty:
         return {"collected": 0, "included": 0,
-                "rules": [{"rule": r.rule, "reason": exclusions.reason_text(r), "first": 0,
+                "rules": [{"rule": r.rule, "reason": exclusions.rule_name(r), "first": 0,
                            "any": 0} for r in rules]}
     frame = tidy.apply_layout(raw, columns=prereg.columns, constants=prereg.constants,
                               recode=prereg.recode, filters=[])
@@ -27,7 +28,7 @@ def exclusion_counts(raw: pd.DataFrame, prereg: Preregistration, *,
     out = []
     for rule in rules:
         reason = exclusions.reason_text(rule)
-        out.append({"rule": rule.rule, "reason": reason,
+        out.append({"rule": rule.rule, "reason": exclusions.rule_name(rule),
                     "first": int((table["reason"] == reason).sum()),
                     "any": int(met.map(lambda m, r=reason: r in m).sum())})
     return {"collected": len(table), "included": int((~table["excluded"]).sum()), "rules": out}

@@ -253,8 +253,8 @@ def test_labels_are_checked(study2):
 
 
 def test_exclusion_reasons_in_words_without_raw_options():
+    from analysis.exclusions import rule_name
     from analysis.prereg import ExclusionRule
-    from analysis.report.sections import rule_name
 
     assert rule_name(ExclusionRule(rule="over_time_limit", params={"minutes": 77})) == (
         "finished after the time limit (minutes: 77)")

@@ -111,6 +111,8 @@ def test_exclusions_by_rule_come_from_the_analysis_on_the_tidy_export(study, clo
     assert rules["over_time_limit"]["any"] == 0  # the bots finish in minutes, within 77
     assert sum(r["first"] for r in data["rules"]) + data["included"] == data["collected"]
     assert data["locked"] is True
+    for rule in data["rules"]:  # named in the preregistration's words, as the report does
+        assert "=" not in rule["reason"], rule["reason"]
 
 
 def test_live_pages_need_a_staff_login(study, client):

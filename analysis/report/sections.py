@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..exclusions import BLANK_VALUES, RULES, reason_text
+from ..exclusions import BLANK_VALUES, reason_text, rule_name
 from ..pipeline import AnalysisResult
 from .table2 import passed_automatic, table2
 from .tests_table import tests_blocks
@@ -90,15 +90,6 @@ def flow_rows(result: AnalysisResult) -> tuple[list[str], list[list[str]]]:
     header = ["", *flow.index]
     rows = [[str(step), *[str(int(v)) for v in flow[step]]] for step in flow.columns]
     return header, rows
-
-
-def rule_name(rule) -> str:
-    """The rule's preregistered text, else its description with the thresholds in words."""
-    if rule.text:
-        return rule.text
-    base = RULES[rule.rule].reason
-    detail = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in rule.params.items())
-    return f"{base} ({detail})" if detail else base
 
 
 def display_flow(result: AnalysisResult):
