@@ -1,0 +1,64 @@
+"""The explorer's scorer: the score is tanh of the shipped model's logit on the rendered scene
+(computed here independently), class and confidence agree with it, and repeats hit the LRU."""
+
+import io
+import math
+
+import pytest
+import torch
+from PIL import Image
+
+from explainers.explorer import ExplorerError, Scorer, mix, sampled_scenes
+from explainers.models import load_checkpoint
+from explainers.synthetic import FACTORS, SceneBatch, render
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_checkpoint()
+
+
+def test_score_is_tanh_of_the_models_logit(model):
+    scorer = Scorer(model)
+    scene = sampled_scenes(sampler="study", seed=11, count=2)[0]
+    probe = scorer.probe(scene)
+    batch = SceneBatch(**{f: torch.tensor([scene[f]]) for f in FACTORS}, label=torch.tensor([1]))
+    with torch.no_grad():
+        logit = float(model.logit(render(batch, size=64).images)[0])
+    assert probe.logit == pytest.approx(logit, abs=1e-4)
+    assert probe.score == pytest.approx(math.tanh(logit), abs=1e-4)
+    assert probe.label == ("Stretchy" if logit > 0 else "Peeky")
+    assert probe.confidence == pytest.approx(1 / (1 + math.exp(-abs(logit))), abs=1e-4)
+    picture = Image.open(io.BytesIO(probe.png))
+    assert picture.size == (128, 128) and picture.mode == "RGB"
+
+
+def test_repeats_come_from_the_cache_and_the_lru_is_bounded(model):
+    scorer = Scorer(model, cache_size=2, display_size=64)
+    a, b, c = sampled_scenes(sampler="study", seed=12, count=3)
+    first = scorer.probe(a)
+    again = scorer.probe({**a, "color": a["color"] + 1e-6})  # rounds to the same scene
+    assert again.cached and not first.cached and again.score == first.score
+    scorer.probe(b)
+    scorer.probe(c)  # evicts a (least recently used)
+    assert scorer.stats() == {"hits": 1, "misses": 3, "cached": 2,
+                              "compute_ms_total": scorer.stats()["compute_ms_total"]}
+    assert not scorer.probe(a).cached
+
+
+def test_mixing_the_legs_moves_the_score(model):
+    """The shipped model leans on the legs (the label rule): a Peeky body on a Stretchy scores
+    lower than the Stretchy itself."""
+    scenes = sampled_scenes(sampler="unbiased", seed=2, count=12)
+    peeky = min(scenes, key=lambda s: s["legs_position"])
+    stretchy = max(scenes, key=lambda s: s["legs_position"])
+    scorer = Scorer(model, display_size=64)
+    assert scorer.probe(mix(stretchy, peeky, "body")).score < scorer.probe(stretchy).score
+
+
+def test_out_of_range_scenes_are_refused_before_rendering(model):
+    scorer = Scorer(model)
+    scene = sampled_scenes(sampler="study", seed=13, count=2)[0]
+    with pytest.raises(ExplorerError, match="position_x = 0.5 is outside"):
+        scorer.probe({**scene, "position_x": 0.5})
+    assert scorer.stats()["misses"] == 0
