@@ -2,7 +2,8 @@
 train_log.csv and bundle.json (SHA-256 of each of those files and one hash over all of them).
 
 Files added to the folder later (ground_truth.json, observer/, plots) are derived from the
-bundle and are not part of its hash.
+bundle and are not part of its hash, nor is ``model.json``, which names the model plugin that
+reads the folder (``inn`` or ``cnn``, see :mod:`explainers.models.model_registry`).
 """
 
 from __future__ import annotations
@@ -86,6 +87,8 @@ def save_checkpoint(
     hashes = {name: sha256_file(out / name) for name in BUNDLE_FILES}
     digest = bundle_hash(hashes)
     _write_json(out / "bundle.json", {"hash": digest, "files": hashes})
+    # which model plugin reads the folder (explainers.models.model_registry); not hashed
+    _write_json(out / "model.json", {"plugin": model.plugin_name})
     model.bundle_hash = digest
     return digest
 

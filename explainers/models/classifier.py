@@ -66,6 +66,8 @@ def _gauss_logp(x: torch.Tensor) -> torch.Tensor:
 class FlowClassifier(nn.Module):
     """Glow with a linear classifier on the flat output of level ``config.classifier_level``."""
 
+    plugin_name = "inn"  # the model plugin that loads its bundle (explainers.models.plugins)
+
     def __init__(self, config: ModelConfig):
         super().__init__()
         self.config = config.validate()

@@ -1,0 +1,1 @@
+"""The shipped model plugins (registered as entry points in ``pyproject.toml``)."""
