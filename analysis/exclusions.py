@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from studies.export_contract import ItemType, SessionStatus, TrialKind
+
 from .results import AnalysisError
 
 BLANK_VALUES = (
@@ -37,11 +39,11 @@ class Rule:
 
 
 def _status(table, *_):
-    return table["status"].astype(str) != "completed"
+    return table["status"].astype(str) != SessionStatus.COMPLETED
 
 
 def _completed(table) -> pd.Series:
-    return table["status"].astype(str) == "completed"
+    return table["status"].astype(str) == SessionStatus.COMPLETED
 
 
 def _judged(table, column: str, rule: str) -> pd.Series:
@@ -104,7 +106,7 @@ def _device(table, *_):
 
 
 def _relevance_fast(table, responses, params, context):
-    rel = responses[responses["item_type"].astype(str) == "relevance"]
+    rel = responses[responses["item_type"].astype(str) == ItemType.RELEVANCE]
     per_step = rel.groupby(["participant", "step"])["step_duration_s"].first()
     seconds = per_step.groupby(level="participant").sum(min_count=1)
     seconds = seconds.reindex(table.index)
@@ -113,7 +115,7 @@ def _relevance_fast(table, responses, params, context):
 
 
 def _withdrawn(table, *_):
-    return table["status"].astype(str).isin(["withdrawn", "returned"])
+    return table["status"].astype(str).isin([SessionStatus.WITHDRAWN, SessionStatus.RETURNED])
 
 
 def _repeated(table, *_):
@@ -143,7 +145,7 @@ def _manual(table, responses, params, context):
 
 
 def _catch(table, responses, params, context):
-    catch = responses[responses["trial_kind"].astype(str) == "catch"]
+    catch = responses[responses["trial_kind"].astype(str) == TrialKind.CATCH]
     accuracy = catch.groupby("participant")["correct"].mean().reindex(table.index)
     return accuracy.fillna(1.0) < float(params["min_accuracy"])
 

@@ -24,6 +24,8 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 
+from studies.export_contract import ItemType, Relevance, SessionStatus
+
 from . import exclusions, tidy
 from .data import StudyData, required_columns
 from .plan import TESTS
@@ -378,9 +380,9 @@ def replicate_tidy(data: StudyData) -> pd.DataFrame:
     for participant, row in data.scores.iterrows():
         for attribute in prereg.attributes:
             key = prereg.answer_key[attribute]
-            other = "irrelevant" if key == "relevant" else "relevant"
+            other = Relevance.IRRELEVANT if key == Relevance.RELEVANT else Relevance.RELEVANT
             rows.append({"study": prereg.study, "participant": participant,
-                         "condition": row["condition"], "status": "completed",
-                         "item_type": "relevance", "item": attribute, "step": "relevance",
+                         "condition": row["condition"], "status": SessionStatus.COMPLETED,
+                         "item_type": ItemType.RELEVANCE, "item": attribute, "step": "relevance",
                          "response": key if row[attribute] else other})
     return pd.DataFrame(rows)

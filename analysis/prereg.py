@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from studies.spec.steps import RELEVANCE
+from studies.export_contract import Relevance
 
 from . import params as P
 from .labels import LabelError, Labels
@@ -27,6 +27,7 @@ from .labels import read as read_labels
 
 DESIGNS = ("between", "within", "trials")
 DIRECTIONS = ("less", "greater", "two-sided", "different", "none")
+RELEVANCE = tuple(Relevance)  # an answer key's values
 
 
 class PreregError(ValueError):

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from studies.spec.steps import RELEVANCE
+from studies.export_contract import ItemType, Relevance
 
 from .results import AnalysisError
 from .tidy import BLANK, text, where
+
+RELEVANCE = tuple(Relevance)
 
 
 def check_responses(responses: pd.DataFrame, *, source: str = "response") -> None:
@@ -20,7 +22,7 @@ def check_responses(responses: pd.DataFrame, *, source: str = "response") -> Non
     with its row and column, never scored as a wrong answer. Blank = not answered."""
     if "item_type" not in responses.columns or "response" not in responses.columns:
         return
-    rel = responses["item_type"].astype(str) == "relevance"
+    rel = responses["item_type"].astype(str) == ItemType.RELEVANCE
     values = text(responses["response"])
     bad = rel & ~values.isin(RELEVANCE) & ~values.isin(BLANK)
     if bad.any():
@@ -36,7 +38,7 @@ def relevance_items(responses: pd.DataFrame, *, attributes, answer_key: dict) ->
     for column in ("item_type", "item", "response"):
         if column not in responses.columns:
             raise AnalysisError(f"scoring needs the column {column!r}, which the responses lack")
-    rel = responses[responses["item_type"].astype(str) == "relevance"].copy()
+    rel = responses[responses["item_type"].astype(str) == ItemType.RELEVANCE].copy()
     if rel.empty:
         raise AnalysisError("no relevance answers (item_type == 'relevance') to score")
     unknown = sorted(set(rel["item"].astype(str)) - set(attributes))

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from studies.export_contract import ItemType, Relevance, SessionStatus
 from studies.spec import StudySpec
 from studies.spec.steps import ComprehensionGateSpec, StimulusQuestionsSpec
 
@@ -102,7 +103,7 @@ def _session(spec: StudySpec, rng, *, clean: bool) -> dict:
     """Walk the steps: where the session ends, with which status, and what it did."""
     gates = [s for s in spec.steps if isinstance(s, ComprehensionGateSpec)]
     videos = {s.id for s in spec.steps if s.type == "video"}
-    session = {"status": "completed", "device_ok": None, "videos": set(),
+    session = {"status": SessionStatus.COMPLETED, "device_ok": None, "videos": set(),
                "gates": {g.id: 0 for g in gates}, "reached_stimulus": False,
                "retake_allowed": False,
                "minutes": float(rng.lognormal(np.log(MEDIAN_MINUTES), SIGMA))}
@@ -110,35 +111,35 @@ def _session(spec: StudySpec, rng, *, clean: bool) -> dict:
         P_RETURN + P_WITHDRAW) else None
     for index, step in enumerate(spec.steps):
         if index == quit_at:
-            session["status"] = "returned" if rng.random() < P_RETURN / (
-                P_RETURN + P_WITHDRAW) else "withdrawn"
+            session["status"] = SessionStatus.RETURNED if rng.random() < P_RETURN / (
+                P_RETURN + P_WITHDRAW) else SessionStatus.WITHDRAWN
             break
         if step.type == "consent" and not clean and rng.random() < P_DECLINE:
-            session["status"] = "withdrawn"
+            session["status"] = SessionStatus.WITHDRAWN
             break
         if step.type == "device_check":
             session["device_ok"] = clean or rng.random() >= P_SMALL_DEVICE
             if not session["device_ok"]:
-                session["status"] = "screened_out"
+                session["status"] = SessionStatus.SCREENED_OUT
                 break
         if step.type == "video":
             session["videos"].add(step.id)
         if isinstance(step, ComprehensionGateSpec) and not clean:
             failing = P_GATE_FAIL
-            while rng.random() < failing and session["status"] == "completed":
+            while rng.random() < failing and session["status"] == SessionStatus.COMPLETED:
                 session["gates"][step.id] += 1
                 failing = P_GATE_FAIL_AGAIN
                 if session["gates"][step.id] >= step.max_failures:
-                    session["status"] = "screened_out"
-            if session["status"] != "completed":
+                    session["status"] = SessionStatus.SCREENED_OUT
+            if session["status"] != SessionStatus.COMPLETED:
                 session["retake_allowed"] = bool(rng.random() < P_RETAKE)
                 break
         if isinstance(step, StimulusQuestionsSpec):
             session["reached_stimulus"] = True
     if clean:
         session["minutes"] = min(session["minutes"], spec.time_limit_minutes - 1)
-    if session["status"] == "completed" and session["minutes"] > spec.time_limit_minutes:
-        session["status"] = "timed_out"
+    if session["status"] == SessionStatus.COMPLETED and session["minutes"] > spec.time_limit_minutes:
+        session["status"] = SessionStatus.TIMED_OUT
     session["videos_completed"] = videos <= session["videos"]
     return session
 
@@ -150,7 +151,7 @@ def _rows(prereg, spec, rng, session, *, condition, index, pid, attempt, accurac
     duration = session["minutes"] * 60
     started = start + pd.Timedelta(hours=float(rng.uniform(0, 240)))
     completed = started + pd.Timedelta(seconds=duration)
-    done = status == "completed"
+    done = status == SessionStatus.COMPLETED
     step_seconds = step.min_seconds + float(rng.lognormal(np.log(200), 0.5))
     base = {
         "study": prereg.study, "participant": participant, "prolific_pid": pid,
@@ -167,7 +168,7 @@ def _rows(prereg, spec, rng, session, *, condition, index, pid, attempt, accurac
     empty = dict.fromkeys(["step", "item_type", "item", "response", "answer_key", "correct",
                            "justification", "rt_ms", "rt_server_ms", "step_duration_s",
                            "answered_at"], "")
-    if status == "withdrawn" or not session["reached_stimulus"]:
+    if status == SessionStatus.WITHDRAWN or not session["reached_stimulus"]:
         return [base | empty]  # withdrawn: answers not exported; others answered no relevance item
     copy_paste = (not clean) and rng.random() < 0.05
     rows = []
@@ -175,10 +176,10 @@ def _rows(prereg, spec, rng, session, *, condition, index, pid, attempt, accurac
         p = accuracy.get((condition, attribute), default_accuracy)
         correct = bool(rng.random() < p)
         key = prereg.answer_key[attribute]
-        other = "irrelevant" if key == "relevant" else "relevant"
+        other = Relevance.IRRELEVANT if key == Relevance.RELEVANT else Relevance.RELEVANT
         text = "same as above" if copy_paste else str(rng.choice(JUSTIFICATIONS[correct]))
         answered = started + pd.Timedelta(seconds=duration * 0.8)
-        rows.append({**base, "step": step.id, "item_type": "relevance", "item": attribute,
+        rows.append({**base, "step": step.id, "item_type": ItemType.RELEVANCE, "item": attribute,
                      "response": key if correct else other, "answer_key": key,
                      "correct": int(correct), "justification": text,
                      "rt_ms": round(float(rng.lognormal(np.log(30000), 0.5)), 0),

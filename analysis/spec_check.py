@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from studies.export_contract import TrialKind
 from studies.spec import StudySpec, parse_spec
 from studies.spec.loader import line_of, load_yaml
 from studies.spec.steps import (
@@ -249,8 +250,8 @@ class Checker:
                          f"the rule's seconds must be step {step.id!r}'s minimum time")
 
     def catch(self, i: int, rule) -> None:
-        has_catch = any(t.kind == "catch" for s in self.steps(TrialBlockSpec) for t in s.trials)
-        has_catch |= any(s.generate.get("catch", 0) > 0 for s in self.steps(TrialBlockSpec))
+        has_catch = any(t.kind == TrialKind.CATCH for s in self.steps(TrialBlockSpec) for t in s.trials)
+        has_catch |= any(s.generate.get(TrialKind.CATCH, 0) > 0 for s in self.steps(TrialBlockSpec))
         if not has_catch:
             self.add(("exclusions", i, "rule"), rule.rule, ("steps",), "(no catch trial)",
                      "a catch-trial rule is preregistered but the spec has no catch trials")

@@ -12,20 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from studies.export_contract import COLUMN_NAMES, SESSION_COLUMNS
+
 from .results import AnalysisError
 
-TIDY_COLUMNS = [
-    "study", "participant", "prolific_pid", "condition", "variant", "status", "attempt",
-    "started_at", "completed_at", "duration_s", "device_ok", "videos_completed",
-    "gate_failures", "retake_allowed", "step", "item_type", "item", "response", "answer_key",
-    "correct", "justification", "rt_ms", "rt_server_ms", "step_duration_s", "trial",
-    "trial_kind", "confidence", "answered_at", "pilot",
-]
-PARTICIPANT_COLUMNS = [
-    "study", "prolific_pid", "condition", "variant", "status", "attempt", "started_at",
-    "completed_at", "duration_s", "device_ok", "videos_completed", "gate_failures",
-    "retake_allowed",
-]
+TIDY_COLUMNS = COLUMN_NAMES  # Contract 4's columns (studies.export_contract)
+PARTICIPANT_COLUMNS = SESSION_COLUMNS
 _TRUE = {"true", "1", "yes", "t", "y", "1.0"}
 _FALSE = {"false", "0", "no", "f", "n", "0.0"}
 BLANK = {"", "nan", "none", "<na>", "nat"}

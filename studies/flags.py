@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from .export_contract import ItemType, TrialKind
 from .models import EventKind, Participant, Status
 
 MIN_DISTINCT_JUSTIFICATIONS = 3  # fewer distinct texts over five attributes looks copied
@@ -14,7 +15,7 @@ MAX_FOCUS_LOSSES = 10
 
 
 def _copied(p: Participant, answers, events) -> str | None:
-    texts = [r.justification.strip().lower() for r in answers if r.item_type == "relevance"]
+    texts = [r.justification.strip().lower() for r in answers if r.item_type == ItemType.RELEVANCE]
     if len(texts) >= 3 and len(set(texts)) < MIN_DISTINCT_JUSTIFICATIONS:
         return f"justifications copied ({len(set(texts))} distinct of {len(texts)})"
     return None
@@ -30,7 +31,7 @@ def _focus(p: Participant, answers, events) -> str | None:
 
 
 def _catch(p: Participant, answers, events) -> str | None:
-    missed = sum(r.correct is False for r in answers if r.trial_kind == "catch")
+    missed = sum(r.correct is False for r in answers if r.trial_kind == TrialKind.CATCH)
     return f"missed {missed} catch trial(s)" if missed else None
 
 

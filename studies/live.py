@@ -8,12 +8,13 @@ from __future__ import annotations
 import pandas as pd
 from django.db.models import Max
 
+from .export_contract import SCORED_ITEM_TYPES, UNSCORED_TRIAL_KINDS, ItemType
 from .models import Event, EventKind, Participant, Response, Status, Study
 from .runtime import spec_of
 from .spec.steps import ComprehensionGateSpec
 
 ENDED = (Status.SCREENED_OUT, Status.WITHDRAWN, Status.TIMED_OUT, Status.RETURNED)
-OUTCOME_ITEMS = ("relevance", "trial")  # answers with a key that the study measures
+OUTCOME_ITEMS = SCORED_ITEM_TYPES  # answers with a key that the study measures
 LEAVING = ("Next", "GoTo", "ScreenOut", "Decline")  # outcomes that end a visit of a step
 
 
@@ -61,7 +62,7 @@ def _seconds_per_step(real) -> dict[str, pd.Series]:
 def _gates(spec, real) -> list[dict]:
     """Per comprehension gate: attempts, failed attempts, participants screened out there."""
     gates = [s for s in spec.steps if isinstance(s, ComprehensionGateSpec)]
-    rows = Response.objects.filter(participant__in=real, item_type="comprehension") \
+    rows = Response.objects.filter(participant__in=real, item_type=ItemType.COMPREHENSION) \
         .values_list("participant_id", "step", "round", "correct")
     frame = pd.DataFrame(list(rows), columns=["participant", "step", "round", "correct"])
     attempts = frame.groupby(["step", "participant", "round"])["correct"].all() \
@@ -81,7 +82,7 @@ def _accuracy(real) -> list[dict]:
     """Per condition: completed participants and their mean share of correct outcome answers."""
     rows = Response.objects.filter(participant__in=real.filter(status=Status.COMPLETED),
                                    item_type__in=OUTCOME_ITEMS, correct__isnull=False) \
-        .exclude(trial_kind__in=("practice", "catch")) \
+        .exclude(trial_kind__in=UNSCORED_TRIAL_KINDS) \
         .values_list("participant__condition__name", "participant_id", "correct")
     frame = pd.DataFrame(list(rows), columns=["condition", "participant", "correct"])
     if frame.empty:

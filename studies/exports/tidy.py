@@ -15,23 +15,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..export_contract import COLUMN_NAMES, DTYPES, ITEM
+from ..export_contract import COLUMNS as CONTRACT
 from ..models import Participant, Response, Status, Study
 from ..runtime import spec_of
 from ..spec import StudySpec
 from ..spec.steps import ComprehensionGateSpec
 
-COLUMNS = [
-    "study", "participant", "prolific_pid", "condition", "variant", "status", "attempt",
-    "started_at", "completed_at", "duration_s", "device_ok", "videos_completed",
-    "gate_failures", "retake_allowed", "step", "item_type", "item", "response", "answer_key",
-    "correct", "justification", "rt_ms", "rt_server_ms", "step_duration_s", "trial",
-    "trial_kind", "confidence", "answered_at", "pilot",
-]
-DTYPES = {"variant": "Int64", "attempt": "Int64", "correct": "Int64",
-          "trial": "Int64", "confidence": "Int64", "duration_s": "Float64", "rt_ms": "Float64",
-          "rt_server_ms": "Float64",
-          "step_duration_s": "Float64", "device_ok": "boolean", "videos_completed": "boolean",
-          "pilot": "boolean", "retake_allowed": "boolean", "gate_failures": "string"}
+COLUMNS = COLUMN_NAMES  # the export's columns, in order (studies.export_contract)
 
 
 def _iso(value) -> str:
@@ -63,10 +54,7 @@ def _item_columns(r: Response) -> dict:
             "confidence": r.extra.get("confidence"), "answered_at": _iso(r.answered_at)}
 
 
-EMPTY_ITEM = dict.fromkeys(["step", "item_type", "item", "response", "answer_key",
-                            "justification", "trial_kind", "answered_at"], "") | {
-    "correct": None, "rt_ms": None, "rt_server_ms": None, "step_duration_s": None, "trial": None,
-    "confidence": None}
+EMPTY_ITEM = {c.name: "" if c.dtype is None else None for c in CONTRACT if c.level == ITEM}
 
 
 def tidy_responses(study: Study, *, include_pilot: bool = False) -> pd.DataFrame:

@@ -6,18 +6,21 @@ from decimal import Decimal
 
 from django.db import models
 
+from ..export_contract import SessionStatus
 from .study import Condition, Study
 
 
 class Status(models.TextChoices):
-    ACTIVE = "active", "active"
-    COMPLETED = "completed", "completed"
-    SCREENED_OUT = "screened_out", "screened out"
-    WITHDRAWN = "withdrawn", "withdrawn"
-    RETURNED = "returned", "returned"
-    TIMED_OUT = "timed_out", "timed out"
-    FULL = "full", "refused: study full"
-    RELEASED = "released", "released: no Prolific submission"
+    """A session's status; the values are the export's (studies.export_contract.SessionStatus)."""
+
+    ACTIVE = SessionStatus.ACTIVE, "active"
+    COMPLETED = SessionStatus.COMPLETED, "completed"
+    SCREENED_OUT = SessionStatus.SCREENED_OUT, "screened out"
+    WITHDRAWN = SessionStatus.WITHDRAWN, "withdrawn"
+    RETURNED = SessionStatus.RETURNED, "returned"
+    TIMED_OUT = SessionStatus.TIMED_OUT, "timed out"
+    FULL = SessionStatus.FULL, "refused: study full"
+    RELEASED = SessionStatus.RELEASED, "released: no Prolific submission"
 
 
 class Review(models.TextChoices):
