@@ -1,12 +1,13 @@
 from django.urls import path
 
-from .views import dashboard, participant, pilot
+from .views import dashboard, explorer, participant, pilot
 
 app_name = "studies"
 urlpatterns = [
     path("s/<slug:slug>/", participant.entry, name="entry"),
     path("s/<slug:slug>/step/", participant.step, name="step"),
     path("s/<slug:slug>/event/", participant.beacon, name="beacon"),
+    path("s/<slug:slug>/explore/", explorer.explore, name="explore"),
     path("s/<slug:slug>/withdraw/", participant.withdraw, name="withdraw"),
     path("s/<slug:slug>/asset/<path:path>", participant.asset, name="asset"),
     path("s/<slug:slug>/stimulus/<str:key>/<str:name>", participant.stimulus, name="stimulus"),

@@ -8,6 +8,7 @@ from studies.prolific.models import (  # payment and places ledgers, arrivals (P
 )
 
 from .blocklist import BlockEntry
+from .explorer import ExplorerAction, ExplorerActionKind
 from .participant import Participant, Review, Status
 from .records import Event, EventKind, Response
 from .renders import OwedRender, RenderState
@@ -21,6 +22,8 @@ __all__ = [
     "BlockEntry",
     "Condition",
     "Event",
+    "ExplorerAction",
+    "ExplorerActionKind",
     "EventKind",
     "OwedRender",
     "Participant",

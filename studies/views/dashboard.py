@@ -48,6 +48,10 @@ DOWNLOADS = {
     "bonus": (exports.bonus_file, "text/csv", "bonus.csv"),
     "approve": (exports.approve_list, "text/plain", "approve.txt"),
     "screened-out": (exports.screen_out_list, "text/plain", "screened_out.txt"),
+    "explorer-actions": (lambda s: exports.csv_text(exports.explorer_actions(s)), "text/csv",
+                         "explorer_actions.csv"),
+    "explorer-summaries": (lambda s: exports.csv_text(exports.explorer_summaries(
+        exports.explorer_actions(s))), "text/csv", "explorer_summaries.csv"),
 }
 
 
