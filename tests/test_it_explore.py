@@ -9,8 +9,8 @@ from django.test import Client
 from django.urls import reverse
 
 from explainers.explorer import mix, sampled_scenes, shared_scorer
-from studies.exports import explorer_actions, explorer_summaries
 from studies.explorer import limits
+from studies.exports import explorer_actions, explorer_summaries
 from studies.models import ExplorerAction, Participant
 from tests.bots import FIELD, Bot
 
