@@ -1,7 +1,8 @@
 """From a study's conditions to render jobs, stimulus keys and progress (no Django).
 
-A condition is ``{name, explainer, params, variants}``; variant ``v`` of every condition is
-rendered with seed :func:`~explainers.prerender.variant_seed` ``(study_seed, v)``. The validation
+A condition is an :class:`explainers.conditions.ConditionSpec` (the contract the study spec
+builds too) or a mapping :meth:`~explainers.conditions.ConditionSpec.from_dict` reads; each listed
+variant ``v`` of a rendered condition (one without a fixed ``stimulus_key``) is rendered with seed :func:`~explainers.prerender.variant_seed` ``(study_seed, v)``. The validation
 data default to :class:`~explainers.data.ValidationData` at the checkpoint's image size; a spec
 may override ``sampler``, ``seed`` and ``n`` (key ``validation``).
 """
@@ -9,9 +10,10 @@ may override ``sampler``, ``seed`` and ``n`` (key ``validation``).
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from explainers.conditions import ConditionSpec
 from explainers.data import ValidationData
 from explainers.models.checkpoint import read_bundle
 from explainers.plugins.registry import get_explainer
@@ -28,35 +30,6 @@ from explainers.prerender import (
 class StaleJob(ValueError):
     """A job planned with other inputs (checkpoint, generator or explainer code) than the
     worker has: rendering it would publish under a key nobody asks for."""
-
-
-@dataclass(frozen=True)
-class ConditionSpec:
-    name: str
-    explainer: str
-    params: dict = field(default_factory=dict)
-    variants: int = 1
-
-    @classmethod
-    def from_dict(cls, data: dict) -> ConditionSpec:
-        if not isinstance(data, dict) or "name" not in data:
-            raise ValueError(f"a condition needs at least a name, got {data!r}")
-        study_only = {"label", "target", "stimulus_key"}  # the study server's business
-        unknown = sorted(set(data) - {"name", "explainer", "params", "variants"} - study_only)
-        if unknown:
-            raise ValueError(f"condition {data['name']!r}: unknown key(s) {unknown}")
-        variants = data.get("variants", 1)
-        if isinstance(variants, list | tuple):  # explicit variant numbers: render 0..max
-            ok = all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in variants)
-            variants = max(variants, default=-1) + 1 if ok else -1
-        if isinstance(variants, bool) or not isinstance(variants, int) or variants < 1:
-            raise ValueError(f"condition {data['name']!r}: variants must be a positive integer "
-                             "(a count) or a non-empty list of variant numbers")
-        params = data.get("params") or {}
-        if not isinstance(params, dict):
-            raise ValueError(f"condition {data['name']!r}: params must be a mapping")
-        return cls(str(data["name"]), str(data.get("explainer") or data["name"]), dict(params),
-                   variants)
 
 
 @dataclass(frozen=True)
@@ -102,9 +75,11 @@ def plan(conditions, *, study_seed: int, checkpoint, validation: dict | None = N
     jobs = []
     for raw in conditions:
         cond = raw if isinstance(raw, ConditionSpec) else ConditionSpec.from_dict(raw)
+        if not cond.rendered:
+            continue
         explainer = get_explainer(cond.explainer)
         params = explainer.param_dict(**cond.params)
-        for v in range(cond.variants):
+        for v in cond.variants:
             seed = variant_seed(study_seed, v)
             key = stimulus_key(explainer, params, checkpoint_hash, data.hash, seed)
             jobs.append(RenderJob(cond.name, v, cond.explainer, params, seed,

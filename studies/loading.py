@@ -8,7 +8,7 @@ from django.db import transaction
 
 from .models import Condition, Participant, Study
 from .runtime import spec_of
-from .spec import StudySpec, load_spec_file
+from .spec import StudySpec, load_spec_file, parse_spec
 from .spec.steps import TrialBlockSpec
 from .trials import render_generated
 
@@ -44,6 +44,17 @@ def load_study(path: str | Path, *, update: bool = False) -> tuple[Study, bool]:
         if isinstance(step, TrialBlockSpec):
             render_generated(spec, step)
     return study, created
+
+
+def find_spec(source: str | Path) -> StudySpec:
+    """A study spec from a YAML file, or the stored spec of a loaded study by slug; raises
+    SpecError, or LookupError when ``source`` is neither."""
+    if Path(source).suffix in {".yaml", ".yml"} or Path(source).is_file():
+        return load_spec_file(source)
+    study = Study.objects.filter(slug=str(source)).first()
+    if study is None:
+        raise LookupError(f"{str(source)!r} is neither a spec file nor the slug of a loaded study")
+    return parse_spec(study.source_yaml, source=f"study {source}")
 
 
 def _check_update(study: Study, spec: StudySpec) -> None:

@@ -83,6 +83,42 @@ def failed(key: str, error: str) -> None:
                                             finished_at=timezone.now(), error=error[:2000]))
 
 
+def _job_key(args) -> str | None:
+    return args[0]["key"] if args and isinstance(args[0], dict) and "key" in args[0] else None
+
+
+def _is_render(sender) -> bool:
+    from explainers.tasks import render_job
+
+    return getattr(sender, "name", None) == render_job.name
+
+
+def _on_prerun(sender=None, task_id=None, args=None, **_):
+    if _is_render(sender) and _job_key(args):
+        started(_job_key(args), task_id)
+
+
+def _on_success(sender=None, result=None, **_):
+    if _is_render(sender) and isinstance(result, str):
+        published(result)
+
+
+def _on_failure(sender=None, exception=None, args=None, **_):
+    """Failed for good (its own error or retries used up): reconcile does not resend it."""
+    if _is_render(sender) and _job_key(args):
+        failed(_job_key(args), f"{type(exception).__name__}: {exception}")
+
+
+def connect_render_signals() -> None:
+    """Mark owed renders from the render task's Celery signals (called by StudiesConfig.ready:
+    in the web process, and in the gpu worker, which loads Django too)."""
+    from celery.signals import task_failure, task_prerun, task_success
+
+    task_prerun.connect(_on_prerun, dispatch_uid="studies.renders.prerun")
+    task_success.connect(_on_success, dispatch_uid="studies.renders.success")
+    task_failure.connect(_on_failure, dispatch_uid="studies.renders.failure")
+
+
 def reconcile(keys=None) -> Counter:
     """Mark published what is published; send again what is owed and lost (see module doc).
 

@@ -9,6 +9,7 @@ and a verified manifest is cached until a file of its folder changes size or mod
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from functools import lru_cache
@@ -33,8 +34,17 @@ def checkpoint_path(spec: StudySpec) -> Path:
 
 
 def _planned(spec: StudySpec) -> list[dict]:
-    return [{"name": c.name, "explainer": c.explainer, "params": c.params,
-             "variants": max(c.variants) + 1} for c in spec.conditions if not c.stimulus_key]
+    """The rendered conditions as plain mappings (hashable as JSON for the key cache)."""
+    return [dataclasses.asdict(c) for c in spec.conditions if c.rendered]
+
+
+def render_jobs(spec: StudySpec) -> list:
+    """Every render job (explainers.plan.RenderJob) the spec's stimuli need; raises
+    ValueError/LookupError/RuntimeError with a clear message (unknown explainer, bad params,
+    checkpoint missing)."""
+    from explainers.plan import plan  # torch side, imported only when needed
+
+    return plan(spec.conditions, study_seed=spec.seed, checkpoint=checkpoint_path(spec))
 
 
 @lru_cache(maxsize=16)
@@ -65,9 +75,7 @@ def stimulus_keys(spec: StudySpec) -> dict[tuple[str, int], str]:
                                json.dumps(planned, sort_keys=True))
         except (ValueError, LookupError, OSError, RuntimeError) as exc:
             raise StimulusMissing(f"cannot plan the stimuli: {exc}") from exc
-        for c in spec.conditions:
-            for v in c.variants if not c.stimulus_key else []:
-                keys[(c.name, v)] = found[(c.name, v)]
+        keys.update(found)
     return keys
 
 

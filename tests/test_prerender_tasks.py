@@ -129,3 +129,21 @@ def test_render_stimuli_by_study_slug(checkpoint, settings, tmp_path, capsys):
     call_command("render_stimuli", "render-test")
     assert "3 stimuli, 0 already published" in capsys.readouterr().out
     assert len(list(settings.STIMULI_ROOT.iterdir())) == 3
+
+
+@pytest.mark.django_db
+def test_task_marks_its_owed_render_through_signals(checkpoint, settings):
+    """explainers.tasks knows no study: studies.renders marks the rows from Celery's signals."""
+    from studies import renders
+    from studies.models import OwedRender, RenderState
+
+    (job,) = plan(CONDITIONS[1:], study_seed=5, checkpoint=checkpoint[0], validation=SMALL)
+    stale = type(job)(**{**job.to_dict(), "key": "e" * 64})
+    renders.owe([job, stale])
+    assert render_job.delay(job.to_dict()).get() == job.key
+    failed = render_job.apply(args=[stale.to_dict()], throw=False)  # as a worker runs it
+    assert isinstance(failed.result, StaleJob)
+    rows = {row.key: row for row in OwedRender.objects.all()}
+    assert rows[job.key].state == RenderState.PUBLISHED and rows[job.key].started_at
+    assert rows[stale.key].state == RenderState.FAILED
+    assert rows[stale.key].error.startswith("StaleJob: ")

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import yaml
 
+from explainers.conditions import ConditionSpec, variants_problem
+
 from .errors import Problems, SpecError
 from .fields import Reader, money
 from .loader import LineDict, line_of, load_yaml
@@ -21,17 +23,6 @@ from .steps import (
     StepSpec,
     read_step,
 )
-
-
-@dataclass
-class ConditionSpec:
-    name: str
-    explainer: str
-    target: int
-    params: dict = field(default_factory=dict)
-    variants: list[int] = field(default_factory=lambda: [0])
-    label: str = ""
-    stimulus_key: str = ""
 
 
 @dataclass
@@ -96,9 +87,9 @@ def _read_conditions(r: Reader) -> list[ConditionSpec]:
     for i, node in enumerate(r.list("conditions")):
         c = Reader(r.problems, node, r.sub(f"conditions[{i}]"), r.node.get("conditions"), i)
         variants = c.list("variants", [0])
-        if not variants or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0
-                                   for v in variants):
-            c.error("variants", "must be a non-empty list of non-negative integers")
+        problem = variants_problem(variants)
+        if problem:
+            c.error("variants", problem)
         out.append(ConditionSpec(
             name=c.str("name", slug=True), explainer=c.str("explainer", slug=True),
             target=c.int("target", minimum=1), params=dict(c.mapping("params", {})),

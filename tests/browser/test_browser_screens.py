@@ -39,9 +39,7 @@ def render_stimuli(study, root: Path) -> None:
     """Render every planned stimulus, or copy it when it is already published under
     XAI_SCREENS_STIMULI (default: media/stimuli), e.g. rendered on a GPU worker."""
     spec = spec_of(study)
-    conditions = [{"name": c.name, "explainer": c.explainer, "params": c.params,
-                   "variants": max(c.variants) + 1} for c in spec.conditions]
-    jobs = plan(conditions, study_seed=spec.seed, checkpoint=spec.checkpoint)
+    jobs = plan(spec.conditions, study_seed=spec.seed, checkpoint=spec.checkpoint)
     assert {(j.condition, j.variant): j.key for j in jobs} == stimulus_keys(spec)
     published = Path(os.environ.get("XAI_SCREENS_STIMULI", REPO / "media" / "stimuli"))
     for job in jobs:

@@ -12,29 +12,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from explainers.plan import plan
 from explainers.prerender import is_published
 from studies import renders
+from studies.loading import find_spec
 from studies.models import OwedRender, RenderState
+from studies.spec import SpecError
+from studies.stimuli import checkpoint_path, render_jobs
 
 RECONCILE_S = 5.0
-
-
-def load_study(source: str):
-    """A study spec from a YAML file, or from the database by slug."""
-    from studies.spec import SpecError, load_spec_file, parse_spec
-
-    try:
-        if Path(source).suffix in {".yaml", ".yml"} or Path(source).is_file():
-            return load_spec_file(source)
-        from studies.models import Study
-
-        study = Study.objects.filter(slug=source).first()
-        if study is None:
-            raise CommandError(f"{source!r} is neither a spec file nor the slug of a loaded study")
-        return parse_spec(study.source_yaml, source=f"study {source}")
-    except SpecError as exc:
-        raise CommandError(str(exc)) from None
 
 
 class Command(BaseCommand):
@@ -48,20 +33,16 @@ class Command(BaseCommand):
                             help="seconds to wait with --wait (default 3600)")
 
     def handle(self, *args, study, wait, timeout, **options):
-        from studies.stimuli import checkpoint_path
-
-        spec = load_study(study)
-        conditions = [
-            {"name": c.name, "explainer": c.explainer, "params": c.params,
-             "variants": max(c.variants) + 1}
-            for c in spec.conditions if not c.stimulus_key
-        ]
-        if not conditions:
+        try:
+            spec = find_spec(study)
+        except (SpecError, LookupError) as exc:
+            raise CommandError(str(exc)) from None
+        if not any(c.rendered for c in spec.conditions):
             self.stdout.write("every condition names a fixed stimulus_key; nothing to render")
             return
         checkpoint = checkpoint_path(spec)
         try:
-            jobs = plan(conditions, study_seed=spec.seed, checkpoint=checkpoint)
+            jobs = render_jobs(spec)
         except (ValueError, LookupError, RuntimeError) as exc:
             raise CommandError(f"cannot plan the stimuli of {study}: {exc}") from None
         root = Path(settings.STIMULI_ROOT)
