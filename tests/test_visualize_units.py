@@ -18,7 +18,7 @@ def bundle(tmp_path):
 def test_it_writes_max_and_min_visualisations_and_natural_exemplars(bundle, tmp_path):
     out = tmp_path / "out"
     call_command("visualize_units", model=str(bundle), layer="layer2", units="1,3", steps=4,
-                 n_images=2, source_n=12, out=str(out))
+                 n_images=2, source_n=12, out=str(out), sheet=str(tmp_path / "sheet.png"))
     for unit in (1, 3):
         folder = out / "layer2" / f"unit_{unit}"
         record = json.loads((folder / "unit.json").read_text())
@@ -33,6 +33,9 @@ def test_it_writes_max_and_min_visualisations_and_natural_exemplars(bundle, tmp_
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["units"] == [1, 3] and manifest["model"]["plugin"] == "cnn"
     assert manifest["source"]["n"] == 12 and len(list((out / "cache").glob("*.npz"))) == 1
+    with Image.open(tmp_path / "sheet.png") as sheet:  # 2 units x 4 groups of 2 tiles (3 x 3)
+        width, height = sheet.size
+        assert width > 4 * 3 * 32 and 2 * 32 < height < 4 * 3 * 32 + 200
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ import torch
 from django.core.management.base import BaseCommand, CommandError
 
 from explainers.feature_vis import ImageFolder, LayerError, Recipe, SourceError, Two4TwoScenes
+from explainers.feature_vis.sheet import unit_sheet
 from explainers.feature_vis.units import visualize_units
 from explainers.models.checkpoint import REPO_ROOT
 from explainers.models.model_plugin import BundleError
@@ -76,6 +77,7 @@ class Command(BaseCommand):
         parser.add_argument("--cache", help="folder for the activation index (default OUT/cache)")
         parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (1)")
         parser.add_argument("--device", default="cpu")
+        parser.add_argument("--sheet", help="also write a picture sheet of all units (PNG file)")
         parser.add_argument("--out", required=True, help="output folder")
 
     def handle(self, *args, **opts):
@@ -104,7 +106,7 @@ class Command(BaseCommand):
         out = Path(opts["out"])
         torch.set_num_threads(opts["threads"])
         try:
-            visualize_units(
+            pictures = visualize_units(
                 model, module_name(model, layer), units, source, out, recipe=recipe,
                 seed=opts["seed"], forward=model.logit, input_size=info.image_size,
                 cache_dir=Path(opts["cache"]) if opts["cache"] else out / "cache",
@@ -112,4 +114,10 @@ class Command(BaseCommand):
             )
         except (LayerError, SourceError, ValueError) as exc:
             raise CommandError(str(exc)) from None
+        if opts["sheet"]:
+            title = (f"{info.plugin} model, layer {layer}: feature visualisations ({recipe.steps} "
+                     f"steps) and natural exemplars ({len(source.ids)} Two4Two scenes)"
+                     if opts["source"] == "two4two" else
+                     f"{info.plugin} model, layer {layer}: feature visualisations and exemplars")
+            unit_sheet(pictures, title=title).save(opts["sheet"], optimize=True)
         self.stdout.write(self.style.SUCCESS(f"wrote {len(units)} unit(s) of {layer} to {out}"))
