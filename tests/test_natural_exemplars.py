@@ -12,6 +12,7 @@ from explainers.feature_vis import (
     SourceError,
     Two4TwoScenes,
     model_fingerprint,
+    natural_batches,
     natural_exemplars,
 )
 from tests.fixtures.tiny_cnn import RedDetector, TinyCNN
@@ -103,3 +104,21 @@ def test_bad_sources_layers_units_and_k_are_errors(tmp_path, folder):
         natural_exemplars(index, "conv", 2)
     with pytest.raises(ValueError, match="k must be 1..10"):
         natural_exemplars(index, "conv", 0, k=11)
+
+
+def test_natural_batches_follow_the_papers_bins():
+    values = np.random.default_rng(1).normal(size=300)
+    batches = natural_batches(values, direction="max", n_references=9, n_batches=20, seed=3)
+    ranked = list(np.argsort(-values))
+    assert len(batches) == 20
+    used = [b.query for b in batches] + [i for b in batches for i in b.references]
+    assert sorted(used) == sorted(ranked[:200])  # the 200 most activating, each once
+    for b in batches:
+        assert ranked.index(b.query) < 20  # queries from the most extreme bin
+        assert [ranked.index(i) // 20 for i in b.references] == list(range(1, 10))
+    assert natural_batches(values, direction="max", seed=3) == batches
+    assert natural_batches(values, direction="max", seed=4) != batches
+    low = natural_batches(values, direction="min", n_references=1, n_batches=20)
+    assert {b.query for b in low} == set(np.argsort(values)[:20].tolist())
+    with pytest.raises(ValueError, match="need 2200 images; the source has 300"):
+        natural_batches(values, direction="max", n_references=10, n_batches=200)

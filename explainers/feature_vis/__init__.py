@@ -6,6 +6,7 @@
   unit from an image source, by one batched pass cached on disk.
 """
 
+from .batches import NaturalBatch, natural_batches
 from .exemplars import ActivationIndex, Exemplars, model_fingerprint, natural_exemplars
 from .fourier import FourierImage
 from .layers import LayerError, find_layer, layer_output, layer_outputs
@@ -22,7 +23,9 @@ __all__ = [
     "ImageFolder",
     "SourceError",
     "Two4TwoScenes",
+    "NaturalBatch",
     "model_fingerprint",
+    "natural_batches",
     "natural_exemplars",
     "Direction",
     "FeatureVisualization",
