@@ -6,6 +6,7 @@ import itertools
 
 import pytest
 import torch
+from torch.nn import functional as F
 
 from explainers.feature_vis import (
     PAPER,
@@ -18,6 +19,7 @@ from explainers.feature_vis import (
 )
 from explainers.feature_vis.color import from_rgb, to_rgb
 from explainers.feature_vis.fourier import spectrum_scale
+from explainers.feature_vis.relu import redirected_relu
 from explainers.synthetic import get_sampler, render
 from tests.fixtures.tiny_cnn import TinyCNN
 
@@ -148,3 +150,17 @@ def test_layer_output_stops_the_forward_pass_at_the_layer():
     model.conv3.register_forward_hook(later_layer)
     out = layer_output(model, "conv2", torch.rand(2, 3, 16, 16))
     assert out.shape == (2, 8, 8, 8)
+
+
+def test_redirected_relu_passes_gradient_to_an_image_whose_relu_is_dead():
+    x = torch.tensor([[-1.0, -2.0], [3.0, -1.0]], requires_grad=True)  # image 0 all negative
+    with redirected_relu():
+        y = torch.nn.ReLU()(x)
+        (-(y * torch.tensor([[1.0, -1.0], [1.0, 1.0]]))).sum().backward()
+    # image 0: plain ReLU passes nothing, so the redirected gradient is used, except where it
+    # would push a negative input lower (loss gradient +1 at [0, 1]); image 1: plain ReLU
+    torch.testing.assert_close(x.grad, torch.tensor([[-1.0, 0.0], [-1.0, 0.0]]))
+    torch.testing.assert_close(y.detach(), torch.tensor([[0.0, 0.0], [3.0, 0.0]]))
+    x.grad = None
+    F.relu(x).sum().backward()  # restored after the block: plain ReLU
+    torch.testing.assert_close(x.grad, torch.tensor([[0.0, 0.0], [1.0, 0.0]]))

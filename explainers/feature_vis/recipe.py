@@ -5,7 +5,8 @@ InceptionV1 with: a Fourier-parameterised, colour-decorrelated image of 224 px p
 padding on each side (cropped off afterwards), Adam with learning rate 0.05 for 2560 steps,
 jitter 16 -> scale (1, .975, 1.025, .95, 1.05) -> rotate -5..5 degrees -> jitter 8, the channel
 objective (spatial mean of the feature map) and, for batches of images, ``1e2 x diversity``
-subtracted. Minimisation negates the channel objective and keeps the diversity term.
+subtracted, and lucid's redirected ReLU gradient (:mod:`.relu`). Minimisation negates the
+channel objective and keeps the diversity term.
 
 Pixel sizes (padding, jitter) scale with the image: :meth:`Recipe.for_size` gives the paper's
 recipe for another image size (e.g. 64 px for the platform's Two4Two CNN).
@@ -33,6 +34,7 @@ class Recipe:
     n_images: int = 9
     sd: float = 0.01
     decay_power: float = 1.0
+    redirect_relu: bool = True  # lucid's default gradient override (see .relu)
 
     def __post_init__(self):
         for name in ("size", "steps", "n_images"):

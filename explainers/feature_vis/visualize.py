@@ -24,6 +24,7 @@ from .fourier import FourierImage
 from .layers import find_layer, layer_output
 from .objectives import channel_mean, diversity
 from .recipe import PAPER, Recipe
+from .relu import redirected_relu
 
 
 class Direction(enum.StrEnum):
@@ -118,7 +119,8 @@ class FeatureVisualization:
         optimizer = torch.optim.Adam(param.parameters(), lr=recipe.learning_rate)
         robustness = recipe.robustness
         trace = torch.empty(recipe.steps)
-        with _frozen(self.model):
+        relu = redirected_relu() if recipe.redirect_relu else contextlib.nullcontext()
+        with _frozen(self.model), relu:
             for step in range(recipe.steps):
                 optimizer.zero_grad(set_to_none=True)
                 activations = self._activations(robustness(param(), rng))
