@@ -16,6 +16,18 @@ from sklearn.metrics import cohen_kappa_score
 from .results import AnalysisError
 
 LABELS = ("include", "unsure", "exclude")
+DECISION_COLUMNS = ["participant", "label"]
+
+
+def from_files(annotations: str | None, decisions: str | None) -> dict:
+    """The summary of a screening kept in files (CSV ``participant,annotator,label`` and, for
+    settled disagreements, ``participant,label``); ``{}`` without an annotations file."""
+    from .tidy import read_table
+
+    if not annotations:
+        return {}
+    settled = read_table(decisions) if decisions else pd.DataFrame(columns=DECISION_COLUMNS)
+    return summarize(read_table(annotations), settled)
 
 
 def summarize(annotations: pd.DataFrame, decisions: pd.DataFrame | None = None) -> dict:

@@ -6,12 +6,12 @@ from __future__ import annotations
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from studies.models import Participant
-
 from .models import Preregistration
 
 
-@receiver(post_save, sender=Participant, dispatch_uid="analysis.lock_on_first_participant")
+# the sender by its label (Django resolves it when the app is loaded): analysis imports no models
+# of studies
+@receiver(post_save, sender="studies.Participant", dispatch_uid="analysis.lock_on_first_participant")
 def lock_on_first_participant(sender, instance, created, raw=False, **kwargs):
     if not created or raw or instance.pilot:  # a pilot locks nothing
         return

@@ -7,12 +7,12 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from studies.models import Participant, Study
+from studies.exports import find_participant, find_study
 
 from . import screening_db, sources
 from .forms import AnnotationForm, SettleForm
@@ -33,47 +33,63 @@ def researcher_required(view):
     return wrapper
 
 
+def _study(slug):
+    study = find_study(slug)
+    if study is None:
+        raise Http404(f"no study {slug!r}")
+    return study
+
+
+def _participant(study, key):
+    participant = find_participant(study, str(key))
+    if participant is None:
+        raise Http404(f"no participant {key} in study {study.slug!r}")
+    return participant
+
+
 @researcher_required
 def screening_list(request, slug):
-    study = get_object_or_404(Study, slug=slug)
-    mine = {a.participant_id: a for a in Annotation.objects.filter(
-        participant__study=study, annotator=request.user)}
-    rows = [(p, screening_db.justifications(p), AnnotationForm(initial={
-        "label": getattr(mine.get(p.id), "label", None), "note": getattr(mine.get(p.id), "note", "")},
-        prefix=str(p.public_id))) for p in screening_db.completed(study)]
+    study = _study(slug)
+    mine = {screening_db.participant_key(a.participant): a for a in Annotation.objects.filter(
+        participant__study=study, annotator=request.user).select_related("participant")}
+    rows = [(p, AnnotationForm(initial={
+        "label": getattr(mine.get(p.key), "label", None), "note": getattr(mine.get(p.key), "note", "")},
+        prefix=p.key)) for p in screening_db.completed(study)]
     return render(request, "analysis/screening_list.html", {"study": study, "rows": rows})
 
 
 @researcher_required
 @require_POST
-def annotate(request, slug, public_id):
-    participant = get_object_or_404(Participant, study__slug=slug, public_id=public_id)
-    form = AnnotationForm(request.POST, prefix=str(public_id))
+def annotate(request, slug, participant):
+    key = str(participant)  # the export's participant id
+    participant = _participant(_study(slug), key)
+    form = AnnotationForm(request.POST, prefix=key)
     if not form.is_valid():
         return render(request, "analysis/form_error.html", {"form": form}, status=400)
     Annotation.objects.update_or_create(participant=participant, annotator=request.user,
                                         defaults=form.cleaned_data)
-    return redirect(reverse("analysis:screening", args=[slug]) + f"#p-{public_id}")
+    return redirect(reverse("analysis:screening", args=[slug]) + f"#p-{key}")
 
 
 @researcher_required
 def agreement(request, slug):
-    study = get_object_or_404(Study, slug=slug)
+    study = _study(slug)
     summary = screening_db.summary(study)
     keys = set(summary["disagreements"]) | set(summary["unsettled"])
-    rows = [(p, screening_db.justifications(p), p.annotations.select_related("annotator"),
-             getattr(ScreeningDecision.objects.filter(participant=p).first(), "label", ""),
-             SettleForm(prefix=str(p.public_id)))
-            for p in screening_db.completed(study) if screening_db.participant_key(p) in keys]
+    marks, settled = screening_db.annotations(study), screening_db.decisions(study)
+    rows = [(p, marks.get(p.key, []), getattr(settled.get(p.key), "label", ""),
+             SettleForm(prefix=p.key))
+            for p in screening_db.completed(study) if p.key in keys]
     return render(request, "analysis/agreement.html",
                   {"study": study, "summary": summary, "rows": rows})
 
 
 @researcher_required
 @require_POST
-def settle(request, slug, public_id):
-    participant = get_object_or_404(Participant, study__slug=slug, public_id=public_id)
-    form = SettleForm(request.POST, prefix=str(public_id))
+def settle(request, slug, participant):
+    key = str(participant)  # the export's participant id
+    participant = _participant(_study(slug), key)
+    form = SettleForm(request.POST, prefix=key)
     if not form.is_valid():
         return render(request, "analysis/form_error.html", {"form": form}, status=400)
     ScreeningDecision.objects.update_or_create(participant=participant, defaults={
@@ -84,7 +100,7 @@ def settle(request, slug, public_id):
 @researcher_required
 def live_exclusions(request, slug):
     """The preregistered exclusion rules on the tidy export as it stands (pilots left out)."""
-    study = get_object_or_404(Study, slug=slug)
+    study = _study(slug)
     record = Preregistration.objects.filter(study=study).first()
     if record is None:
         return JsonResponse({"error": "no preregistration stored for this study "

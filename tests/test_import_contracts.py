@@ -33,13 +33,28 @@ def test_the_contracts_hold_on_the_checkout():
     assert "0 broken" in done.stdout
 
 
+def test_analysis_imports_from_studies_only_the_export_contract():
+    """What analysis imports of studies today is within the contract's allowed set (the export,
+    its vocabulary and the study spec), and studies.models is not in it."""
+    import grimp
+
+    graph = grimp.build_graph("analysis", "studies")
+    used = {imported.split(".")[1] for module in graph.modules if module.startswith("analysis")
+            for imported in graph.find_modules_directly_imported_by(module)
+            if imported.startswith("studies.")}
+    assert used <= {"export_contract", "exports", "spec", "answer_keys"}, used
+    assert "exports" in used and "export_contract" in used
+
+
 @pytest.mark.parametrize("module, line, broken", [
     ("explainers/models/flow.py", "import django",
      "The torch side of explainers imports no Django, no Celery and no other app BROKEN"),
     ("explainers/data.py", "import studies.spec",
      "No cycles between the apps: studyserver > analysis > studies > explainers BROKEN"),
     ("analysis/descriptives.py", "from studies.models import Participant",
-     "analysis reads studies' models only through the export BROKEN"),
+     "analysis imports from studies only the export contract BROKEN"),
+    ("analysis/views.py", "from studies.flow import advance",
+     "analysis imports from studies only the export contract BROKEN"),
     ("analysis/tidy.py", "from django.conf import settings",
      "analysis' statistical core imports no Django BROKEN"),
 ])

@@ -15,12 +15,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..export_contract import COLUMN_NAMES, DTYPES, ITEM
+from ..export_contract import COLUMN_NAMES, DTYPES, ITEM, ItemType
 from ..export_contract import COLUMNS as CONTRACT
 from ..models import Participant, Response, Status, Study
 from ..runtime import spec_of
 from ..spec import StudySpec
 from ..spec.steps import ComprehensionGateSpec
+from .records import participant_key
 
 COLUMNS = COLUMN_NAMES  # the export's columns, in order (studies.export_contract)
 
@@ -37,7 +38,7 @@ def gate_failures(p: Participant, spec: StudySpec) -> str:
 
 
 def _participant_columns(p: Participant, spec: StudySpec) -> dict:
-    return {"study": p.study.slug, "participant": str(p.public_id),
+    return {"study": p.study.slug, "participant": participant_key(p),
             "prolific_pid": p.prolific_pid, "condition": p.condition.name if p.condition else "",
             "variant": p.variant, "status": p.status, "attempt": p.attempt,
             "started_at": _iso(p.started_at), "completed_at": _iso(p.completed_at),
@@ -72,6 +73,31 @@ def tidy_responses(study: Study, *, include_pilot: bool = False) -> pd.DataFrame
         rows += [head | _item_columns(r) for r in answers] or [head | EMPTY_ITEM]
     frame = pd.DataFrame(rows, columns=COLUMNS)
     return frame.astype(DTYPES)
+
+
+FREE_TEXT_COLUMNS = ["participant", "condition", "started_at", "item_type", "item", "response",
+                     "justification"]
+
+
+def free_text(study: Study) -> pd.DataFrame:
+    """The free text of the completed (non-pilot) sessions, for the manual screening: the export's
+    rows that hold a justification or answer a free-text item, in FREE_TEXT_COLUMNS, sessions in
+    the order they started; a completed session without free text has one row with empty item
+    columns (as in :func:`tidy_responses`)."""
+    participants = (Participant.objects.real().filter(study=study, status=Status.COMPLETED)
+                    .select_related("condition").prefetch_related("responses")
+                    .order_by("started_at", "id"))
+    rows = []
+    for p in participants:
+        head = {"participant": participant_key(p),
+                "condition": p.condition.name if p.condition else "",
+                "started_at": _iso(p.started_at)}
+        answers = [{"item_type": r.item_type, "item": r.item, "response": r.response,
+                    "justification": r.justification} for r in p.responses.all()
+                   if r.justification or r.item_type == ItemType.FREE_TEXT]
+        empty = dict.fromkeys(["item_type", "item", "response", "justification"], "")
+        rows += [head | a for a in answers] or [head | empty]
+    return pd.DataFrame(rows, columns=FREE_TEXT_COLUMNS)
 
 
 # A spreadsheet reads a cell that starts with one of = + - @ tab CR as a formula (CSV

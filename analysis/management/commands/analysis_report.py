@@ -1,16 +1,13 @@
 """python manage.py analysis_report STUDY --out DIR (responses from the database)."""
 
-from pathlib import Path
-
 from django.core.management.base import BaseCommand, CommandError
 
-from analysis import aspredicted, screening_db, sources
+from analysis import screening_db, sources
 from analysis.models import Preregistration
-from analysis.pipeline import analyze
 from analysis.prereg import PreregError
-from analysis.report import write_report
 from analysis.results import AnalysisError
-from studies.models import Study
+from analysis.run import run_analysis
+from studies.exports import find_study
 
 
 class Command(BaseCommand):
@@ -21,7 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True)
 
     def handle(self, *args, study, out, **options):
-        study_obj = Study.objects.filter(slug=study).first()
+        study_obj = find_study(study)
         if study_obj is None:
             raise CommandError(f"no study with slug {study!r}")
         record = Preregistration.objects.filter(study=study_obj).first()
@@ -29,19 +26,14 @@ class Command(BaseCommand):
             raise CommandError(f"study {study!r} has no preregistration; add one in the admin "
                                f"or with lock_prereg --file")
         try:
-            document = record.document()
-            summary = screening_db.summary(study_obj)
-            result = analyze(sources.tidy_responses(study_obj), document,
-                             manual_exclusions=summary["excluded"],
-                             amendments=record.amendment_dicts(), screening=summary,
-                             provenance={"locked_at": record.locked_at.isoformat(
-                                 timespec="seconds") if record.locked_at else "",
-                                 "locked_sha256": record.sha256 if record.locked_at else ""})
-            if not record.is_locked:
-                result.deviations.insert(0, "the preregistration was never locked")
-            paths = write_report(result, out)
-            Path(out, "preregistration_aspredicted.md").write_text(
-                aspredicted.to_markdown(document), encoding="utf-8")
+            document, summary = record.document(), screening_db.summary(study_obj)
+            _, paths = run_analysis(
+                sources.tidy_responses(study_obj), document, out,
+                screening=summary, amendments=record.amendment_dicts(),
+                provenance={"locked_at": record.locked_at.isoformat(timespec="seconds")
+                            if record.locked_at else "",
+                            "locked_sha256": record.sha256 if record.locked_at else ""},
+                deviations=[] if record.is_locked else ["the preregistration was never locked"])
         except (PreregError, AnalysisError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"report written: {paths['html']}")

@@ -1,14 +1,10 @@
 """python manage.py analyze --responses FILE.csv --prereg FILE.yaml --out DIR"""
 
-from pathlib import Path
-
-import pandas as pd
 from django.core.management.base import BaseCommand, CommandError
 
-from analysis import aspredicted, prereg, screening, tidy
-from analysis.pipeline import analyze
-from analysis.report import write_report
+from analysis import prereg, screening, tidy
 from analysis.results import AnalysisError
+from analysis.run import run_analysis
 
 
 class Command(BaseCommand):
@@ -26,16 +22,8 @@ class Command(BaseCommand):
         try:
             document = prereg.load(options["prereg"])
             raw = tidy.read_table(options["responses"])
-            summary = {}
-            if options["annotations"]:
-                decisions = (tidy.read_table(options["decisions"]) if options["decisions"]
-                             else pd.DataFrame(columns=["participant", "label"]))
-                summary = screening.summarize(tidy.read_table(options["annotations"]), decisions)
-            result = analyze(raw, document, manual_exclusions=summary.get("excluded", ()),
-                             screening=summary)
-            paths = write_report(result, options["out"])
-            Path(options["out"], "preregistration_aspredicted.md").write_text(
-                aspredicted.to_markdown(document), encoding="utf-8")
+            summary = screening.from_files(options["annotations"], options["decisions"])
+            result, paths = run_analysis(raw, document, options["out"], screening=summary)
         except (prereg.PreregError, AnalysisError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"report written: {paths['html']}, {paths['md']}, {paths['json']}")

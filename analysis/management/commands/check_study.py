@@ -32,17 +32,18 @@ def read(path: str) -> str:
 
 def spec_source(study: str) -> tuple[str, str]:
     """The spec text and the name to quote: a file's name, or the loaded study's stored YAML."""
-    from studies.models import Study
+    from studies.exports import find_study, loaded_spec_text
 
     if study.endswith((".yaml", ".yml")):
         return read(study), Path(study).name
-    record = Study.objects.filter(slug=study).first()
+    record = find_study(study)
     if record is None:
         raise CommandError(f"no study with slug {study!r} (load it with load_study, or pass "
                            f"the spec file)")
-    if not record.source_yaml:
+    text = loaded_spec_text(record)
+    if not text:
         raise CommandError(f"study {study!r} has no stored spec text; load it with load_study")
-    return record.source_yaml, f"{study} (loaded spec)"
+    return text, f"{study} (loaded spec)"
 
 
 def run_check(spec_text: str, prereg_text: str, *, spec_name: str, prereg_name: str) -> str:

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from analysis import aspredicted, prereg
 from analysis.management.commands.check_study import run_check, spec_source
 from analysis.models import Preregistration
-from studies.models import Study
+from studies.exports import find_study
 
 
 class Command(BaseCommand):
@@ -23,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--aspredicted", help="also write the AsPredicted markdown here")
 
     def handle(self, *args, study, file=None, aspredicted=None, **options):
-        study_obj = Study.objects.filter(slug=study).first()
+        study_obj = find_study(study)
         if study_obj is None:
             raise CommandError(f"no study with slug {study!r}")
         record = Preregistration.objects.filter(study=study_obj).first()
