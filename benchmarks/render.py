@@ -29,7 +29,7 @@ import yaml  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from explainers.data import ValidationData  # noqa: E402
-from explainers.models import load_checkpoint  # noqa: E402
+from explainers.models.model_registry import load_model  # noqa: E402
 from explainers.prerender import render_stimulus, variant_seed  # noqa: E402
 
 
@@ -96,7 +96,7 @@ def main(argv=None) -> int:
     figures["overrides"] = apply_overrides(spec["conditions"], args.set, parser)
 
     t0 = time.perf_counter()
-    model = load_checkpoint(checkpoint, device=args.device)
+    model = load_model(checkpoint, device=args.device)  # any model plugin's bundle
     data = ValidationData(size=model.image_size, n=args.validation_n)
     pool = data.pool(device=args.device, progress=True)
     pool.logits(model)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from .condition_check import check_conditions
 from .models import Condition, Participant, Study
 from .runtime import spec_of
 from .spec import StudySpec, load_spec_file, parse_spec
@@ -21,6 +22,7 @@ def load_study(path: str | Path, *, update: bool = False) -> tuple[Study, bool]:
     """Validate and store a spec; returns (study, created). Raises SpecError / LoadError."""
     spec = load_spec_file(path)
     text = Path(path).read_text(encoding="utf-8")
+    check_conditions(spec, text, str(path))
     with transaction.atomic():
         study = Study.objects.select_for_update().filter(slug=spec.slug).first()
         created = study is None

@@ -67,6 +67,7 @@ class FlowClassifier(nn.Module):
     """Glow with a linear classifier on the flat output of level ``config.classifier_level``."""
 
     plugin_name = "inn"  # the model plugin that loads its bundle (explainers.models.plugins)
+    class_names = ("Peeky", "Stretchy")  # Two4Two: logit < 0 is Peeky
 
     def __init__(self, config: ModelConfig):
         super().__init__()

@@ -57,7 +57,9 @@ class SmallResNet(nn.Module):
     """stem (stride 2) -> three residual stages (strides 1, 2, 2) -> global mean -> linear."""
 
     LAYERS = ("stem", "layer1", "layer2", "layer3")
+    default_layer = "layer3"
     plugin_name = "cnn"  # the model plugin that loads its bundle (explainers.models.plugins)
+    class_names = ("Peeky", "Stretchy")  # Two4Two: logit < 0 is Peeky
 
     def __init__(self, config: CNNConfig = CNNConfig()):
         super().__init__()
@@ -95,7 +97,7 @@ class SmallResNet(nn.Module):
 
     def layer(self, name: str | None) -> nn.Module:
         """The module whose output is the named layer (default: the last stage)."""
-        name = name or self.LAYERS[-1]
+        name = name or self.default_layer
         if name not in self.LAYERS:
             raise KeyError(f"SmallResNet has no layer {name!r}; its layers: {list(self.LAYERS)}")
         return getattr(self, name)

@@ -7,10 +7,12 @@ A model plugin (entry-point group ``xai_studies.models``, see :mod:`.model_regis
   capabilities and named layers, read from the bundle's metadata without loading weights (what
   ``load_study`` checks conditions against), and
 * :meth:`ModelPlugin.load` -> a ``torch.nn.Module`` in eval mode with ``logit(x)`` (float [0, 1]
-  images ``[N, 3, S, S]`` -> ``[N]``, > 0 means ``class_names[1]``), ``bundle_hash`` and
+  images ``[N, 3, S, S]`` -> ``[N]``, > 0 means ``class_names[1]``), ``class_names``,
+  ``image_size``, ``bundle_hash`` and
   ``info`` (its :class:`ModelInfo`); with the ``layers`` capability also
   ``activations(x, layer=None)`` -> ``[N, C, h, w]``, with ``conv_layers`` also
-  ``layer(name)`` -> the ``nn.Module`` whose output that is (what Grad-CAM hooks). The preprocessing (normalisation) happens inside
+  ``layer(name)`` -> the ``nn.Module`` whose output that is (what Grad-CAM hooks) and
+  ``default_layer``. The preprocessing (normalisation) happens inside
   the model: every explainer hands it the images exactly as participants see them.
 
 Capabilities (:class:`Capability`): ``logits`` (every model), ``gradients`` (logit

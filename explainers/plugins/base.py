@@ -15,6 +15,8 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
+from .needs import Need
+
 
 class ParamError(ValueError):
     """Parameters given to an explainer are unknown, of the wrong type or out of range."""
@@ -102,11 +104,14 @@ class Explainer:
     Subclasses set ``name`` and ``version`` (bump it whenever the output for the same inputs
     changes: the version is part of every stimulus key), define a nested ``Params`` dataclass
     with defaults, and implement :meth:`render`. ``Params`` may define ``check(self)`` that raises
-    :class:`ParamError` for values out of range.
+    :class:`ParamError` for values out of range. ``needs`` says what the model and image
+    source must offer (:class:`~explainers.plugins.needs.Need`); a study condition whose model
+    lacks one is refused when the study is loaded.
     """
 
     name: ClassVar[str] = ""
     version: ClassVar[str] = "1"
+    needs: ClassVar[frozenset[Need]] = frozenset({Need.LOGITS})
 
     @dataclass(frozen=True)
     class Params:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import torch
 
 from .base import Cell, Explainer, ParamError, Stimulus
-from .layout import COLUMN_LABELS, bin_edges, draw_binned, logit_range
+from .layout import bin_edges, column_labels, draw_binned, logit_range
 
 
 @dataclass(frozen=True)
@@ -59,4 +59,4 @@ class Baseline(Explainer):
         ]
         meta = {"logit_range": [lo, hi], "percentiles": list(p.percentiles),
                 "bin_edges": edges.tolist(), "pool_size": len(pool)}
-        return Stimulus(cells, [""] * p.rows, list(COLUMN_LABELS), meta)
+        return Stimulus(cells, [""] * p.rows, column_labels(model.class_names), meta)

@@ -36,6 +36,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .base import Cell, Explainer, ParamError, Stimulus, StimulusError
 from .grid import highlight
+from .needs import Need
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class Concepts(Explainer):
     name = "concepts"
     version = "2"  # 2: concepts fitted once (fit_seed), exemplars drawn per variant
     Params = ConceptParams
+    needs = frozenset({Need.LOGITS, Need.LAYERS})
 
     def render(self, model, data, *, rng: torch.Generator, **params) -> Stimulus:
         p = self.params(**params)

@@ -30,6 +30,7 @@ from explainers.models import counterfactual
 from .base import Cell, Explainer, ParamError, Stimulus, StimulusError, as_uint8_image
 from .baseline import BinnedParams
 from .layout import COLUMN_LABELS, bin_centres, bin_edges, bin_of, logit_range
+from .needs import Need
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class INNCounterfactuals(Explainer):
     name = "inn"
     version = "2"  # 2: alpha searched on the shown 8-bit image
     Params = CounterfactualParams
+    needs = frozenset({Need.LOGITS, Need.INVERTIBLE})
 
     def render(self, model, data, *, rng: torch.Generator, **params) -> Stimulus:
         p = self.params(**params)

@@ -7,10 +7,12 @@ from matplotlib import colormaps
 from PIL import Image, ImageDraw, ImageFont
 
 from .base import Stimulus, as_uint8_image
+from .heatmap import colour_bar
 
 
 def compose_grid(stimulus: Stimulus, *, cell_px: int = 128, gap: int = 4) -> Image.Image:
-    """The whole stimulus as one RGB picture: column labels on top, row labels on the left."""
+    """The whole stimulus as one RGB picture: column labels on top, row labels on the left,
+    and the colour scale below when ``stimulus.meta`` has one (``colour_scale``)."""
     font = ImageFont.load_default(size=max(12, cell_px // 9))
     probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
 
@@ -44,6 +46,12 @@ def compose_grid(stimulus: Stimulus, *, cell_px: int = 128, gap: int = 4) -> Ima
             h = text_size(label)[1]
             y = header + gap + r * (cell_px + gap) + (cell_px - h) // 2
             draw.text((6, y), label, fill="black", font=font)
+    if "colour_scale" in stimulus.meta:  # heat maps: the scale below the grid
+        bar = colour_bar(stimulus.meta["colour_scale"], width, font_size=max(12, cell_px // 9))
+        framed = Image.new("RGB", (width, height + bar.height), "white")
+        framed.paste(canvas, (0, 0))
+        framed.paste(bar, (0, height))
+        canvas = framed
     return canvas
 
 

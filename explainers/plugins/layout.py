@@ -12,13 +12,16 @@ import torch
 
 from .base import StimulusError
 
-COLUMN_LABELS = (
-    "very certain Peeky",
-    "certain Peeky",
-    "unsure",
-    "certain Stretchy",
-    "very certain Stretchy",
-)
+
+def column_labels(class_names) -> list[str]:
+    """The five columns' labels for a model whose negative logits mean ``class_names[0]``
+    (every model has ``class_names``, see :mod:`explainers.models.model_plugin`)."""
+    low, high = class_names
+    return [f"very certain {low}", f"certain {low}", "unsure", f"certain {high}",
+            f"very certain {high}"]
+
+
+COLUMN_LABELS = tuple(column_labels(("Peeky", "Stretchy")))  # the Two4Two models' columns
 
 
 class BinError(StimulusError):

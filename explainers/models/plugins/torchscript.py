@@ -48,6 +48,10 @@ class ScriptedClassifier(nn.Module):
         self.register_buffer("std", torch.tensor(std, dtype=torch.float32).reshape(1, 3, 1, 1))
 
     @property
+    def class_names(self) -> tuple[str, str]:
+        return self.info.class_names
+
+    @property
     def image_size(self) -> int:
         return self.info.image_size
 

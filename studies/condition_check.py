@@ -1,0 +1,52 @@
+"""load_study refuses conditions that cannot work, naming the key and its line.
+
+Each condition is checked against the study's model bundle (``checkpoint``, read with its model
+plugin's metadata; no weights are loaded) by :func:`explainers.plugins.needs.condition_problems`:
+an unknown explainer, an unknown or mistyped parameter, a ``layer`` the model does not have, or
+a model lacking what the explainer needs (Grad-CAM on a model without convolutional layers, the
+INN counterfactuals on a non-invertible CNN). Where the bundle folder does not exist (a study
+server that does not hold the model; readiness reports it), only explainer names and parameters
+are checked. Only studies that show explanations (a
+``stimulus_questions`` step) render them, as readiness says; conditions with a fixed
+``stimulus_key`` are served as published and not checked.
+"""
+
+from __future__ import annotations
+
+from explainers.models.model_plugin import BundleError
+from explainers.models.model_registry import UnknownModelPlugin, describe_bundle
+from explainers.plugins.needs import condition_problems
+
+from .spec import StudySpec
+from .spec.errors import SpecError
+from .spec.loader import line_of, load_yaml
+from .spec.steps import StimulusQuestionsSpec
+from .stimuli import checkpoint_path
+
+
+def check_conditions(spec: StudySpec, text: str, source: str = "") -> None:
+    """Raise :class:`SpecError` listing every condition that cannot be rendered."""
+    steps = [*spec.steps, *(s for by in spec.overrides.values() for s in by.values())]
+    if not any(isinstance(step, StimulusQuestionsSpec) for step in steps):
+        return
+    tree = load_yaml(text)
+    folder = checkpoint_path(spec)
+    model = None  # a server without the bundle checks names and parameters (readiness says more)
+    if folder.exists():
+        try:
+            model = describe_bundle(folder)
+        except (BundleError, UnknownModelPlugin) as exc:
+            raise SpecError([("checkpoint", line_of(tree, "checkpoint"), str(exc))],
+                            source) from None
+    nodes = tree.get("conditions") or []
+    problems = []
+    for i, (condition, node) in enumerate(zip(spec.conditions, nodes, strict=True)):
+        if condition.stimulus_key:
+            continue
+        for key, message in condition_problems(condition.explainer, condition.params, model):
+            head, _, param = key.partition(".")
+            params_node = node.get("params") or {}
+            line = line_of(params_node, param) if param else line_of(node, head)
+            problems.append((f"conditions[{i}].{key}", line, message))
+    if problems:
+        raise SpecError(problems, source)

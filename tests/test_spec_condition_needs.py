@@ -1,0 +1,75 @@
+"""load_study refuses a condition that cannot work, with the key and line of the fault."""
+
+import pytest
+
+from studies.loading import load_study
+from studies.models import Study
+from studies.spec.errors import SpecError
+from tests.bots import write_study
+from tests.fixtures.tiny_models import tiny_cnn_bundle, tiny_torchscript_bundle
+
+BAD = (
+    "  - {name: a, explainer: inn, target: 2}\n"
+    "  - {name: b, explainer: nope, target: 2}\n"
+    "  - {name: c, explainer: baseline, target: 2, params: {rows: 2, colour: red}}\n"
+    "  - {name: d, explainer: baseline, target: 2,\n"
+    "     params: {rows: two}}\n"
+    "  - {name: e, explainer: concepts, target: 2, params: {layer: layer9}}\n"
+)
+
+
+def problems_of(exc) -> dict[str, tuple[int, str]]:
+    return {path: (line, message) for path, line, message in exc.value.problems}
+
+
+@pytest.mark.django_db
+def test_mismatched_conditions_are_refused_with_key_and_line(tmp_path, settings):
+    folder, _ = tiny_cnn_bundle(tmp_path / "cnn")
+    path = write_study(tmp_path, settings, conditions=BAD, checkpoint=str(folder), publish=False)
+    lines = path.read_text().splitlines()
+    with pytest.raises(SpecError) as exc:
+        load_study(path)
+    found = problems_of(exc)
+    assert set(found) == {"conditions[0].explainer", "conditions[1].explainer",
+                          "conditions[2].params.colour", "conditions[3].params.rows",
+                          "conditions[4].params.layer"}
+    line, message = found["conditions[0].explainer"]
+    assert "needs an invertible model" in message and "cnn" in message
+    assert "name: a, explainer: inn" in lines[line - 1]
+    assert "unknown explainer 'nope'" in found["conditions[1].explainer"][1]
+    line, message = found["conditions[2].params.colour"]
+    assert "no parameter 'colour'" in message and "colour: red" in lines[line - 1]
+    line, message = found["conditions[3].params.rows"]
+    assert "must be an integer" in message and "params: {rows: two}" in lines[line - 1]
+    assert "no layer 'layer9'; its layers: stem, layer1" in found["conditions[4].params.layer"][1]
+    assert not Study.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_model_without_layers_is_refused_for_concepts(tmp_path, settings):
+    folder = tiny_torchscript_bundle(tmp_path / "ts")
+    path = write_study(tmp_path, settings, checkpoint=str(folder), publish=False,
+                       conditions="  - {name: a, explainer: concepts, target: 2}\n")
+    with pytest.raises(SpecError) as exc:
+        load_study(path)
+    assert "needs named layers' activations (layers); the model (torchscript" in str(exc.value)
+
+
+@pytest.mark.django_db
+def test_a_folder_that_is_no_bundle_is_refused_at_checkpoint(tmp_path, settings):
+    path = write_study(tmp_path, settings, checkpoint=str(tmp_path), publish=False,
+                       conditions="  - {name: a, explainer: baseline, target: 2}\n")
+    with pytest.raises(SpecError) as exc:
+        load_study(path)
+    [(key, line, message)] = exc.value.problems
+    assert key == "checkpoint" and line > 0 and "no model.json" in message
+
+
+@pytest.mark.django_db
+def test_a_matching_condition_loads(tmp_path, settings):
+    folder, _ = tiny_cnn_bundle(tmp_path / "cnn")
+    path = write_study(tmp_path, settings, checkpoint=str(folder), publish=False,
+                       conditions="  - {name: a, explainer: concepts, target: 2,"
+                                  " params: {layer: layer2}}\n")
+    study, created = load_study(path)
+    assert created and study.conditions.get().params == {"layer": "layer2"}
