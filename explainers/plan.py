@@ -9,13 +9,12 @@ may override ``sampler``, ``seed`` and ``n`` (key ``validation``).
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from explainers.conditions import ConditionSpec
 from explainers.data import ValidationData
-from explainers.models.checkpoint import read_bundle
+from explainers.models.model_registry import describe_bundle
 from explainers.plugins.registry import get_explainer
 from explainers.prerender import (
     ManifestError,
@@ -50,10 +49,10 @@ class RenderJob:
 
 
 def checkpoint_info(checkpoint) -> tuple[str, int]:
-    """(bundle hash, image size) of a checkpoint folder, verified, without loading weights."""
-    folder, info = read_bundle(checkpoint)
-    config = json.loads((folder / "config.json").read_text())
-    return info["hash"], int(config["model"]["image_size"])
+    """(bundle hash, image size) of a model bundle (any model plugin's), verified, without
+    loading weights."""
+    info = describe_bundle(checkpoint)
+    return info.bundle_hash, info.image_size
 
 
 def validation_data(spec: dict | None, image_size: int) -> ValidationData:
@@ -106,13 +105,14 @@ _MODELS: dict[tuple[str, str], object] = {}
 
 
 def load_model(checkpoint: str, device: str):
-    """``load_checkpoint`` cached per process (a worker renders many jobs with one model)."""
-    from explainers.models import load_checkpoint
+    """The bundle's model (through its model plugin) cached per process (a worker renders many
+    jobs with one model)."""
+    from explainers.models.model_registry import load_model as load_bundle
 
     key = (str(checkpoint), str(device))
     if key not in _MODELS:
         _MODELS.clear()
-        _MODELS[key] = load_checkpoint(checkpoint, device=device)
+        _MODELS[key] = load_bundle(checkpoint, device=device)
     return _MODELS[key]
 
 

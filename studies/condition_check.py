@@ -14,7 +14,7 @@ are checked. Only studies that show explanations (a
 from __future__ import annotations
 
 from explainers.models.model_plugin import BundleError
-from explainers.models.model_registry import UnknownModelPlugin, describe_bundle
+from explainers.models.model_registry import describe_bundle
 from explainers.plugins.needs import condition_problems
 
 from .spec import StudySpec
@@ -35,7 +35,7 @@ def check_conditions(spec: StudySpec, text: str, source: str = "") -> None:
     if folder.exists():
         try:
             model = describe_bundle(folder)
-        except (BundleError, UnknownModelPlugin) as exc:
+        except BundleError as exc:  # UnknownModelPlugin too
             raise SpecError([("checkpoint", line_of(tree, "checkpoint"), str(exc))],
                             source) from None
     nodes = tree.get("conditions") or []

@@ -30,6 +30,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import ClassVar
 
+from .checkpoint import CheckpointError
+
 BUNDLE_DESCRIPTOR = "model.json"
 
 
@@ -41,8 +43,9 @@ class Capability(StrEnum):
     INVERTIBLE = "invertible"
 
 
-class BundleError(ValueError):
-    """A model bundle is missing, unreadable or does not fit its plugin."""
+class BundleError(CheckpointError, ValueError):
+    """A model bundle is missing, unreadable or does not fit its plugin (a
+    :class:`CheckpointError`, so render workers do not retry it)."""
 
 
 @dataclass(frozen=True)

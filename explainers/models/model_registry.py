@@ -21,7 +21,7 @@ from .model_plugin import BundleError, ModelInfo, ModelPlugin, read_descriptor
 GROUP = "xai_studies.models"
 
 
-class UnknownModelPlugin(LookupError):
+class UnknownModelPlugin(BundleError, LookupError):
     """No model plugin of that name is installed."""
 
 
@@ -45,7 +45,7 @@ def get_model_plugin(name: str) -> ModelPlugin:
 def plugin_of(folder) -> ModelPlugin:
     folder = Path(folder)
     if not folder.is_dir():
-        raise BundleError(f"model bundle folder not found: {folder}")
+        raise BundleError(f"checkpoint folder not found: {folder} (a model bundle)")
     return get_model_plugin(read_descriptor(folder)["plugin"])
 
 
