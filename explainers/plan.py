@@ -17,6 +17,7 @@ from explainers.data import ValidationData
 from explainers.models.model_registry import describe_bundle
 from explainers.plugins.registry import get_explainer
 from explainers.prerender import (
+    EXPLANATION,
     ManifestError,
     is_published,
     load_manifest,
@@ -24,6 +25,7 @@ from explainers.prerender import (
     stimulus_key,
     variant_seed,
 )
+from explainers.render_kinds import get_kind
 
 
 class StaleJob(ValueError):
@@ -33,7 +35,12 @@ class StaleJob(ValueError):
 
 @dataclass(frozen=True)
 class RenderJob:
-    """Everything a worker needs to render one (condition, variant); JSON-serialisable."""
+    """Everything a worker needs to render one stimulus; JSON-serialisable.
+
+    ``kind`` ``"explanation"``: one (condition, variant) of a study. Any other ``kind`` names an
+    ``explainers.render_kinds`` entry; then ``params`` holds its inputs, ``condition`` says
+    what the images are for (e.g. a trial block's step id) and the explanation-only fields are
+    empty (made by :func:`kind_job`)."""
 
     condition: str
     variant: int
@@ -43,9 +50,18 @@ class RenderJob:
     checkpoint: str
     data: dict
     key: str
+    kind: str = EXPLANATION
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def kind_job(kind: str, inputs: dict, *, label: str) -> RenderJob:
+    """The job of render kind ``kind`` (``explainers.render_kinds``) with ``inputs``; ``label``
+    names it in progress reports. Raises UnknownRenderKind / ValueError."""
+    key = get_kind(kind).key(inputs)
+    return RenderJob(condition=label, variant=0, explainer="", params=dict(inputs),
+                     seed=int(inputs.get("seed", 0)), checkpoint="", data={}, key=key, kind=kind)
 
 
 def checkpoint_info(checkpoint) -> tuple[str, int]:
@@ -123,15 +139,23 @@ def run_job(job: RenderJob | dict, *, root, device: str = "cpu", on_rendered=Non
         try:
             return load_manifest(root, job.key)
         except ManifestError:
-            pass  # render_stimulus moves the broken folder aside and renders it again
+            pass  # publish() moves the broken folder aside and renders it again
+    if job.kind != EXPLANATION:
+        kind = get_kind(job.kind)
+        _check_key(job, kind.key(job.params), "generator or render-kind code")
+        return kind.render(job.params, root=root, device=device)
     model = load_model(job.checkpoint, device)
     data = ValidationData(**job.data)
     key = stimulus_key(job.explainer, job.params, model.bundle_hash, data.hash, job.seed)
+    _check_key(job, key, "checkpoint, generator or explainer code")
+    return render_stimulus(job.explainer, job.params, model=model, data=data, seed=job.seed,
+                           root=root, on_rendered=on_rendered)
+
+
+def _check_key(job: RenderJob, key: str, inputs: str) -> None:
     if key != job.key:
         raise StaleJob(
             f"{job.condition} variant {job.variant}: this worker's inputs give key {key[:12]}…, "
-            f"the plan said {job.key[:12]}… (checkpoint, generator or explainer code differ "
-            "between planner and worker); update the worker and plan again"
+            f"the plan said {job.key[:12]}… ({inputs} differ between planner and worker); "
+            "update the worker and plan again"
         )
-    return render_stimulus(job.explainer, job.params, model=model, data=data, seed=job.seed,
-                           root=root, on_rendered=on_rendered)

@@ -7,7 +7,9 @@ grid and ``meta.json`` under ``files``) and ``os.rename``s the folder to ``STIMU
 A published folder is never rendered again, unless it fails verification: then it is moved aside
 to ``.broken-<key>-<time>`` and rendered afresh. Temporary folders are named ``.tmp-<key>-<host>-<pid>`` and are
 never served; a later render of the same key removes those left behind by dead processes.
-Nothing here imports Django.
+:func:`publish` is the one way into ``STIMULI_ROOT``: explanations (:func:`render_stimulus`) and
+the other render job kinds (``explainers.render_kinds``: 2AFC trial images, ...) publish through
+it, so each is a grid of cells with the same manifest. Nothing here imports Django.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ MANIFEST = "manifest.json"
 GRID = "grid.png"
 META = "meta.json"
 KEY_RE = re.compile(r"^[0-9a-f]{64}$")
+EXPLANATION = "explanation"  # the job kind of a manifest without a "kind"
 
 
 class ManifestError(RuntimeError):
@@ -96,7 +99,8 @@ def render_stimulus(
     root,
     on_rendered=None,
 ) -> dict:
-    """Render and publish one stimulus; returns its manifest. Does nothing if already published.
+    """Render and publish one explanation stimulus; returns its manifest. Does nothing if
+    already published.
 
     ``on_rendered(stimulus)``, if given, is called between rendering and writing (a hook for
     progress reports and tests).
@@ -107,6 +111,24 @@ def render_stimulus(
     if not checkpoint_hash:
         raise ValueError("the model has no bundle_hash: load it with load_checkpoint()")
     key = stimulus_key(explainer, params, checkpoint_hash, data.hash, seed)
+
+    def render() -> Stimulus:
+        rng = torch.Generator().manual_seed(int(seed))
+        stimulus = explainer.render(model, data, rng=rng, **params)
+        if on_rendered is not None:
+            on_rendered(stimulus)
+        return stimulus
+
+    header = {"explainer": explainer.name, "version": str(explainer.version), "params": params,
+              "seed": int(seed), "checkpoint_hash": checkpoint_hash, "dataset_hash": data.hash}
+    return publish(root, key, render, header)
+
+
+def publish(root, key: str, render, header: dict) -> dict:
+    """Publish the :class:`Stimulus` ``render()`` makes under ``root/key`` atomically; returns
+    its manifest (``header`` plus the grid's cells and file hashes). Does nothing if ``key`` is
+    published and verifies; a folder that fails verification is moved aside first. Every job
+    kind publishes through here (explanations, 2AFC trial images, ...)."""
     root = Path(root)
     if is_published(root, key):
         try:
@@ -115,15 +137,12 @@ def render_stimulus(
             quarantine(root, key)
     root.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(root, key)
-    rng = torch.Generator().manual_seed(int(seed))
-    stimulus = explainer.render(model, data, rng=rng, **params)
-    if on_rendered is not None:
-        on_rendered(stimulus)
+    stimulus = render()
     tmp = root / f".tmp-{key}-{socket.gethostname()}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
-        manifest = _write(tmp, stimulus, explainer, params, key, seed, checkpoint_hash, data.hash)
+        manifest = _write(tmp, stimulus, {"key": key, **header})
         try:
             os.rename(tmp, root / key)
         except OSError:
@@ -137,7 +156,7 @@ def render_stimulus(
     return manifest
 
 
-def _write(folder: Path, stimulus: Stimulus, explainer, params, key, seed, ckpt, dataset) -> dict:
+def _write(folder: Path, stimulus: Stimulus, header: dict) -> dict:
     cells = []
     for r, c, cell in stimulus:
         name = f"r{r:02d}c{c:02d}.png"
@@ -150,13 +169,7 @@ def _write(folder: Path, stimulus: Stimulus, explainer, params, key, seed, ckpt,
     meta = json.dumps(stimulus.meta, sort_keys=True).encode()
     (folder / META).write_bytes(meta)
     manifest = {
-        "key": key,
-        "explainer": explainer.name,
-        "version": str(explainer.version),
-        "params": params,
-        "seed": int(seed),
-        "checkpoint_hash": ckpt,
-        "dataset_hash": dataset,
+        **header,
         "rows": stimulus.rows,
         "cols": stimulus.cols,
         "row_labels": list(stimulus.row_labels),
@@ -189,12 +202,9 @@ def load_manifest(root, key: str, *, verify: bool = True) -> dict:
         raise ManifestError(f"{path} names key {manifest.get('key')!r}, not {key}")
     if not verify:
         return manifest
-    if _known_version(manifest):  # else the installed explainer cannot recompute the key
-        expected = stimulus_key(manifest["explainer"], manifest["params"],
-                                manifest["checkpoint_hash"], manifest["dataset_hash"],
-                                manifest["seed"])
-        if expected != key:
-            raise ManifestError(f"{path}: its inputs hash to {expected}, not to its key")
+    expected = _expected_key(manifest)  # None: the installed code cannot recompute it
+    if expected is not None and expected != key:
+        raise ManifestError(f"{path}: its inputs hash to {expected}, not to its key")
     if len(manifest["cells"]) != manifest["rows"] * manifest["cols"]:
         raise ManifestError(f"{path}: {len(manifest['cells'])} cells for a "
                             f"{manifest['rows']}x{manifest['cols']} grid")
@@ -225,13 +235,26 @@ def _verify_files(path: Path, folder: Path, manifest: dict) -> None:
             raise ManifestError(f"{path}: {name} is missing or does not match its hash")
 
 
-def _known_version(manifest: dict) -> bool:
-    """Whether the installed explainer of that name has the manifest's version (then the key
-    can be recomputed from the manifest's inputs)."""
+def _expected_key(manifest: dict) -> str | None:
+    """The key the manifest's inputs hash to with the installed code, or None when the installed
+    explainer (or job kind) of that name has another version or is not installed."""
+    kind = manifest.get("kind", EXPLANATION)
+    if kind != EXPLANATION:
+        from explainers.render_kinds import get_kind
+
+        try:
+            found = get_kind(kind)
+        except LookupError:
+            return None
+        return found.key(manifest["inputs"]) if found.version == manifest["version"] else None
     try:
-        return str(get_explainer(manifest["explainer"]).version) == str(manifest["version"])
+        known = str(get_explainer(manifest["explainer"]).version) == str(manifest["version"])
     except LookupError:
-        return False
+        return None
+    if not known:
+        return None
+    return stimulus_key(manifest["explainer"], manifest["params"], manifest["checkpoint_hash"],
+                        manifest["dataset_hash"], manifest["seed"])
 
 
 def quarantine(root, key: str) -> Path:

@@ -21,6 +21,7 @@ from explainers.models.checkpoint import CheckpointError
 from explainers.plan import StaleJob, run_job
 from explainers.plugins.base import ParamError, StimulusError
 from explainers.plugins.registry import UnknownExplainer
+from explainers.render_kinds import UnknownRenderKind
 
 
 def render_device() -> str:
@@ -37,7 +38,8 @@ def render_device() -> str:
     acks_late=True,
     reject_on_worker_lost=True,
     autoretry_for=(Exception,),
-    dont_autoretry_for=(ParamError, StimulusError, UnknownExplainer, CheckpointError, StaleJob),
+    dont_autoretry_for=(ParamError, StimulusError, UnknownExplainer, UnknownRenderKind,
+                        CheckpointError, StaleJob),
     retry_backoff=5,
     retry_backoff_max=300,
     retry_jitter=True,

@@ -38,6 +38,8 @@ def _collect(spec, condition: str, variant: int) -> tuple[frozenset, frozenset]:
                 for ref in [*trial.options, *(im for r in trial.references for im in r.images)]:
                     if ref.file:
                         files.add(ref.file)
+                    elif ref.key:
+                        stimuli.add(ref.key)
                     else:
                         stimuli.add((ref.condition, ref.variant))
     return frozenset(files), frozenset(stimuli)
@@ -59,5 +61,10 @@ def may_see_stimulus(participant: Participant, key: str) -> bool:
     """Whether the published stimulus ``key`` is shown on the participant's steps; raises
     StimulusMissing while the study's stimulus keys cannot be planned."""
     spec, (_, stimuli) = _of(participant)
+    if key in stimuli:  # a published stimulus named by its key (a generated trial block's)
+        return True
+    planned = [s for s in stimuli if isinstance(s, tuple)]
+    if not planned:
+        return False
     keys = stimulus_keys(spec)
-    return any(keys.get(s) == key for s in stimuli)
+    return any(keys.get(s) == key for s in planned)

@@ -10,8 +10,6 @@ from .condition_check import check_conditions
 from .models import Condition, Participant, Study
 from .runtime import spec_of
 from .spec import StudySpec, load_spec_file, parse_spec
-from .spec.steps import TrialBlockSpec
-from .trials import render_generated
 
 
 class LoadError(ValueError):
@@ -42,9 +40,6 @@ def load_study(path: str | Path, *, update: bool = False) -> tuple[Study, bool]:
                 defaults={"explainer": c.explainer, "params": c.params, "variants": c.variants,
                           "target": c.target, "position": position})
         study.conditions.exclude(name__in=[c.name for c in spec.conditions]).delete()
-    for step in spec.steps:
-        if isinstance(step, TrialBlockSpec):
-            render_generated(spec, step)
     return study, created
 
 

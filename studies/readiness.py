@@ -8,7 +8,7 @@ from .media import media_file, video_duration, video_path, video_relative
 from .models import Study
 from .runtime import spec_of
 from .spec.steps import StimulusQuestionsSpec, TrialBlockSpec, VideoSpec
-from .stimuli import StimulusMissing, manifest
+from .stimuli import StimulusMissing, manifest, verified_manifest
 from .trials import trials_of
 
 
@@ -59,8 +59,13 @@ def _trial_problems(spec, step) -> list[str]:
             if ref.file:
                 path = media_file(ref.file)
                 if path is None or not path.is_file():
-                    out.append(f"{step.id}: image {ref.file} is missing under MEDIA_ROOT "
-                               "(run load_study again to generate it)")
+                    out.append(f"{step.id}: image {ref.file} is missing under MEDIA_ROOT")
+            elif ref.key:
+                try:
+                    verified_manifest(ref.key)
+                except StimulusMissing as exc:
+                    out.append(f"{step.id}: trial images not rendered yet (run render_stimuli): "
+                               f"{exc}")
             else:
                 try:
                     manifest(spec, ref.condition, ref.variant)

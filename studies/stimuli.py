@@ -38,13 +38,47 @@ def _planned(spec: StudySpec) -> list[dict]:
     return [dataclasses.asdict(c) for c in spec.conditions if c.rendered]
 
 
+def shows_explanations(spec: StudySpec) -> bool:
+    """Whether some step shows the conditions' rendered stimuli (explanation questions, or
+    trials naming a condition's cells); a study of generated 2AFC blocks alone does not."""
+    from .spec.steps import StimulusQuestionsSpec, TrialBlockSpec
+
+    for step in _all_steps(spec):
+        if isinstance(step, StimulusQuestionsSpec):
+            return True
+        if isinstance(step, TrialBlockSpec) and any(
+                ref.condition for t in step.trials
+                for ref in [*t.options, *(im for r in t.references for im in r.images)]):
+            return True
+    return False
+
+
+def _all_steps(spec: StudySpec):
+    yield from spec.steps
+    for by_condition in spec.overrides.values():
+        yield from by_condition.values()
+
+
 def render_jobs(spec: StudySpec) -> list:
-    """Every render job (explainers.plan.RenderJob) the spec's stimuli need; raises
-    ValueError/LookupError/RuntimeError with a clear message (unknown explainer, bad params,
-    checkpoint missing)."""
+    """Every render job (explainers.plan.RenderJob) of the images the spec shows: each
+    (condition, variant) of a rendered condition when a step shows explanations, and the images
+    of each generated 2AFC block. Raises ValueError/LookupError/RuntimeError with a clear
+    message (unknown explainer, bad params, checkpoint missing)."""
     from explainers.plan import plan  # torch side, imported only when needed
 
-    return plan(spec.conditions, study_seed=spec.seed, checkpoint=checkpoint_path(spec))
+    from .trials import trial_job
+
+    jobs = []
+    if shows_explanations(spec):
+        jobs += plan(spec.conditions, study_seed=spec.seed, checkpoint=checkpoint_path(spec))
+    blocks = {step.id: step for step in _all_steps(spec) if getattr(step, "generate", None)}
+    keys = {j.key for j in jobs}
+    for step in blocks.values():
+        job = trial_job(spec, step)
+        if job.key not in keys:
+            jobs.append(job)
+            keys.add(job.key)
+    return jobs
 
 
 @lru_cache(maxsize=16)

@@ -43,6 +43,8 @@ conditions:
   - {{name: slow, explainer: slow-baseline, target: 2, variants: {variants}, params: {{rows: 2}}}}
 steps:
   - {{id: consent, type: consent, text: "Hello"}}
+  - {{id: explanation, type: stimulus_questions, answer_key: {{legs: relevant, color: relevant,
+     background: irrelevant, shape: relevant, rotation: irrelevant}}}}
   - {{id: done, type: completion}}
 """
 

@@ -54,18 +54,37 @@ def test_shipped_specs_load(name, capsys):
 
 
 @pytest.mark.django_db
-def test_two_afc_example_renders_its_images_and_is_ready(settings, capsys):
+def test_two_afc_example_is_ready_once_render_stimuli_published_its_images(settings, capsys):
+    """The trial images are a render job like the explanations: load_study renders nothing,
+    render_stimuli publishes one content-addressed stimulus, the trials name its cells."""
+    from explainers.prerender import load_manifest
+    from studies.readiness import problems
+
     call_command("load_study", str(SPECS / "two-afc-example.yaml"))
-    assert "ready: every stimulus" in capsys.readouterr().out
-    folder = Path(settings.MEDIA_ROOT) / "studies" / "two-afc-example" / "trials"
-    assert len(list(folder.glob("*.png"))) == 2 * 3 + 2 * 10  # references + both per trial
-    spec = spec_of(Study.objects.get(slug="two-afc-example"))
+    out = capsys.readouterr().out
+    assert "not ready" in out and "trial images not rendered yet (run render_stimuli)" in out
+    assert not (Path(settings.MEDIA_ROOT) / "studies").exists()  # the server draws nothing
+    call_command("render_stimuli", "two-afc-example")
+    assert "1 stimuli, 0 already published; rendering here 1" in capsys.readouterr().out
+    study = Study.objects.get(slug="two-afc-example")
+    assert problems(study) == []
+    spec = spec_of(study)
     trials = trials_of(spec, spec.steps[spec.index_of("trials")])
     assert [t.kind for t in trials].count("catch") == 2 and trials[0].kind == "practice"
+    (key,) = {o.key for t in trials for o in t.options}
+    manifest = load_manifest(settings.STIMULI_ROOT, key)
+    assert (manifest["kind"], manifest["rows"], manifest["cols"]) == ("trial_images", 2, 3 + 10)
+    assert manifest["row_labels"] == ["Peeky", "Stretchy"]
+    cells = {(c["row"], c["col"]): c for c in manifest["cells"]}
     for t in trials:
-        assert all((Path(settings.MEDIA_ROOT) / o.file).is_file() for o in t.options)
+        stretchy = t.options[t.answer]
+        assert stretchy.row == 1 and cells[(1, stretchy.col)]["scene"]["legs_position"] > 0.6
+        assert cells[(0, t.options[1 - t.answer].col)]["scene"]["legs_position"] < 0.4
         if t.kind == "catch":  # a copy of a reference image: the answer is obvious
-            assert t.options[t.answer].file in {i.file for r in t.references for i in r.images}
+            assert (stretchy.row, stretchy.col) in {(i.row, i.col) for r in t.references
+                                                    for i in r.images}
+    call_command("render_stimuli", "two-afc-example")
+    assert "1 already published; rendering here 0" in capsys.readouterr().out
 
 
 @pytest.mark.django_db

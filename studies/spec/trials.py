@@ -13,13 +13,25 @@ GENERATORS = ("synthetic",)
 
 @dataclass
 class ImageRef:
-    """Either a file under MEDIA_ROOT (``file``) or a cell of a rendered stimulus."""
+    """Where a trial image comes from: a file under MEDIA_ROOT (``file``), a cell of a
+    condition's rendered stimulus (``condition``, ``variant``, ``row``, ``col``), or a cell of
+    a published stimulus by its ``key`` (a generated block's images, studies.trials)."""
 
     file: str = ""
     condition: str = ""
     variant: int = 0
     row: int = 0
     col: int = 0
+    key: str = ""
+
+    @property
+    def label(self) -> str:
+        """How the export names the image (``options`` of a trial row)."""
+        if self.file:
+            return self.file
+        if self.key:
+            return f"{self.key[:12]}/{self.row},{self.col}"
+        return f"{self.condition}/{self.variant}/{self.row},{self.col}"
 
 
 @dataclass

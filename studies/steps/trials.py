@@ -10,7 +10,7 @@ from datetime import datetime
 
 from django.urls import reverse
 
-from ..stimuli import manifest
+from ..stimuli import manifest, verified_manifest
 from ..trials import trials_of
 from .base import Page, StepContext, client_ms
 from .outcomes import Invalid, Next, Stay
@@ -33,7 +33,7 @@ def image_url(ctx: StepContext, ref) -> str:
     slug = ctx.study.slug
     if ref.file:
         return reverse("studies:asset", args=[slug, ref.file])
-    m = manifest(ctx.spec, ref.condition, ref.variant)
+    m = verified_manifest(ref.key) if ref.key else manifest(ctx.spec, ref.condition, ref.variant)
     cell = next(c for c in m["cells"] if (c["row"], c["col"]) == (ref.row, ref.col))
     return reverse("studies:stimulus", args=[slug, m["key"], cell["file"]])
 
@@ -69,8 +69,7 @@ class TrialBlock(Page):
                   rt_ms=client_ms(data, "rt_ms"), trial=pos, trial_kind=trial.kind,
                   rt_server_ms=(ctx.now - shown).total_seconds() * 1000.0,
                   extra={"confidence": int(conf),
-                         "options": [o.file or f"{o.condition}/{o.variant}/{o.row},{o.col}"
-                                     for o in trial.options]})
+                         "options": [o.label for o in trial.options]})
         if trial.kind == "main":
             ctx.participant.correct_answers += correct
         show = ctx.step.feedback == "all" or (ctx.step.feedback == "practice"

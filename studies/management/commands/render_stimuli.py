@@ -37,14 +37,15 @@ class Command(BaseCommand):
             spec = find_spec(study)
         except (SpecError, LookupError) as exc:
             raise CommandError(str(exc)) from None
-        if not any(c.rendered for c in spec.conditions):
-            self.stdout.write("every condition names a fixed stimulus_key; nothing to render")
-            return
         checkpoint = checkpoint_path(spec)
         try:
             jobs = render_jobs(spec)
         except (ValueError, LookupError, RuntimeError) as exc:
             raise CommandError(f"cannot plan the stimuli of {study}: {exc}") from None
+        if not jobs:
+            self.stdout.write("nothing to render (every condition names a fixed stimulus_key, "
+                              "no step shows explanations and no 2AFC block is generated)")
+            return
         root = Path(settings.STIMULI_ROOT)
         todo = [job for job in jobs if not is_published(root, job.key)]
         eager = settings.CELERY_TASK_ALWAYS_EAGER
