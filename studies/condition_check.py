@@ -6,8 +6,8 @@ an unknown explainer, an unknown or mistyped parameter, a ``layer`` the model do
 a model lacking what the explainer needs (Grad-CAM on a model without convolutional layers, the
 INN counterfactuals on a non-invertible CNN). Where the bundle folder does not exist (a study
 server that does not hold the model; readiness reports it), only explainer names and parameters
-are checked. Only studies that show explanations (a
-``stimulus_questions`` step) render them, as readiness says; conditions with a fixed
+are checked. Only studies that show explanations (``studies.stimuli.shows_explanations``: a
+``stimulus_questions`` step, or trials naming a condition's cells) render them; conditions with a fixed
 ``stimulus_key`` are served as published and not checked.
 """
 
@@ -20,14 +20,12 @@ from explainers.plugins.needs import condition_problems
 from .spec import StudySpec
 from .spec.errors import SpecError
 from .spec.loader import line_of, load_yaml
-from .spec.steps import StimulusQuestionsSpec
-from .stimuli import checkpoint_path
+from .stimuli import checkpoint_path, shows_explanations
 
 
 def check_conditions(spec: StudySpec, text: str, source: str = "") -> None:
     """Raise :class:`SpecError` listing every condition that cannot be rendered."""
-    steps = [*spec.steps, *(s for by in spec.overrides.values() for s in by.values())]
-    if not any(isinstance(step, StimulusQuestionsSpec) for step in steps):
+    if not shows_explanations(spec):
         return
     tree = load_yaml(text)
     folder = checkpoint_path(spec)
