@@ -104,6 +104,7 @@ class Pool:
         self.scenes = scenes.reset_index(drop=True)
         self._logits: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self._activations: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._encodings: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def __len__(self) -> int:
         return self.images.shape[0]
@@ -117,16 +118,33 @@ class Pool:
         return {k: float(v) for k, v in row.items()}
 
     def logits(self, model, *, batch_size: int = 256) -> np.ndarray:
-        """The model's logit for every pool image (float64, cached per model)."""
+        """The model's logit for every pool image (float64, cached per model). For an
+        invertible model (one with ``encode``) the same pass keeps the pool's encodings
+        (:meth:`encodings`), so its counterfactuals start without encoding again."""
         if model not in self._logits:
             device = _device_of(model)
-            out = []
+            out, encodings = [], []
             with torch.no_grad():
                 for start in range(0, len(self), batch_size):
-                    index = range(start, min(start + batch_size, len(self)))
-                    out.append(model.logit(self.float_images(list(index), device)).float().cpu())
+                    x = self.float_images(list(range(start, min(start + batch_size, len(self)))),
+                                          device)
+                    if hasattr(model, "encode"):
+                        enc = model.encode(x)
+                        encodings.append(enc)
+                        out.append(model.logit_from_z(enc.z).float().cpu())
+                    else:
+                        out.append(model.logit(x).float().cpu())
+            if encodings:
+                self._encodings[model] = type(encodings[0]).cat(encodings)
             self._logits[model] = torch.cat(out).reshape(-1).double().numpy()
         return self._logits[model]
+
+    def encodings(self, model, index):
+        """``model.encode`` of the images ``index`` (on the model's device), from the encodings
+        :meth:`logits` keeps: the same numbers as encoding them again."""
+        self.logits(model)
+        return self._encodings[model].select(torch.as_tensor(index, dtype=torch.long,
+                                                             device=_device_of(model)))
 
     def activations(self, model, layer: str | None = None, *, batch_size: int = 128) -> np.ndarray:
         """``model.activations`` of every pool image as float32 [N, h, w, C] (cached per model

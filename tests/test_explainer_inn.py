@@ -98,3 +98,60 @@ def test_rows_with_clamped_artefacts_are_replaced_and_counted(setup):
         raw = model.decode(enc.with_z(enc.z + cell.extra["alpha"] * model.w), clamp=False)
     share = float(((raw < 0) | (raw > 1)).float().mean())
     assert cell.extra["clipped"] == pytest.approx(share, abs=1e-6)
+
+
+def test_batched_variants_equal_each_rendered_alone(setup):
+    """render_many searches the rows of several variants together (a start image two variants
+    share once): the same rows, cells within 0.1% of the logit range (float rounding of the
+    batched convolutions aside) and the same counts as rendering each variant alone."""
+    model, data, _ = setup
+    inn = get_explainer("inn")
+    seeds = [11, 12]
+    together = inn.render_many(model, data, rngs=[torch.Generator().manual_seed(s) for s in seeds])
+    for seed, batched in zip(seeds, together, strict=True):
+        alone = render(setup, seed=seed)
+        assert batched.meta["start_indices"] == alone.meta["start_indices"]
+        assert batched.meta["starts_tried"] == alone.meta["starts_tried"]
+        span = np.subtract(*alone.meta["logit_range"][::-1])
+        for (_, _, b), (_, _, a) in zip(batched, alone, strict=True):
+            assert b.logit == pytest.approx(a.logit, abs=1e-3 * span)
+            assert b.extra["alpha"] == pytest.approx(a.extra["alpha"], rel=1e-2, abs=1e-4)
+            assert np.abs(b.image.astype(int) - a.image.astype(int)).mean() < 0.5
+
+
+def test_a_start_image_two_variants_share_is_searched_once(setup, monkeypatch):
+    from explainers.plugins import counterfactuals
+
+    searched = []
+
+    def counting(model, x, target, **kwargs):
+        searched.append(target.shape[0])
+        return real(model, x, target, **kwargs)
+
+    real = counterfactuals.counterfactual
+    monkeypatch.setattr(counterfactuals, "counterfactual", counting)
+    alone = render(setup, seed=4)
+    once = sum(searched)
+    searched.clear()
+    model, data, _ = setup
+    twice = get_explainer("inn").render_many(
+        model, data, rngs=[torch.Generator().manual_seed(4), torch.Generator().manual_seed(4)])
+    assert sum(searched) == once == alone.meta["starts_tried"]
+    assert twice[0].meta == twice[1].meta == alone.meta
+
+
+def test_start_images_are_tried_one_per_missing_row(setup):
+    """No start image beyond the rows still missing is searched: with every row good, exactly
+    ``rows`` are tried."""
+    stim = render(setup, seed=5, max_error=1.0, max_clipped=1.0)
+    assert stim.meta["starts_tried"] == 10 and stim.meta["starts_rejected"] == 0
+
+
+def test_cached_pool_encodings_equal_encoding_again(setup):
+    model, data, _ = setup
+    pool = data.pool()
+    cached = pool.encodings(model, [3, 7])
+    again = model.encode(pool.float_images([3, 7]))
+    torch.testing.assert_close(cached.z, again.z)
+    for a, b in zip(cached.faded, again.faded, strict=True):
+        torch.testing.assert_close(a, b)

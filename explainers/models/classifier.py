@@ -39,6 +39,13 @@ class Encoding:
         """The encodings of the images at ``index``."""
         return Encoding(z=self.z[index], faded=tuple(f[index] for f in self.faded))
 
+    @classmethod
+    def cat(cls, encodings: list[Encoding]) -> Encoding:
+        """The encodings of several batches as one."""
+        return cls(z=torch.cat([e.z for e in encodings]),
+                   faded=tuple(torch.cat(parts) for parts in zip(*(e.faded for e in encodings),
+                                                                 strict=True)))
+
     def repeat_interleave(self, k: int) -> Encoding:
         return Encoding(
             z=self.z.repeat_interleave(k, 0),

@@ -14,7 +14,7 @@ import dataclasses
 
 import torch
 
-from .classifier import FlowClassifier
+from .classifier import Encoding, FlowClassifier
 
 
 @dataclasses.dataclass
@@ -33,9 +33,9 @@ class CounterfactualResult:
 
 
 @torch.no_grad()
-def counterfactual(model: FlowClassifier, x: torch.Tensor, target_logits, *,
-                   search_steps: int = 0, tol: float = 0.0,
-                   quantize: bool = False) -> CounterfactualResult:
+def counterfactual(model: FlowClassifier, x: torch.Tensor | None, target_logits, *,
+                   search_steps: int = 0, tol: float = 0.0, quantize: bool = False,
+                   encoding: Encoding | None = None) -> CounterfactualResult:
     """Move each image's features along w until the model's logit is ``target_logits``.
 
     ``target_logits``: a number, ``[N]`` (one target per image) or ``[N, K]`` (K targets per
@@ -44,10 +44,13 @@ def counterfactual(model: FlowClassifier, x: torch.Tensor, target_logits, *,
     alpha, until the logit of the returned image is within ``tol`` of its target (the image
     with the smallest miss is returned when the budget runs out).
     ``quantize``: round images to 8 bit (what a PNG shows) before they are re-encoded.
+    ``encoding``: ``model.encode(x)`` when already known (a pool's cached encodings); ``x`` is
+    then not read and may be None. Every cell is searched on its own: the result of a cell does
+    not depend on which other cells share the call.
     """
     if search_steps < 0 or tol < 0:
         raise ValueError("search_steps and tol must not be negative")
-    enc = model.encode(x)
+    enc = model.encode(x) if encoding is None else encoding
     n = enc.z.shape[0]
     target = torch.as_tensor(target_logits, dtype=torch.float32, device=model.device)
     if target.ndim == 0:

@@ -120,6 +120,11 @@ class Explainer:
     def render(self, model, data, *, rng: torch.Generator, **params) -> Stimulus:
         raise NotImplementedError
 
+    def render_many(self, model, data, *, rngs, **params) -> list[Stimulus]:
+        """One stimulus per generator in ``rngs``, each what :meth:`render` gives with it; an
+        explainer that can batch work across stimuli overrides this."""
+        return [self.render(model, data, rng=rng, **params) for rng in rngs]
+
     # -- parameters -------------------------------------------------------------------------
     @classmethod
     def params(cls, **given) -> Params:

@@ -16,6 +16,13 @@ noise far from the data, see research/model-runs/README.md), is rejected and the
 is tried. Rejected start images are counted in ``meta``, by reason; if
 ``max_starts`` start images give fewer than ``rows`` good rows, the render fails with a clear
 :class:`CounterfactualError`.
+
+Speed: each round tries one start image per row still missing (rows are taken in candidate
+order, so this never changes which rows are shown), starting from the pool's cached encodings;
+:meth:`INNCounterfactuals.render_many` renders several stimuli (variants) with one batched search
+per round, searching a start image that two variants share once. Each cell's search is its own,
+so a batched stimulus equals the one :meth:`~INNCounterfactuals.render` gives (to float
+rounding, tests/test_explainer_inn.py).
 """
 
 from __future__ import annotations
@@ -58,11 +65,19 @@ class CounterfactualError(StimulusError):
 
 class INNCounterfactuals(Explainer):
     name = "inn"
-    version = "2"  # 2: alpha searched on the shown 8-bit image
+    version = "3"  # 2: alpha searched on the shown 8-bit image; 3: start images tried one
+    #                 per missing row (the same rows; meta's starts_tried/rejected count fewer)
     Params = CounterfactualParams
     needs = frozenset({Need.LOGITS, Need.INVERTIBLE})
 
     def render(self, model, data, *, rng: torch.Generator, **params) -> Stimulus:
+        return self.render_many(model, data, rngs=[rng], **params)[0]
+
+    def render_many(self, model, data, *, rngs, **params) -> list[Stimulus]:
+        """One stimulus per generator, the same as :meth:`render` with each, searched together:
+        every round sends the next start image of every row still missing, of every stimulus,
+        through one batched search (a start image two stimuli share is searched once), starting
+        from the pool's cached encodings."""
         p = self.params(**params)
         pool = data.pool()
         logits = pool.logits(model)
@@ -70,34 +85,36 @@ class INNCounterfactuals(Explainer):
         edges = bin_edges(lo, hi)
         centres = bin_centres(edges)
         inside = np.flatnonzero(bin_of(logits, edges) >= 0)
-        candidates = inside[torch.randperm(len(inside), generator=rng).numpy()][: p.max_starts]
-        rows, tried, worst, missed, clipped_out = [], 0, 0.0, 0, 0
-        while len(rows) < p.rows and tried < len(candidates):
-            # twice the rows still missing (most start images give a good row); rows are taken
-            # in candidate order, so the batch size never changes which rows are shown
-            batch = candidates[tried : tried + max(4, 2 * (p.rows - len(rows)))]
-            tried += len(batch)
-            x = pool.float_images(batch, model.device)
-            target = torch.as_tensor(np.tile(centres, (len(batch), 1)), dtype=torch.float32)
-            images, shown, alphas, steps, clipped = _reach(model, x, target, p.refine_steps,
-                                                           tol=1e-3 * (hi - lo))
-            miss = np.abs(shown - centres[None, :]).max(axis=1) / (hi - lo)
-            worst = max(worst, float(miss.max()))
-            reaches, clean = miss <= p.max_error, clipped.max(axis=1) <= p.max_clipped
-            missed += int((~reaches).sum())
-            clipped_out += int((reaches & ~clean).sum())
-            rows += [(batch[i], images[i], shown[i], alphas[i], steps[i], clipped[i])
-                     for i in np.flatnonzero(reaches & clean)]
+        plans = [_Plan(inside[torch.randperm(len(inside), generator=rng).numpy()][: p.max_starts])
+                 for rng in rngs]
+        searched: dict[int, tuple] = {}  # start index -> its row (the same for every stimulus)
+        while True:
+            # each stimulus takes its next start images, one per row still missing; rows are
+            # taken in candidate order, so neither the batch nor other stimuli change its rows
+            wanted = [plan.next_batch(p.rows) for plan in plans]
+            if not any(len(batch) for batch in wanted):
+                break
+            new = sorted({int(i) for batch in wanted for i in batch} - set(searched))
+            for chunk in range(0, len(new), ROWS_PER_SEARCH):
+                starts = new[chunk : chunk + ROWS_PER_SEARCH]
+                searched.update(zip(starts, _reach(model, pool, starts, centres, p.refine_steps,
+                                                   tol=1e-3 * (hi - lo)), strict=True))
+            for plan, batch in zip(plans, wanted, strict=True):
+                plan.take(batch, searched, centres, hi - lo, p)
+        return [self._stimulus(plan, p, pool, logits, lo, hi, edges, centres) for plan in plans]
+
+    def _stimulus(self, plan, p, pool, logits, lo, hi, edges, centres) -> Stimulus:
+        rows, tried, missed, clipped_out = plan.rows, plan.tried, plan.missed, plan.clipped_out
         if len(rows) < p.rows:
             raise CounterfactualError(
                 f"only {len(rows)} of {tried} start images give counterfactuals within "
                 f"{p.max_error:.2%} of the logit range of all five columns (worst miss "
-                f"{worst:.2%}) with at most {p.max_clipped:.2%} of pixel values clamped "
+                f"{plan.worst:.2%}) with at most {p.max_clipped:.2%} of pixel values clamped "
                 f"({missed} missed a target, {clipped_out} more were clamped); {p.rows} rows "
                 "are needed. The model's inverse is not reliable that far along w: use a "
                 "better-trained checkpoint, or raise max_starts, max_error or max_clipped."
             )
-        accepted, rows = len(rows), rows[: p.rows]
+        accepted = len(rows)
         cells = [
             [
                 Cell(
@@ -116,7 +133,7 @@ class INNCounterfactuals(Explainer):
                 )
                 for c in range(len(centres))
             ]
-            for start, images, shown, alphas, _, clipped in rows
+            for start, (images, shown, alphas, _, clipped) in rows
         ]
         errors = np.array([[abs(cell.logit - centres[c]) for c, cell in enumerate(row)]
                            for row in cells])
@@ -125,18 +142,51 @@ class INNCounterfactuals(Explainer):
                 "start_indices": [int(r[0]) for r in rows], "starts_tried": tried,
                 "starts_rejected": tried - accepted, "starts_missing_a_target": missed,
                 "starts_clamped": clipped_out,
-                "largest_clipped": float(max(r[5].max() for r in rows)),
-                "largest_miss": float(errors.max()), "refinements": [int(r[4]) for r in rows]}
+                "largest_clipped": float(max(r[1][4].max() for r in rows)),
+                "largest_miss": float(errors.max()), "refinements": [int(r[1][3]) for r in rows]}
         return Stimulus(cells, [""] * p.rows, list(COLUMN_LABELS), meta)
 
 
+ROWS_PER_SEARCH = 64  # start images per batched search (x 5 cells): bounds the memory
+
+
+class _Plan:
+    """One stimulus' start images in the order it tries them, and the rows it has taken."""
+
+    def __init__(self, candidates: np.ndarray):
+        self.candidates = candidates
+        self.rows: list[tuple[int, tuple]] = []
+        self.tried = self.missed = self.clipped_out = 0
+        self.worst = 0.0
+
+    def next_batch(self, rows: int) -> np.ndarray:
+        return self.candidates[self.tried : self.tried + max(0, rows - len(self.rows))]
+
+    def take(self, batch, searched: dict, centres, span: float, p) -> None:
+        self.tried += len(batch)
+        for start in batch:
+            row = searched[int(start)]
+            _, shown, _, _, clipped = row
+            miss = float(np.abs(shown - centres).max() / span)
+            self.worst = max(self.worst, miss)
+            if miss > p.max_error:
+                self.missed += 1
+            elif clipped.max() > p.max_clipped:
+                self.clipped_out += 1
+            else:
+                self.rows.append((int(start), row))
+
+
 @torch.no_grad()
-def _reach(model, x: torch.Tensor, target: torch.Tensor, refine_steps: int, *, tol: float):
-    """Counterfactual images (uint8 [R, K, H, W, 3]) as shown, their logits, the alphas, the
-    search steps used per row and the share of each image's pixel values that were clamped."""
-    result = counterfactual(model, x, target.to(model.device), search_steps=refine_steps,
-                            tol=tol, quantize=True)
+def _reach(model, pool, starts: list[int], centres: np.ndarray, refine_steps: int, *, tol: float):
+    """Per start image: its counterfactual images (uint8 [K, H, W, 3]) as shown, their logits,
+    the alphas, the search steps used and the share of each image's pixel values clamped."""
+    target = torch.as_tensor(np.tile(centres, (len(starts), 1)), dtype=torch.float32)
+    result = counterfactual(model, None, target.to(model.device), search_steps=refine_steps,
+                            tol=tol, quantize=True, encoding=pool.encodings(model, starts))
     images = np.stack([[as_uint8_image(im) for im in row] for row in result.images.cpu()])
-    return (images, result.achieved_logits.double().cpu().numpy(),
-            result.alphas.float().cpu().numpy(), result.steps.amax(dim=1).cpu().numpy(),
-            result.clipped.double().cpu().numpy())
+    shown = result.achieved_logits.double().cpu().numpy()
+    alphas = result.alphas.float().cpu().numpy()
+    steps = result.steps.amax(dim=1).cpu().numpy()
+    clipped = result.clipped.double().cpu().numpy()
+    return [(images[i], shown[i], alphas[i], steps[i], clipped[i]) for i in range(len(starts))]
