@@ -18,15 +18,15 @@ def model():
     return load_checkpoint()
 
 
-def test_score_is_tanh_of_the_models_logit(model):
-    scorer = Scorer(model)
+def test_score_is_tanh_of_the_models_scaled_logit(model):
+    scorer = Scorer(model, logit_scale=9.5)
     scene = sampled_scenes(sampler="study", seed=11, count=2)[0]
     probe = scorer.probe(scene)
     batch = SceneBatch(**{f: torch.tensor([scene[f]]) for f in FACTORS}, label=torch.tensor([1]))
     with torch.no_grad():
         logit = float(model.logit(render(batch, size=64).images)[0])
     assert probe.logit == pytest.approx(logit, abs=1e-4)
-    assert probe.score == pytest.approx(math.tanh(logit), abs=1e-4)
+    assert probe.score == pytest.approx(math.tanh(logit / 9.5), abs=1e-4)
     assert probe.label == ("Stretchy" if logit > 0 else "Peeky")
     assert probe.confidence == pytest.approx(1 / (1 + math.exp(-abs(logit))), abs=1e-4)
     picture = Image.open(io.BytesIO(probe.png))
@@ -62,3 +62,16 @@ def test_out_of_range_scenes_are_refused_before_rendering(model):
     with pytest.raises(ExplorerError, match="position_x = 0.5 is outside"):
         scorer.probe({**scene, "position_x": 0.5})
     assert scorer.stats()["misses"] == 0
+
+
+def test_the_shipped_models_scale_is_its_recorded_logit_spread(tmp_path):
+    import json
+
+    from explainers.explorer.inference import recorded_logit_scale
+    from explainers.models import DEFAULT_CHECKPOINT
+
+    recorded = json.loads((DEFAULT_CHECKPOINT / "metrics.json").read_text())["val"]["logit_std"]
+    assert recorded_logit_scale(DEFAULT_CHECKPOINT) == pytest.approx(recorded) and recorded > 5
+    assert recorded_logit_scale(tmp_path) == 1.0  # none recorded: the paper's raw tanh
+    with pytest.raises(ValueError, match="logit_scale must be a positive number"):
+        Scorer(None, logit_scale=0)

@@ -49,7 +49,7 @@ def test_select_preview_mix_interpolate_reset_undo():
     halfway = interpolate(preview, SCENES[3], "appearance", 0.5)
     assert act(state, action="interpolate", group="appearance", source=3, t=0.5) == halfway
     assert session.short_history(state) == [
-        "interpolate appearance towards 3 at 0.5", "mix body from 0"]
+        "interpolate appearance towards scene 4 at 0.5", "mix body from scene 1"]
     assert act(state, action="reset") == SCENES[2]
     assert act(state, action="undo") == halfway
     assert act(state, action="undo") == preview

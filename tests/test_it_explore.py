@@ -46,10 +46,10 @@ def test_actions_answer_the_scored_scene_and_are_logged(explorer):
     assert preview["score"] == pytest.approx(expected.score, abs=1e-4)
     mixed = explore(explorer, action="mix", group="body", source=3).json()
     assert mixed["score"] == preview["score"] and mixed["cached"]
-    assert mixed["history"] == ["mix body from 3"] and mixed["can_undo"]
+    assert mixed["history"] == ["mix body from scene 4"] and mixed["can_undo"]
     explore(explorer, action="interpolate", group="scene", source=0, t=0.5)
     undone = explore(explorer, action="undo").json()
-    assert undone["score"] == mixed["score"] and undone["history"] == ["mix body from 3"]
+    assert undone["score"] == mixed["score"] and undone["history"] == ["mix body from scene 4"]
     rows = list(ExplorerAction.objects.filter(participant=explorer.participant))
     assert [r.action for r in rows] == ["select", "preview", "mix", "interpolate", "undo"]
     assert rows[0].client_ms == 1763856000000 and rows[0].selected == 1

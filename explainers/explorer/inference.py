@@ -6,9 +6,13 @@ intra-op threads are bounded (``XAI_EXPLORER_TORCH_THREADS``, default 1) and so 
 of probes computed at once in one process (``XAI_EXPLORER_CONCURRENCY``, default 1), so a burst
 of previews queues inside the process instead of oversubscribing the cores the pages need.
 
-Score: ``tanh(logit)`` in [-1, 1], as the paper displays it (it replaced the final sigmoid by a
-tanh after training): +1 = Stretchy (label 1), -1 = Peeky. The class and its confidence
-(``sigmoid(logit)`` or one minus it) come with it.
+Score: ``tanh(logit / logit_scale)`` in [-1, 1], the paper's display (it replaced the final
+sigmoid by a tanh after training) on logits divided by the model's spread: +1 = Stretchy (label
+1), -1 = Peeky. ``logit_scale`` is the standard deviation of the validation logits recorded in
+the checkpoint's metrics.json (9.9 for the shipped model, whose logits run from -19 to +15:
+tanh of the raw logit would read +1.00 or -1.00 for nearly every scene and hide every change
+that does not flip the class); a checkpoint that does not record it gets 1, the paper's raw
+tanh. The class and its confidence (``sigmoid(logit)`` or one minus it) come with it.
 
 Cache: an LRU per process keyed by the canonical scene (rounded parameters), the checkpoint's
 bundle hash and the display size. Hits, misses and compute time are counted (:meth:`stats`).
@@ -23,6 +27,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 
@@ -70,8 +75,12 @@ class Scorer:
     """Renders and scores scenes with one model; thread-safe; see the module docstring."""
 
     def __init__(self, model, *, display_size: int = DISPLAY_SIZE, cache_size: int = CACHE_SIZE,
-                 concurrency: int = 1):
+                 concurrency: int = 1, logit_scale: float = 1.0):
+        if not (isinstance(logit_scale, (int, float)) and math.isfinite(logit_scale)
+                and logit_scale > 0):
+            raise ValueError(f"logit_scale must be a positive number, got {logit_scale!r}")
         self.model = model
+        self.logit_scale = float(logit_scale)
         self.display_size = display_size
         self.cache_size = cache_size
         self._cache: OrderedDict[tuple, Probe] = OrderedDict()
@@ -111,7 +120,7 @@ class Scorer:
             else render(batch, size=self.display_size).images
         p_stretchy = 1.0 / (1.0 + math.exp(-logit))
         label = 1 if logit > 0 else 0
-        return Probe(score=math.tanh(logit), label=LABEL_NAMES[label],
+        return Probe(score=math.tanh(logit / self.logit_scale), label=LABEL_NAMES[label],
                      confidence=p_stretchy if label == 1 else 1.0 - p_stretchy, logit=logit,
                      png=_png(to_uint8(shown)[0]),
                      compute_ms=(time.perf_counter() - started) * 1000.0)
@@ -122,19 +131,37 @@ class Scorer:
                     "compute_ms_total": round(self.compute_ms_total, 1)}
 
 
-_SCORER: Scorer | None = None
+_SCORERS: dict[str, Scorer] = {}
 _SCORER_LOCK = threading.Lock()
 
 
-def shared_scorer() -> Scorer:
-    """The process's Scorer with the shipped checkpoint (loaded on first call, then reused)."""
-    global _SCORER
-    if _SCORER is None:
+def shared_scorer(checkpoint=None) -> Scorer:
+    """The process's Scorer of a checkpoint folder (default: the shipped one), loaded on the
+    first call and then reused."""
+    from explainers.models.checkpoint import DEFAULT_CHECKPOINT
+
+    key = str(Path(checkpoint or DEFAULT_CHECKPOINT).resolve())
+    scorer = _SCORERS.get(key)
+    if scorer is None:
         with _SCORER_LOCK:
-            if _SCORER is None:
+            scorer = _SCORERS.get(key)
+            if scorer is None:
                 from explainers.models import load_checkpoint
 
                 torch.set_num_threads(_env_int("XAI_EXPLORER_TORCH_THREADS", 1))
-                _SCORER = Scorer(load_checkpoint(),
-                                 concurrency=_env_int("XAI_EXPLORER_CONCURRENCY", 1))
-    return _SCORER
+                scorer = _SCORERS[key] = Scorer(
+                    load_checkpoint(key), concurrency=_env_int("XAI_EXPLORER_CONCURRENCY", 1),
+                    logit_scale=recorded_logit_scale(key))
+    return scorer
+
+
+def recorded_logit_scale(checkpoint) -> float:
+    """The spread of the validation logits the checkpoint's metrics.json records (1 if none)."""
+    import json
+
+    try:
+        metrics = json.loads((Path(checkpoint) / "metrics.json").read_text())
+        spread = float(metrics["val"]["logit_std"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 1.0
+    return spread if math.isfinite(spread) and spread > 0 else 1.0

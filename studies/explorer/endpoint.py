@@ -9,25 +9,25 @@ already left, 429 over the per-session limit (with ``Retry-After``). Every answe
 
 State-changing actions run under the participant's row lock, as every step POST does; previews
 read the state without it (they change nothing). The render and forward pass run in this web
-worker (``explainers.explorer.shared_scorer``: model loaded once per process, bounded threads,
+worker (``explainers.explorer.shared_scorer`` of the study's checkpoint: model loaded once per process, bounded threads,
 LRU cache); docs/explorer.md says why and what it costs.
 """
 
 from __future__ import annotations
 
-import base64
 import copy
 
 from django.db import transaction
 from django.http import JsonResponse
 
-from explainers.explorer import ExplorerError, shared_scorer
+from explainers.explorer import ExplorerError
 
 from .. import clock
 from ..flow import context_of, is_current_page, locked
 from ..models import ExplorerAction, Status
 from . import limits, session
-from .scenes import scenes_of
+from .pictures import picture
+from .scenes import scenes_of, scorer_of
 
 
 def _refuse(status: int, error: str, **headers) -> JsonResponse:
@@ -76,7 +76,7 @@ def handle(request, participant, is_explorer) -> JsonResponse:
             scene = session.apply(copy.deepcopy(ctx.state), scenes, action)
     except ExplorerError as exc:
         return _refuse(400, str(exc))
-    probe = shared_scorer().probe(scene)
+    probe = scorer_of(ctx.spec).probe(scene)
     ExplorerAction.objects.create(
         study_id=ctx.study.pk, participant=ctx.participant, step=ctx.step.id,
         step_index=ctx.step.index, action=action.kind, selected=ctx.state.get("selected"),
@@ -89,10 +89,3 @@ def handle(request, participant, is_explorer) -> JsonResponse:
         "t": action.t, **picture(probe), "selected": ctx.state.get("selected"),
         "history": session.short_history(ctx.state),
         "can_undo": bool(ctx.state.get("history"))})
-
-
-def picture(probe) -> dict:
-    """What the page shows of a probe."""
-    return {"score": round(probe.score, 4), "label": probe.label,
-            "confidence": round(probe.confidence, 4), "cached": probe.cached,
-            "image": "data:image/png;base64," + base64.b64encode(probe.png).decode("ascii")}

@@ -98,12 +98,13 @@ def _edited(state: dict, scenes: list[dict], action: Action) -> dict:
 
 
 def _describe(action: Action) -> str:
+    """The history line (scenes numbered from 1, as the page shows them)."""
     if action.kind == "select":
-        return f"select {action.index}"
+        return f"select scene {action.index + 1}"
     if action.kind == "mix":
-        return f"mix {action.group} from {action.source}"
+        return f"mix {action.group} from scene {action.source + 1}"
     if action.kind == "interpolate":
-        return f"interpolate {action.group} towards {action.source} at {action.t:g}"
+        return f"interpolate {action.group} towards scene {action.source + 1} at {action.t:g}"
     return action.kind
 
 
