@@ -23,7 +23,9 @@ def global_figure(paths, test, path, *, title: str = "") -> None:
         sig = bool(test.global_significant[f])
         left.barh(rank, test.global_score[f], color=colors[f] if sig else "white",
                   edgecolor=colors[f], hatch=None if sig else "//")
-        left.text(test.global_score[f], rank, f"  {test.global_score[f]:.4f} (p={test.global_p[f]:.4g})",
+        p = test.global_p[f]
+        p_text = f"p < {1 / test.permutations:g}" if p == 0 else f"p = {p:.4g}"
+        left.text(test.global_score[f], rank, f"  {test.global_score[f]:.4f} ({p_text})",
                   va="center", fontsize=8)
     left.set_yticks(range(len(factors)), [factors[f] for f in order])
     left.invert_yaxis()

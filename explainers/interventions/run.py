@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from explainers.synthetic import FACTORS, code_version, get_sampler
+from explainers.synthetic import FACTORS, code_version, get_sampler, intervene
 from explainers.synthetic.distributions import ColorBias
 
 from . import plots
@@ -30,14 +31,20 @@ DEFAULT_POINTS = 11
 def run(model, *, out, n: int, points: int = DEFAULT_POINTS,
         permutations: int = DEFAULT_PERMUTATIONS, alpha: float = DEFAULT_ALPHA, seed: int = 0,
         sampler: str = "study", output: str = "probability", factors=FACTORS,
-        batch_size: int = 256, device=None, progress=None) -> dict:
-    """Run and write every file to ``out``; returns ``run.json``'s content."""
+        batch_size: int = 256, device=None, progress=None, legs_grid: bool = False) -> dict:
+    """Run and write every file to ``out``; returns ``run.json``'s content.
+
+    ``legs_grid``: the base images' legs positions are set to ``n`` equidistant values over
+    ``[0, 1]`` (everything else as sampled), so that the local scores can be read against the
+    legs position evenly, including inside the overlap (the local-bias figure)."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"--n must be a positive integer, got {n!r}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     base = get_sampler(sampler).sample(n, generator=torch.Generator().manual_seed(seed))
+    if legs_grid:
+        base = intervene(base, "legs_position", value=torch.linspace(0, 1, n))
     paths = intervention_paths(model, base, factors=factors, points=points, output=output,
                                batch_size=batch_size, device=device, progress=progress)
     t1 = time.perf_counter()
@@ -65,7 +72,7 @@ def run(model, *, out, n: int, points: int = DEFAULT_POINTS,
     summary = {
         "model": name, "generator": code_version(), "n": n, "points": points,
         "permutations": permutations, "alpha": alpha, "seed": seed, "sampler": sampler,
-        "output": output, "scheme": test.scheme, "alternative": test.alternative,
+        "legs_grid": legs_grid, "output": output, "scheme": test.scheme, "alternative": test.alternative,
         "grid_spacing": "unit steps (the score is per step of the grid)",
         "seconds": {**{k: round(v, 2) for k, v in paths.seconds.items()},
                     "paths_total": round(t1 - t0, 2), "permutation_test": round(t2 - t1, 2)},
@@ -88,14 +95,21 @@ def main(argv=None) -> int:
     p.add_argument("--sampler", default="study")
     p.add_argument("--output", default="probability", choices=["probability", "logit"])
     p.add_argument("--factors", nargs="+", default=list(FACTORS), choices=list(FACTORS))
+    p.add_argument("--legs-grid", action="store_true",
+                   help="set the images' legs positions to n equidistant values over [0, 1]")
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--device", default="cpu")
     p.add_argument("--out", required=True)
     a = p.parse_args(argv)
+
+    def progress(done, total):
+        print(f"{done}/{total} images rendered and read", file=sys.stderr, flush=True)
+
     model = load_checkpoint(a.checkpoint, device=a.device).eval()
     summary = run(model, out=a.out, n=a.n, points=a.points, permutations=a.permutations,
                   alpha=a.alpha, seed=a.seed, sampler=a.sampler, output=a.output,
-                  factors=a.factors, batch_size=a.batch_size, device=a.device)
+                  factors=a.factors, batch_size=a.batch_size, device=a.device, progress=progress,
+                  legs_grid=a.legs_grid)
     print(json.dumps(summary, indent=2))
     return 0
 
