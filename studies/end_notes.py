@@ -1,14 +1,15 @@
 """What a participant reads on the final page about why the session ended. The stored
 ``end_reason`` is for researchers and exports (it names step ids and measurements); the
-participant gets a sentence chosen by the kind of the step that ended the session."""
+participant gets a sentence from the type of the step that ended the session
+(``StepType.end_note``)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from .models import Participant, Status
-from .spec.steps import ComprehensionGateSpec, DeviceCheckSpec, StepSpec
 from .spec.study import StudySpec
+from .steps import StepSpec, step_type
 
 
 def _step(spec: StudySpec, step_id: str) -> StepSpec | None:
@@ -16,15 +17,8 @@ def _step(spec: StudySpec, step_id: str) -> StepSpec | None:
 
 
 def _screened(p: Participant, step: StepSpec | None) -> str:
-    if isinstance(step, DeviceCheckSpec):
-        measured = (f"; your browser window measured {p.viewport_width} × {p.viewport_height} "
-                    "pixels" if p.viewport_width and p.viewport_height else "")
-        return (f"Your screen is too small for this study: it needs a window at least "
-                f"{step.min_px} pixels wide or high, such as a tablet or a computer{measured}.")
-    if isinstance(step, ComprehensionGateSpec):
-        return ("Not all of your answers to the comprehension questions were correct, also on "
-                "your last attempt.")
-    return "You do not meet the requirements of this study."
+    note = step_type(step).end_note(p, step) if step is not None else ""
+    return note or "You do not meet the requirements of this study."
 
 
 def _timed_out(p: Participant, spec: StudySpec, step: StepSpec | None) -> str:

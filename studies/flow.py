@@ -20,11 +20,12 @@ from django.urls import reverse
 from . import clock
 from .end_notes import end_note
 from .free_text import printable
-from .models import Event, EventKind, Participant, Status
+from .models import EventKind, Participant, Status
 from .runtime import spec_of
 from .sessions import end_session, expire_if_due, time_out_reason
 from .spec.steps import CompletionSpec
-from .steps import Decline, GoTo, Invalid, Next, ScreenOut, Stay, StepContext, page_for
+from .step_context import StepContext
+from .steps import Decline, GoTo, Invalid, Next, ScreenOut, Stay, step_type
 from .stimuli import StimulusMissing
 
 
@@ -44,9 +45,7 @@ def step_url(p: Participant) -> str:
 
 
 def log(ctx: StepContext, kind: str, client_ms: float | None = None, **data) -> None:
-    Event.objects.create(study_id=ctx.study.pk, participant=ctx.participant, kind=kind,
-                         step=ctx.step.id, step_index=ctx.step.index, data=data,
-                         client_ms=client_ms)
+    ctx.log(kind, client_ms=client_ms, **data)
 
 
 def is_current_page(data, ctx: StepContext) -> bool:
@@ -86,7 +85,7 @@ def _show_unlocked(request, p: Participant) -> HttpResponse | None:
         fields["step_started_at"] = p.step_started_at = ctx.now
     state = copy.deepcopy(p.state)
     try:
-        extra = page_for(ctx.step).context(ctx)
+        extra = step_type(ctx.step).context(ctx)
     except StimulusMissing:
         return None
     if p.state != state:
@@ -107,7 +106,7 @@ def render_step(request, ctx: StepContext, status: int = 200) -> HttpResponse:
     p.page_nonce = secrets.token_hex(16)
     p.last_seen_at = ctx.now
     try:
-        extra = page_for(ctx.step).context(ctx)
+        extra = step_type(ctx.step).context(ctx)
     except StimulusMissing as exc:
         log(ctx, EventKind.PAGE_VIEW, error=str(exc))
         return render(request, "studies/problem.html", {"study": ctx.study}, status=503)
@@ -118,7 +117,7 @@ def render_step(request, ctx: StepContext, status: int = 200) -> HttpResponse:
 def _page(request, ctx: StepContext, extra: dict, status: int = 200) -> HttpResponse:
     p, spec = ctx.participant, ctx.spec
     log(ctx, EventKind.PAGE_VIEW, errors=sorted(ctx.errors))
-    return render(request, page_for(ctx.step).template, {
+    return render(request, step_type(ctx.step).template, {
         "study": ctx.study, "spec": spec, "step": ctx.step, "participant": p,
         "nonce": p.page_nonce, "errors": ctx.errors, "values": ctx.values,
         "step_number": ctx.step.index + 1, "step_total": len(spec.steps),
@@ -143,7 +142,7 @@ def submit(request, participant: Participant) -> HttpResponse:
             return _invalid(request, ctx, {"page": "Please take your time: look at the page "
                                                       "carefully before you continue."})
         try:
-            outcome = page_for(ctx.step).submit(ctx, data)
+            outcome = step_type(ctx.step).submit(ctx, data)
         except Invalid as exc:
             return _invalid(request, ctx, exc.errors)
         return apply(request, ctx, outcome)

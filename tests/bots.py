@@ -2,7 +2,8 @@
 
 A :class:`Bot` walks a study through Django's test client exactly as a browser would: it reads
 the step id, nonce and CSRF token from each page, posts video progress beacons while moving a
-fake clock forward, and answers every step type (correctly unless told otherwise).
+fake clock forward, and answers every step type (correctly unless told otherwise) as the step
+type's ``bot_play``/``bot_answer`` say.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from PIL import Image
 from studies.loading import load_study
 from studies.models import Participant
 from studies.runtime import spec_of
-from studies.trials import trials_of
+from studies.step_context import StudyFiles
+from studies.steps import step_type
 
 PROLIFIC_URL = "https://prolific.test/complete?cc="
 VIDEO_S = 8
@@ -343,33 +345,14 @@ class Bot:
         return spec_of(self.study).step(p.step_index, p.condition.name)
 
     # --- answering --------------------------------------------------------------------------
+    @property
+    def files(self) -> StudyFiles:
+        return StudyFiles(spec_of(self.study), self.study.slug)
+
     def answer(self, step, *, correct: bool = True) -> dict:
-        """The data a careful participant posts for ``step`` (wrong answers if not correct)."""
-        kind = step.type
-        if kind == "consent":
-            return {"consent": "agree"}
-        if kind == "device_check":
-            return {"viewport_width": "1280", "viewport_height": "800"}
-        if kind == "comprehension_gate":
-            return {f"statement-{s.id}": str(s.answer == correct).lower()
-                    for s in step.statements}
-        if kind == "stimulus_questions":
-            self.clock.advance(step.min_seconds + 1)
-            flip = {"relevant": "irrelevant", "irrelevant": "relevant"}
-            data = {}
-            for a in step.attributes:
-                key = step.answer_key[a.id]
-                data[f"relevance-{a.id}"] = key if correct else flip[key]
-                data[f"justification-{a.id}"] = f"The {a.id} changes along the columns."
-                data[f"rt-{a.id}"] = "12000"
-            return data
-        if kind == "multiple_choice":
-            return {"choice": step.choices[1], "rt_ms": "3000"}
-        if kind == "likert":
-            return {f"likert-{i.id}": "4" for i in step.items_}
-        if kind == "free_text":
-            return {"answer": "I compared the columns <b>carefully</b>.", "rt_ms": "9000"}
-        return {}
+        """The data a careful participant posts for ``step`` (wrong answers if not correct);
+        each step type says (``StepType.bot_answer``)."""
+        return step_type(step).bot_answer(self, step, correct=correct)
 
     def watch_video(self, seconds: float = VIDEO_S, every: float = 2.0):
         t = 0.0
@@ -382,17 +365,7 @@ class Bot:
     def play_trials(self, step, *, answers: Callable[[str, object], TrialAnswer] | None = None):
         """Answer every trial of ``step``; ``answers(step_id, trial)`` says how (default: right,
         confidence 2, 1.5 s)."""
-        while self.current_step().id == step.id and self.participant.is_active:
-            form = self.form()
-            p = self.participant
-            state = p.state[step.id]
-            pos = state.get("pos", 0)
-            trial = trials_of(spec_of(self.study), step)[state["order"][pos]]
-            how = answers(step.id, trial) if answers else TrialAnswer()
-            self.clock.advance(how.seconds)
-            choice = trial.answer if how.correct else 1 - trial.answer
-            self.post({"pick": f"{choice}-{how.confidence}", "trial": str(pos),
-                       "rt_ms": f"{how.rt_ms}"}, form)
+        step_type(step).bot_play(self, step, trials=answers)
 
     def play(self, *, gate_failures: int = 0, stop_at: str | None = None,
              trials: Callable[[str, object], TrialAnswer] | None = None):
@@ -403,14 +376,8 @@ class Bot:
             step = self.current_step()
             if step.id == stop_at:
                 return self.last
-            if step.type == "video":
-                self.watch_video()
-            if step.type == "trial_block":
-                self.play_trials(step, answers=trials)
-                continue
-            correct = True
-            if step.type == "comprehension_gate" and failures > 0:
+            kind, correct = step_type(step), True
+            if kind.checks_understanding and failures > 0:
                 failures, correct = failures - 1, False
-            form = self.form()  # shown first, then answered (timers start at display)
-            self.post(self.answer(step, correct=correct), form)
+            kind.bot_play(self, step, correct=correct, trials=trials)
         return self.last

@@ -5,7 +5,8 @@ from decimal import Decimal
 import pytest
 
 from studies.loading import load_study
-from studies.models import Event, EventKind, Participant, Response, Status
+from studies.models import Event, Participant, Response, Status
+from studies.steps.video import PROGRESS
 from tests.bots import PROLIFIC_URL, VIDEO_S, Bot, write_study
 
 pytestmark = pytest.mark.django_db
@@ -120,7 +121,7 @@ def test_video_cannot_be_skipped(study, clock):
     bot.watch_video()
     bot.post({})
     assert bot.current_step().id == "summary"
-    events = Event.objects.filter(participant=bot.participant, kind=EventKind.VIDEO) \
+    events = Event.objects.filter(participant=bot.participant, kind=PROGRESS) \
         .order_by("id")
     # coalesced: the first report (the refused jump to the end) and the one that completed it
     assert [e.data["complete"] for e in events] == [False, True]
@@ -224,7 +225,7 @@ def test_progress_reports_are_coalesced_into_few_events(tmp_path, settings, cloc
         clock.advance(2)
         answer = bot.beacon("video", position=str(2.0 * (i + 1))).json()
     assert answer["accepted"] == 120 and answer["complete"]
-    events = list(Event.objects.filter(participant=bot.participant, kind=EventKind.VIDEO)
+    events = list(Event.objects.filter(participant=bot.participant, kind=PROGRESS)
                   .order_by("id"))
     assert 3 <= len(events) <= 6, [e.data for e in events]
     assert sum(e.data["reports"] for e in events) == 60 and events[-1].data["complete"]

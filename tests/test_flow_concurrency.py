@@ -104,7 +104,8 @@ def test_an_arrival_does_not_block_other_participants_events(tmp_path, settings,
     from django.db import OperationalError, transaction
 
     from studies import assignment
-    from studies.models import Event, EventKind
+    from studies.models import Event
+    from studies.steps.video import PROGRESS
 
     study, _ = load_study(write_study(tmp_path, settings, slug="nokey", targets=(5, 5, 5)))
     first = Bot(study, clock)
@@ -125,7 +126,7 @@ def test_an_arrival_does_not_block_other_participants_events(tmp_path, settings,
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL lock_timeout = '2s'")
             Event.objects.create(study=study, participant=first.participant,
-                                 kind=EventKind.VIDEO, data={})
+                                 kind=PROGRESS, data={})
     except OperationalError as exc:
         pytest.fail(f"the Event insert waited for the arrival's study lock: {exc}")
     finally:

@@ -103,9 +103,9 @@ def test_a_page_whose_context_changes_a_shown_page_takes_the_lock(study, clock, 
     bot = Bot(study, clock)
     bot.enter()
     bot.get()  # consent shown: its nonce is set, beacons may write the state now
-    from studies.steps import simple
+    from studies.steps import consent
 
-    monkeypatch.setattr(simple.Consent, "context",
+    monkeypatch.setattr(consent.Consent, "context",
                         lambda self, ctx: ctx.state.update(seen=True) or {}, raising=False)
     with django_assert_num_queries(6) as captured:  # session, then the locked path
         bot.get()

@@ -42,12 +42,14 @@ class Response(models.Model):
 
 
 class EventKind(models.TextChoices):
+    """The engine's own event kinds; step types add the kinds their pages report
+    (``StepType.events``, e.g. ``video``), so ``Event.kind`` is not limited to these."""
+
     ENTER = "enter", "entered"
     PAGE_VIEW = "page_view", "page view"
     SUBMIT = "submit", "answer stored"
     INVALID = "invalid", "invalid answer"
     REJECTED = "rejected", "stale or forged post"
-    VIDEO = "video", "video progress"
     FOCUS_LOST = "focus_lost", "focus lost"
     FOCUS_BACK = "focus_back", "focus back"
     STATUS = "status", "status change"
@@ -60,7 +62,8 @@ class Event(models.Model):
     participant = models.ForeignKey(
         Participant, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
     )
-    kind = models.CharField(max_length=16, choices=EventKind, db_index=True)
+    kind = models.CharField(max_length=16, db_index=True,
+                            help_text="An EventKind or an event kind a step type declares.")
     step = models.CharField(max_length=64, blank=True)
     step_index = models.IntegerField(null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)

@@ -2,19 +2,25 @@
 
 Errors name the key path and the YAML line: ``SpecError.problems`` is a list of
 ``(path, line, message)``.
+
+The names below are loaded on first use: reading the steps needs the step types
+(``studies.steps``), whose modules read their own fields with ``studies.spec.fields``.
 """
 
 from .errors import SpecError
-from .steps import ATTRIBUTES, STEP_SPECS
-from .study import ConditionSpec, PaymentSpec, StudySpec, load_spec_file, parse_spec
 
-__all__ = [
-    "ATTRIBUTES",
-    "STEP_SPECS",
-    "ConditionSpec",
-    "PaymentSpec",
-    "SpecError",
-    "StudySpec",
-    "load_spec_file",
-    "parse_spec",
-]
+_FROM_STUDY = ("ConditionSpec", "PaymentSpec", "StudySpec", "load_spec_file", "parse_spec")
+
+
+def __getattr__(name: str):
+    if name in _FROM_STUDY:
+        from . import study
+        return getattr(study, name)
+    if name == "ATTRIBUTES":
+        from .steps import ATTRIBUTES
+        return ATTRIBUTES
+    raise AttributeError(f"module 'studies.spec' has no attribute {name!r}")
+
+
+__all__ = ["ATTRIBUTES", "ConditionSpec", "PaymentSpec", "SpecError", "StudySpec",
+           "load_spec_file", "parse_spec"]

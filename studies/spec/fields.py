@@ -113,6 +113,10 @@ class Reader:
         value = self.raw(key, default)
         return Reader(self.problems, {} if value is None else value, self.sub(key), self.node, key)
 
+    def item(self, key: str, index: int, node) -> Reader:
+        """A reader for entry ``index`` (``node``) of the list under ``key``."""
+        return Reader(self.problems, node, self.sub(f"{key}[{index}]"), self.node.get(key), index)
+
     def finish(self) -> None:
         for key in self.node:
             if key not in self.used:

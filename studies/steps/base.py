@@ -1,72 +1,129 @@
-"""The step (page) base class and the context a step works in."""
+"""What every step type builds on: :class:`StepSpec` (the YAML fields every step has) and
+:class:`StepType` (one class per step type; its methods are the hooks the engine, readiness,
+end notes, beacons, loading and bots call).
+
+This module, like every step type's module, imports no Django: the spec side of a step type is
+read without a database (``studies.spec``, the renderer and ``analysis`` read specs). What a step
+needs from the server arrives through its arguments:
+
+- ``ctx`` (``studies.step_context.StepContext``): ``participant``, ``study``, ``spec``,
+  ``step``, ``now``, ``state`` (this step's scratch dict, saved with the participant),
+  ``round``, ``elapsed_s``, ``store(item_type, item, response, **fields)`` (one export row),
+  ``log(kind, client_ms=None, **data)`` (one Event) and ``files`` (below);
+- ``files`` (``studies.step_context.StudyFiles``): the files of a study's pages (media files,
+  videos, published stimuli, answer keys, trial images and their URLs);
+- ``bot`` (``tests.bots.Bot``): a scripted participant with ``clock``, ``get()``, ``form()``,
+  ``post(data, form)``, ``answer(step, correct=)`` (this type's ``bot_answer``),
+  ``beacon(kind, **fields)``, ``watch_video()``, ``participant``, ``current_step()`` and
+  ``files``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
+from typing import ClassVar
 
-from django.db import IntegrityError, transaction
-
-from ..models import Participant, Response, Study
-from ..spec import StudySpec
-from ..spec.steps import StepSpec
 from .outcomes import Invalid, Next, Outcome
+
+COMMON_KEYS = ("id", "type", "title", "time_limit_s", "min_seconds", "by_condition")
+EVENT_KIND_CHARS = 16  # Event.kind's length
 
 
 @dataclass
-class StepContext:
-    participant: Participant
-    study: Study
-    spec: StudySpec
-    step: StepSpec
-    now: datetime
-    errors: dict = field(default_factory=dict)
-    values: dict = field(default_factory=dict)
+class StepSpec:
+    id: str
+    type: str
+    title: str = ""
+    time_limit_s: float | None = None
+    min_seconds: float = 0.0
+    index: int = 0
+    line: int = 0
 
-    @property
-    def state(self) -> dict:
-        """This step's scratch state (saved with the participant by the engine)."""
-        return self.participant.state.setdefault(self.step.id, {})
+    default_title = ""
 
-    @property
-    def round(self) -> int:
-        return self.participant.state.get("_rounds", {}).get(self.step.id, 0) + 1
-
-    @property
-    def elapsed_s(self) -> float:
-        started = self.participant.step_started_at or self.now
-        return max(0.0, (self.now - started).total_seconds())
-
-    def store(self, item_type: str, item: str, response: str, **fields) -> Response:
-        fields.setdefault("rt_server_ms", self.elapsed_s * 1000.0)
-        fields.setdefault("step_duration_s", self.elapsed_s)
-        try:
-            with transaction.atomic():
-                return Response.objects.create(
-                    participant=self.participant, step=self.step.id,
-                    step_index=self.step.index, round=self.round, item_type=item_type,
-                    item=item, response=response, **fields)
-        except IntegrityError:
-            raise Invalid({"page": "This answer was already stored."}) from None
-
-
-class Page:
-    """One step type: a template, the context it needs, and ``submit`` which validates the
-    posted data (raise :class:`Invalid`), stores answers and says where to go next."""
-
-    template = "studies/steps/text.html"
-
-    def context(self, ctx: StepContext) -> dict:
+    @classmethod
+    def read_fields(cls, r, ctx: dict) -> dict:
+        """This type's own fields, read from ``r`` (a ``studies.spec.fields.Reader``); ``ctx``
+        has ``device_min_px`` and ``prior_ids`` (the ids of the steps before)."""
         return {}
 
-    def submit(self, ctx: StepContext, data) -> Outcome:
+    def items(self) -> list[str]:
+        """Ids of the answer items this step stores (for counting rows)."""
+        return []
+
+
+class StepType:
+    """One step type. Set ``name`` (the YAML ``type:``), ``spec`` (its :class:`StepSpec`
+    subclass) and ``template``; override the hooks it needs. Defaults: a page with a Continue
+    button that stores nothing, needs no files, accepts no events of its own."""
+
+    name: ClassVar[str]
+    spec: ClassVar[type[StepSpec]]
+    template: ClassVar[str] = "studies/steps/text.html"
+    # The Response.item_type values of the export rows ``submit`` stores.
+    item_types: ClassVar[tuple[str, ...]] = ()
+    # The beacon kinds its page may send with ``studyBeacon(kind, fields)`` (study.js), each
+    # with the names of its numeric fields; ``event`` checks and logs them.
+    events: ClassVar[dict[str, tuple[str, ...]]] = {}
+    # Bots: wrong answers here count as the failures ``Bot.play(gate_failures=n)`` asks for.
+    checks_understanding: ClassVar[bool] = False
+
+    # --- the page --------------------------------------------------------------------------
+    def context(self, ctx) -> dict:
+        """Template context of the page (may set up ``ctx.state``)."""
+        return {}
+
+    def submit(self, ctx, data) -> Outcome:
+        """Validate the posted ``data`` (raise :class:`Invalid`), store answers with
+        ``ctx.store`` and say where to go next."""
         return Next()
+
+    def event(self, ctx, kind: str, data) -> dict:
+        """A beacon of one of ``events`` from the current page: by default its declared fields
+        must be numbers; it is logged as an Event ``kind`` with them and the browser's time
+        ``t``. Returns what the browser is answered (besides ``ok``)."""
+        fields = {}
+        for name in self.events[kind]:
+            value = number(data.get(name))
+            if value is None:
+                raise Invalid({name: f"'{kind}' needs a number {name!r}"})
+            fields[name] = value
+        ctx.log(kind, client_ms=number(data.get("t"), 1e14), **fields)
+        return {}
+
+    # --- the study around it ---------------------------------------------------------------
+    def on_load(self, step: StepSpec, files) -> None:
+        """``load_study``: prepare what the step's pages show (e.g. generated trial images)."""
+
+    def problems(self, step: StepSpec, files) -> list[str]:
+        """Readiness: what is missing for this step's pages (files, answer keys)."""
+        return []
+
+    def end_note(self, participant, step: StepSpec) -> str:
+        """The participant-facing sentence when this step screened them out ('' for the
+        generic one)."""
+        return ""
+
+    # --- bots ------------------------------------------------------------------------------
+    def bot_answer(self, bot, step: StepSpec, *, correct: bool = True) -> dict:
+        """What a careful participant posts (wrong answers where not ``correct``)."""
+        return {}
+
+    def bot_play(self, bot, step: StepSpec, *, correct: bool = True, **how) -> None:
+        """Walk the step as a participant would: show the page, then post the answer."""
+        form = bot.form()  # shown first, then answered (timers start at display)
+        bot.post(bot.answer(step, correct=correct), form)
 
 
 def client_ms(data, name: str) -> float | None:
     """A client-measured time in ms (None if absent or not a sane number)."""
+    return number(data.get(name, ""), 864e5)
+
+
+def number(value, limit: float = 1e6) -> float | None:
+    """A posted non-negative number below ``limit`` (None if absent or not one)."""
     try:
-        value = float(data.get(name, ""))
-    except ValueError:
+        out = float(value)
+    except (TypeError, ValueError):
         return None
-    return value if 0 <= value < 864e5 else None
+    return out if 0 <= out < limit else None

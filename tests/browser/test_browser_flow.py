@@ -7,7 +7,8 @@ import pytest
 from playwright.sync_api import expect
 
 from studies.exports.tidy import tidy_responses
-from studies.models import Event, EventKind, Status
+from studies.models import Event, Status
+from studies.steps.video import PROGRESS
 
 from .assets import ANSWER_KEY, CODES
 from .participant import BrowserParticipant, only_condition
@@ -74,7 +75,7 @@ def test_full_pass(condition, study2, new_context):
     assert gates.count() == 3 + 3 + 2 and all(g.correct for g in gates)
     expertise = p.responses.get(item_type="expertise")
     assert expertise.response == "some expertise" and expertise.rt_ms > 0
-    watched = Event.objects.filter(participant=p, kind=EventKind.VIDEO)
+    watched = Event.objects.filter(participant=p, kind=PROGRESS)
     assert {e.step for e in watched} == {"video-dataset", "video-ml", "video-explanation"}
     rows = tidy_responses(study2.study)  # Contract 4, what the analysis reads
     assert len(rows) == 8 + 5 + 1 and set(rows["condition"]) == {condition}

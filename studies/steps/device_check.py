@@ -3,8 +3,20 @@
 
 from __future__ import annotations
 
-from .base import Page, StepContext
+from dataclasses import dataclass
+
+from .base import StepSpec, StepType
 from .outcomes import Invalid, Next, ScreenOut
+
+
+@dataclass
+class DeviceCheckSpec(StepSpec):
+    min_px: int = 600
+    default_title = "Device check"
+
+    @classmethod
+    def read_fields(cls, r, ctx):
+        return {"min_px": r.int("min_px", ctx["device_min_px"], minimum=1)}
 
 
 def _px(data, name: str) -> int | None:
@@ -13,10 +25,12 @@ def _px(data, name: str) -> int | None:
         else None
 
 
-class DeviceCheck(Page):
+class DeviceCheck(StepType):
+    name = "device_check"
+    spec = DeviceCheckSpec
     template = "studies/steps/device_check.html"
 
-    def submit(self, ctx: StepContext, data):
+    def submit(self, ctx, data):
         width, height = _px(data, "viewport_width"), _px(data, "viewport_height")
         if width is None or height is None:
             raise Invalid({"page": "Your browser did not report its window size. "
@@ -28,3 +42,13 @@ class DeviceCheck(Page):
             return ScreenOut(f"screen too small ({width}x{height} px; at least "
                              f"{ctx.step.min_px} px in width or height needed)", "device")
         return Next()
+
+    def end_note(self, participant, step):
+        p = participant
+        measured = (f"; your browser window measured {p.viewport_width} × {p.viewport_height} "
+                    "pixels" if p.viewport_width and p.viewport_height else "")
+        return (f"Your screen is too small for this study: it needs a window at least "
+                f"{step.min_px} pixels wide or high, such as a tablet or a computer{measured}.")
+
+    def bot_answer(self, bot, step, *, correct=True):
+        return {"viewport_width": "1280", "viewport_height": "800"}

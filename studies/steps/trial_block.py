@@ -1,0 +1,131 @@
+"""A block of short 2AFC trials (Borowski et al. 2021): one POST per trial with the chosen
+option, a confidence rating and the client-side reaction time; the server measures its own
+reaction time from the trial's first display. Practice trials first, then main and catch trials
+(shuffled per participant when ``shuffle``); feedback after practice trials (or all/none)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..spec.trials import TrialSpec, read_generate, read_trial
+from .base import StepSpec, StepType, client_ms
+from .outcomes import Invalid, Next, Stay
+
+
+@dataclass
+class TrialBlockSpec(StepSpec):
+    instructions: str = ""
+    question: str = ""
+    confidence_labels: list[str] = field(default_factory=list)
+    feedback: str = "practice"
+    shuffle: bool = True
+    trials: list[TrialSpec] = field(default_factory=list)
+    generate: dict = field(default_factory=dict)
+    default_title = "Trials"
+
+    @classmethod
+    def read_fields(cls, r, ctx):
+        labels = r.list("confidence_labels", ["not confident", "somewhat confident",
+                                              "very confident"])
+        trials = [read_trial(r, node, i) for i, node in enumerate(r.list("trials", []))]
+        generate = read_generate(r)
+        if not trials and not generate:
+            r.error("trials", "a trial block needs 'trials' or 'generate'")
+        return {"instructions": r.str("instructions", ""), "question": r.str("question"),
+                "confidence_labels": [str(x) for x in labels],
+                "feedback": r.str("feedback", "practice", choices=("none", "practice", "all")),
+                "shuffle": r.bool("shuffle", True), "trials": trials, "generate": generate}
+
+
+def order(ctx) -> list[int]:
+    state = ctx.state
+    if "order" not in state:
+        trials = ctx.files.trials(ctx.step)
+        practice = [i for i, t in enumerate(trials) if t.kind == "practice"]
+        rest = [i for i, t in enumerate(trials) if t.kind != "practice"]
+        if ctx.step.shuffle:
+            random.Random(f"{ctx.participant.public_id}:{ctx.step.id}").shuffle(rest)
+        state["order"] = practice + rest
+    return state["order"]
+
+
+def _images(trial) -> list:
+    return [*trial.options, *(im for r in trial.references for im in r.images)]
+
+
+class TrialBlock(StepType):
+    name = "trial_block"
+    spec = TrialBlockSpec
+    template = "studies/steps/trials.html"
+    item_types = ("trial",)
+
+    def context(self, ctx):
+        seq, state, url = order(ctx), ctx.state, ctx.files.image_url
+        pos = state.get("pos", 0)
+        state.setdefault("shown", {}).setdefault(str(pos), ctx.now.isoformat())
+        trial = ctx.files.trials(ctx.step)[seq[pos]]
+        return {"trial": trial, "pos": pos,
+                "options": [url(o) for o in trial.options],
+                "references": [(r.label, [url(i) for i in r.images]) for r in trial.references],
+                "total": len(seq), "feedback": state.get("feedback"),
+                "progress_pct": round(100 * pos / len(seq)),
+                "confidence": list(enumerate(ctx.step.confidence_labels, start=1))}
+
+    def submit(self, ctx, data):
+        seq, state = order(ctx), ctx.state
+        pos = state.get("pos", 0)
+        if data.get("trial") != str(pos):
+            raise Invalid({"page": "This trial was already answered."})
+        choice, _, conf = data.get("pick", "").partition("-")  # "<option>-<confidence>"
+        levels = len(ctx.step.confidence_labels)
+        if choice not in ("0", "1") or not (conf.isascii() and conf.isdigit()) or \
+                not 1 <= int(conf) <= levels:
+            raise Invalid({"choice": "Please click a confidence level under one of the images."})
+        trial = ctx.files.trials(ctx.step)[seq[pos]]
+        shown = datetime.fromisoformat(state.get("shown", {}).get(str(pos), ctx.now.isoformat()))
+        correct = int(choice) == trial.answer
+        ctx.store("trial", trial.id, choice, answer_key=str(trial.answer), correct=correct,
+                  rt_ms=client_ms(data, "rt_ms"), trial=pos, trial_kind=trial.kind,
+                  rt_server_ms=(ctx.now - shown).total_seconds() * 1000.0,
+                  extra={"confidence": int(conf), "options": [o.label for o in trial.options]})
+        if trial.kind == "main":
+            ctx.participant.correct_answers += correct
+        show = ctx.step.feedback == "all" or (ctx.step.feedback == "practice"
+                                              and trial.kind == "practice")
+        state["feedback"] = {"correct": correct, "answer": trial.answer} if show else None
+        state["pos"] = pos + 1
+        return Stay() if pos + 1 < len(seq) else Next()
+
+    def problems(self, step, files):
+        out = []
+        for trial in files.trials(step):
+            for ref in _images(trial):
+                if ref.file:
+                    path = files.media_file(ref.file)
+                    if path is None or not path.is_file():
+                        out.append(f"{step.id}: image {ref.file} is missing under MEDIA_ROOT")
+                elif ref.key:
+                    if wrong := files.published_problem(ref.key):
+                        out.append(f"{step.id}: trial images not rendered yet (run "
+                                   f"render_stimuli): {wrong}")
+                elif wrong := files.stimulus_problem(ref.condition, ref.variant):
+                    out.append(f"{step.id}: {wrong}")
+        return out
+
+    def bot_play(self, bot, step, *, correct=True, trials=None, **how):
+        """Answer every trial; ``trials(step_id, trial)`` says how (an object with ``correct``,
+        ``confidence``, ``seconds`` and ``rt_ms``, e.g. ``tests.bots.TrialAnswer``; default:
+        right, confidence 2, 1.5 s, 1400 ms)."""
+        while bot.current_step().id == step.id and bot.participant.is_active:
+            form = bot.form()
+            state = bot.participant.state[step.id]
+            pos = state.get("pos", 0)
+            trial = bot.files.trials(step)[state["order"][pos]]
+            how = trials(step.id, trial) if trials else None
+            right = how.correct if how else correct
+            bot.clock.advance(how.seconds if how else 1.5)
+            choice = trial.answer if right else 1 - trial.answer
+            bot.post({"pick": f"{choice}-{how.confidence if how else 2}", "trial": str(pos),
+                      "rt_ms": f"{how.rt_ms if how else 1400.0}"}, form)
