@@ -1,15 +1,15 @@
 """What one participant may download: the tutorial videos, trial images and published stimuli
 of the steps their own condition shows (a participant of one condition cannot fetch another
-condition's tutorial or explanation by guessing its URL)."""
+condition's tutorial or explanation by guessing its URL). Each step type says what its page
+shows (``StepType.shows``)."""
 
 from __future__ import annotations
 
-from .media import video_relative
 from .models import Participant
 from .runtime import spec_of
-from .spec.steps import StimulusQuestionsSpec, TrialBlockSpec, VideoSpec
+from .step_context import StudyFiles
+from .steps import step_type
 from .stimuli import stimulus_keys
-from .trials import trials_of
 
 _SHOWN: dict[tuple[str, str, int], tuple[frozenset, frozenset]] = {}
 
@@ -26,22 +26,12 @@ def _shown(spec, condition: str, variant: int) -> tuple[frozenset, frozenset]:
 
 
 def _collect(spec, condition: str, variant: int) -> tuple[frozenset, frozenset]:
-    files, stimuli = set(), set()
+    files, stimuli, study_files = set(), set(), StudyFiles(spec, spec.slug)
     for index in range(len(spec.steps)):
         step = spec.step(index, condition)
-        if isinstance(step, VideoSpec):
-            files.add(video_relative(step))
-        elif isinstance(step, StimulusQuestionsSpec):
-            stimuli.add((condition, variant))
-        elif isinstance(step, TrialBlockSpec):
-            for trial in trials_of(spec, step):
-                for ref in [*trial.options, *(im for r in trial.references for im in r.images)]:
-                    if ref.file:
-                        files.add(ref.file)
-                    elif ref.key:
-                        stimuli.add(ref.key)
-                    else:
-                        stimuli.add((ref.condition, ref.variant))
+        media, shown = step_type(step).shows(step, study_files, condition, variant)
+        files |= media
+        stimuli |= shown
     return frozenset(files), frozenset(stimuli)
 
 

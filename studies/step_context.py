@@ -19,7 +19,7 @@ from .models import Event, Participant, Response, Study
 from .spec import StudySpec
 from .spec.trials import ImageRef, TrialSpec
 from .steps import Invalid, StepSpec
-from .stimuli import StimulusMissing, manifest
+from .stimuli import StimulusMissing, manifest, verified_manifest
 
 
 class StudyFiles:
@@ -40,6 +40,14 @@ class StudyFiles:
     def stimulus_problem(self, condition: str, variant: int) -> str:
         try:
             self.manifest(condition, variant)
+        except StimulusMissing as exc:
+            return str(exc)
+        return ""
+
+    def published_problem(self, key: str) -> str:
+        """What is wrong with the published stimulus ``key`` ('' if it is there, verified)."""
+        try:
+            verified_manifest(key)
         except StimulusMissing as exc:
             return str(exc)
         return ""
@@ -71,14 +79,11 @@ class StudyFiles:
         """The trials of a trial block (listed, or generated from its seed)."""
         return trial_images.trials_of(self.spec, step)
 
-    def render_generated(self, step: StepSpec) -> int:
-        return trial_images.render_generated(self.spec, step)
-
     def image_url(self, ref: ImageRef) -> str:
         """URL of a trial image: a file under MEDIA_ROOT or a cell of a published stimulus."""
         if ref.file:
             return reverse("studies:asset", args=[self.slug, ref.file])
-        m = self.manifest(ref.condition, ref.variant)
+        m = verified_manifest(ref.key) if ref.key else self.manifest(ref.condition, ref.variant)
         cell = next(c for c in m["cells"] if (c["row"], c["col"]) == (ref.row, ref.col))
         return reverse("studies:stimulus", args=[self.slug, m["key"], cell["file"]])
 

@@ -1,4 +1,5 @@
-// Every participant page: focus-loss beacons, client reaction times, minimum time on a page.
+// Every participant page: the one beacon helper, focus-loss beacons, client reaction times,
+// minimum time on a page.
 (function () {
   "use strict";
   var config = JSON.parse(document.getElementById("study-config").textContent);
@@ -8,7 +9,12 @@
     var el = document.querySelector("input[name=csrfmiddlewaretoken]");
     return el ? el.value : "";
   }
-  window.studyBeacon = function (kind, fields) {
+  // studyBeacon(kind, fields, options): report an event of this page to the study's one beacon
+  // endpoint (config.beacon), stamped with the browser's clock. Besides focus_lost/focus_back
+  // a page may send the kinds its step type declares (StepType.events: numeric fields). Sent
+  // with navigator.sendBeacon (it survives the page unloading) unless options.answer asks for
+  // the server's answer.
+  window.studyBeacon = function (kind, fields, options) {
     var data = new FormData();
     data.append("csrfmiddlewaretoken", csrf());
     data.append("kind", kind);
@@ -16,7 +22,7 @@
     data.append("nonce", config.nonce || "");
     data.append("t", String(Date.now()));
     Object.keys(fields || {}).forEach(function (k) { data.append(k, String(fields[k])); });
-    if (kind !== "video" && navigator.sendBeacon) {
+    if (!(options && options.answer) && navigator.sendBeacon) {
       navigator.sendBeacon(config.beacon, data);
       return Promise.resolve(null);
     }

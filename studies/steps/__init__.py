@@ -10,7 +10,7 @@ a method on it (``docs/adding-a-step-type.md`` walks through one):
 ``events`` / ``event``    beacon kinds its page may send (``studyBeacon`` in study.js) and
                           how they are checked and logged
 ``item_types``            the ``item_type`` of the export rows it stores
-``on_load``               ``load_study``: prepare files its pages show
+``shows``                 the files its page shows (all a participant may download)
 ``problems``              readiness: what is missing before the study can go live
 ``end_note``              what a participant reads when this step screened them out
 ``bot_answer``/``bot_play``  how the scripted participants (tests/bots.py) answer it

@@ -1,6 +1,6 @@
 """What every step type builds on: :class:`StepSpec` (the YAML fields every step has) and
 :class:`StepType` (one class per step type; its methods are the hooks the engine, readiness,
-end notes, beacons, loading and bots call).
+access, end notes, beacons and bots call).
 
 This module, like every step type's module, imports no Django: the spec side of a step type is
 read without a database (``studies.spec``, the renderer and ``analysis`` read specs). What a step
@@ -92,8 +92,11 @@ class StepType:
         return {}
 
     # --- the study around it ---------------------------------------------------------------
-    def on_load(self, step: StepSpec, files) -> None:
-        """``load_study``: prepare what the step's pages show (e.g. generated trial images)."""
+    def shows(self, step: StepSpec, files, condition: str, variant: int) -> tuple[set, set]:
+        """The files its page shows a participant of ``condition`` and ``variant``: paths under
+        MEDIA_ROOT and published stimuli ``(condition, variant)``; a participant may download
+        only these (``studies.access``)."""
+        return set(), set()
 
     def problems(self, step: StepSpec, files) -> list[str]:
         """Readiness: what is missing for this step's pages (files, answer keys)."""

@@ -118,6 +118,9 @@ class StimulusQuestions(StepType):
                       extra={"stimulus": shown})
         return Next()
 
+    def shows(self, step, files, condition, variant):
+        return set(), {(condition, variant)}
+
     def problems(self, step, files):
         out = [f"{step.id}: {wrong}"] if (wrong := files.answer_key_problem(step)) else []
         for condition, variants in files.variants().items():

@@ -98,6 +98,18 @@ class TrialBlock(StepType):
         state["pos"] = pos + 1
         return Stay() if pos + 1 < len(seq) else Next()
 
+    def shows(self, step, files, condition, variant):
+        media, stimuli = set(), set()
+        for trial in files.trials(step):
+            for ref in _images(trial):
+                if ref.file:
+                    media.add(ref.file)
+                elif ref.key:
+                    stimuli.add(ref.key)
+                else:
+                    stimuli.add((ref.condition, ref.variant))
+        return media, stimuli
+
     def problems(self, step, files):
         out = []
         for trial in files.trials(step):

@@ -123,6 +123,9 @@ class Video(StepType):
             state["logged"], state["reports"] = state["until"], 0
         return {"accepted": state["until"], "complete": complete}
 
+    def shows(self, step, files, condition, variant):
+        return {files.video_relative(step)}, set()
+
     def problems(self, step, files):
         path, shown = files.video_path(step), files.video_relative(step)
         if path is None or not path.is_file():
