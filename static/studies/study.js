@@ -9,12 +9,12 @@
     var el = document.querySelector("input[name=csrfmiddlewaretoken]");
     return el ? el.value : "";
   }
-  // studyBeacon(kind, fields, options): report an event of this page to the study's one beacon
-  // endpoint (config.beacon), stamped with the browser's clock. Besides focus_lost/focus_back
-  // a page may send the kinds its step type declares (StepType.events: numeric fields). Sent
-  // with navigator.sendBeacon (it survives the page unloading) unless options.answer asks for
-  // the server's answer.
-  window.studyBeacon = function (kind, fields, options) {
+  // Reports go to the study's one beacon endpoint (config.beacon), stamped with the browser's
+  // clock and naming the page (step, nonce). Focus reports go by navigator.sendBeacon (it
+  // survives the page unloading); studyBeacon(kind, fields) is for a step's own events (the
+  // kinds its step type declares in StepType.events, with numeric fields) and answers with the
+  // server's reply.
+  function send(kind, fields, answered) {
     var data = new FormData();
     data.append("csrfmiddlewaretoken", csrf());
     data.append("kind", kind);
@@ -22,7 +22,7 @@
     data.append("nonce", config.nonce || "");
     data.append("t", String(Date.now()));
     Object.keys(fields || {}).forEach(function (k) { data.append(k, String(fields[k])); });
-    if (!(options && options.answer) && navigator.sendBeacon) {
+    if (!answered && navigator.sendBeacon) {
       navigator.sendBeacon(config.beacon, data);
       return Promise.resolve(null);
     }
@@ -33,7 +33,8 @@
         if (r.status === 204) return { stale: true };
         return r.ok ? r.json() : null;
       }).catch(function () { return null; });
-  };
+  }
+  window.studyBeacon = function (kind, fields) { return send(kind, fields, true); };
   // Focus loss. A page that is being left (Continue, a link, a reload) is hidden while it
   // unloads: that is not a loss of attention, so no report once leaving has begun.
   var leaving = false;
@@ -43,7 +44,7 @@
   window.addEventListener("pagehide", leave);
   window.addEventListener("pageshow", function (event) { if (event.persisted) leaving = false; });
   function focusReport(kind, fields) {
-    if (!leaving) window.studyBeacon(kind, fields);
+    if (!leaving) send(kind, fields, false);
   }
   document.addEventListener("visibilitychange", function () {
     focusReport(document.hidden ? "focus_lost" : "focus_back");

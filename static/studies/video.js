@@ -36,7 +36,7 @@
     var position = video.currentTime;
     if (!final && Math.abs(position - lastSent) < 1) return;
     lastSent = position;
-    window.studyBeacon("video", { position: position.toFixed(2) }, { answer: true }).then(function (answer) {
+    window.studyBeacon("video", { position: position.toFixed(2) }).then(function (answer) {
       if (!answer) return failed();
       failures = 0;
       clearTimeout(retry);
