@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('studies', '0005_owedrender'),
+        ('studies', '0006_explorer_action'),
     ]
 
     operations = [
