@@ -4,6 +4,7 @@
     python benchmarks/render.py --device cpu --variants 2         # a quick CPU figure
     python benchmarks/render.py --pictures docs/explainers        # also keep variant 0's grids
     python benchmarks/render.py --set concepts.min_correlation=0  # override a spec parameter
+    python benchmarks/render.py --per-variant                     # one render call per variant
 
 Renders into a fresh temporary STIMULI_ROOT (or ``--root``), so nothing is skipped as already
 published. Prints one line per condition and the total; ``--json FILE`` writes the figures.
@@ -67,6 +68,25 @@ def apply_overrides(conditions: list[dict], settings: list[str], parser) -> list
     return settings
 
 
+def render_together(explainer: str, params: dict, model, data, seeds, root) -> list[dict]:
+    """Every variant rendered by one ``render_many`` call (the INN explainer batches its
+    search across them), then published one by one exactly as ``render_stimulus`` does."""
+    from explainers.plugins import get_explainer
+
+    plugin = get_explainer(explainer)
+    stimuli = plugin.render_many(model, data, rngs=[torch.Generator().manual_seed(s) for s in seeds],
+                                 **params)
+    manifests = []
+    for seed, stimulus in zip(seeds, stimuli, strict=True):
+        class Rendered(type(plugin)):  # same name, version and parameters: the same key
+            def render(self, model, data, *, rng, _stimulus=stimulus, **params):
+                return _stimulus
+
+        manifests.append(render_stimulus(Rendered(), params, model=model, data=data, seed=seed,
+                                         root=root))
+    return manifests
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--spec", default=str(REPO / "studies/specs/two4two-study2.yaml"))
@@ -77,6 +97,9 @@ def main(argv=None) -> int:
     parser.add_argument("--root", help="STIMULI_ROOT to publish into (default: a temporary one)")
     parser.add_argument("--pictures", help="copy each condition's variant-0 grid here")
     parser.add_argument("--json", help="write the timings to this file")
+    parser.add_argument("--per-variant", action="store_true",
+                        help="render variant by variant (as a render worker does), not all of a "
+                             "condition's variants in one render_many call")
     parser.add_argument("--set", action="append", default=[], metavar="COND.PARAM=VALUE",
                         help="override a condition's parameter (recorded in the output)")
     args = parser.parse_args(argv)
@@ -90,6 +113,7 @@ def main(argv=None) -> int:
         checkpoint = REPO / checkpoint
     root = Path(args.root) if args.root else Path(tempfile.mkdtemp(prefix="stimuli-bench-"))
     figures = {"device": args.device, "host": platform.node(), "variants": args.variants,
+               "per_variant": args.per_variant,
                "checkpoint": str(checkpoint), "spec": str(args.spec), "conditions": {}}
     if args.device.startswith("cuda"):
         figures["gpu"] = torch.cuda.get_device_name(0)
@@ -112,11 +136,16 @@ def main(argv=None) -> int:
             "params") or {}
         start = time.perf_counter()
         keys = []
+        seeds = [variant_seed(spec.get("seed", 0), v) for v in range(args.variants)]
         try:
-            for v in tqdm(range(args.variants), desc=name, unit="variant"):
-                manifest = render_stimulus(explainer, params, model=model, data=data,
-                                           seed=variant_seed(spec.get("seed", 0), v), root=root)
-                keys.append(manifest["key"])
+            if args.per_variant:
+                for seed in tqdm(seeds, desc=name, unit="variant"):
+                    manifest = render_stimulus(explainer, params, model=model, data=data,
+                                               seed=seed, root=root)
+                    keys.append(manifest["key"])
+            else:
+                for manifest in render_together(explainer, params, model, data, seeds, root):
+                    keys.append(manifest["key"])
             sync(args.device)
         except Exception as exc:  # noqa: BLE001 - report and go on with the other conditions
             failed = True

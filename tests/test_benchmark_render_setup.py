@@ -29,3 +29,19 @@ def test_installed_entry_points_are_left_alone(bench, monkeypatch):
     monkeypatch.setattr(registry, "_local", {})
     assert bench.ensure_builtin_explainers() == []
     assert registry._local == {}
+
+
+def test_variants_rendered_together_publish_what_each_render_would(bench, tmp_path):
+    from explainers.prerender import render_stimulus
+    from tests.fixtures.tiny_explainer_setup import blob_pool, tiny_model
+
+    model, data = tiny_model(), blob_pool()
+    together = bench.render_together("inn", {}, model, data, [1, 2], tmp_path / "together")
+    for seed, manifest in zip([1, 2], together, strict=True):
+        alone = render_stimulus("inn", {}, model=model, data=data, seed=seed,
+                                root=tmp_path / "alone")
+        assert manifest["key"] == alone["key"] and manifest["version"] == "3"
+        assert [c["extra"]["start_index"] for c in manifest["cells"]] == [
+            c["extra"]["start_index"] for c in alone["cells"]]
+        assert [c["logit"] for c in manifest["cells"]] == pytest.approx(
+            [c["logit"] for c in alone["cells"]], abs=1e-3)
