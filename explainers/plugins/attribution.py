@@ -6,7 +6,9 @@ original above and its attribution map laid over it below, so the grid has ``2 *
 (labelled ``image`` and the method's name). ``target`` says what is attributed: ``predicted``
 (default) the evidence for the class the model predicts for that image (the logit times its
 sign), ``logit`` the logit itself (evidence for the positive class). The map shown is the
-positive part of the attribution, normalised per image to [0, 1] by its ``clip_percentile``
+attribution smoothed by a Gaussian of ``smooth_sigma`` pixels (pixel-level maps are speckled;
+0 shows them raw; Grad-CAM's upsampled maps are smooth already and default to 0), its positive
+part normalised per image to [0, 1] by its ``clip_percentile``
 percentile (so one bright pixel does not wash out the rest), laid over the image with the
 colour map ``cmap`` at opacity ``alpha`` where the map is high; the grid's colour scale (in
 ``meta["colour_scale"]``) explains the colours. Each overlay cell records the raw attribution
@@ -20,6 +22,7 @@ from typing import Literal
 
 import numpy as np
 import torch
+from scipy.ndimage import gaussian_filter
 
 from .base import Cell, ParamError, Stimulus
 from .heatmap import heat_overlay
@@ -37,6 +40,7 @@ class AttributionParams:
     clip_percentile: float = 99.0
     cmap: Literal["inferno", "magma", "viridis", "jet", "turbo"] = "inferno"
     batch_size: int = 25
+    smooth_sigma: float = 1.5
 
     def check(self):
         if not 1 <= self.rows <= 25:
@@ -48,6 +52,8 @@ class AttributionParams:
             raise ParamError(f"alpha must lie in (0, 1], got {self.alpha}")
         if not 50 <= self.clip_percentile <= 100:
             raise ParamError(f"clip_percentile must lie in [50, 100], got {self.clip_percentile}")
+        if not 0 <= self.smooth_sigma <= 8:
+            raise ParamError(f"smooth_sigma must lie in [0, 8] pixels, got {self.smooth_sigma}")
         if not 1 <= self.batch_size <= 500:
             raise ParamError(f"batch_size must be between 1 and 500, got {self.batch_size}")
 
@@ -100,7 +106,10 @@ def render_attribution(explainer, model, data, rng: torch.Generator, p: Attribut
         for c in range(chosen.shape[1]):
             i = int(chosen[r, c])
             image = pool.images[i].permute(1, 2, 0).numpy()
-            heat, scale = normalise(heats[r, c], p.clip_percentile)
+            shown = heats[r, c]
+            if p.smooth_sigma > 0:  # pixel attributions are speckled: smooth them for display
+                shown = gaussian_filter(shown.astype(np.float64), p.smooth_sigma, mode="nearest")
+            heat, scale = normalise(shown, p.clip_percentile)
             extra = {"pool_index": i, "bin": [float(edges[c]), float(edges[c + 1])],
                      "logit_range": [lo, hi]}
             originals.append(Cell(image, logits[i], pool.scene(i), {**extra, "shows": "image"}))

@@ -19,6 +19,7 @@ from .needs import Need
 @dataclass(frozen=True)
 class GradCAMParams(AttributionParams):
     layer: str | None = None
+    smooth_sigma: float = 0.0
 
 
 class GradCAM(Explainer):
