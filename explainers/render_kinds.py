@@ -56,4 +56,7 @@ def get_kind(name: str) -> RenderKind:
 
 
 def _load_builtin() -> None:
-    from explainers import trial_images  # noqa: F401  (registers "trial_images")
+    from explainers import (  # noqa: F401  (each registers its kind)
+        trial_images,  # "trial_images"
+        unit_images,  # "unit_images"
+    )
