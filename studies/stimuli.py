@@ -44,7 +44,7 @@ def shows_explanations(spec: StudySpec) -> bool:
     from .spec.steps import StimulusQuestionsSpec, TrialBlockSpec
 
     for step in _all_steps(spec):
-        if isinstance(step, StimulusQuestionsSpec):
+        if isinstance(step, StimulusQuestionsSpec) and step.shows_stimulus:
             return True
         if isinstance(step, TrialBlockSpec) and any(
                 ref.condition for t in step.trials

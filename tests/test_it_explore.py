@@ -1,8 +1,8 @@
 """View ``studies:explore`` (/s/<study>/explore/): the explorer's actions, answered with the
-scored picture, logged one row each, refused when bad, stale or too many, and exported.
+scored picture, logged one row each, refused when bad, stale, off the explorer step or too
+many, and exported."""
 
-The current step stands in for an explorer step here (``is_explorer`` and the step's scenes
-are patched), so these tests check the endpoint's own mechanics."""
+import re
 
 import pytest
 from django.test import Client
@@ -11,21 +11,34 @@ from django.urls import reverse
 from explainers.explorer import mix, sampled_scenes, shared_scorer
 from studies.explorer import limits
 from studies.exports import explorer_actions, explorer_summaries
+from studies.loading import load_study
 from studies.models import ExplorerAction, Participant
 from tests.bots import FIELD, Bot
+from tests.fixtures.explorer_study import write_explorer_study
 
 pytestmark = pytest.mark.django_db
-SCENES = sampled_scenes(sampler="study", seed=31, count=4)
+SCENES = sampled_scenes(sampler="study", seed=7, count=4)  # the fixture study's scenes
 
 
 @pytest.fixture
-def explorer(study, clock, monkeypatch):
-    monkeypatch.setattr("studies.views.explorer.is_explorer", lambda step: True)
-    monkeypatch.setattr("studies.explorer.endpoint.scenes_of", lambda step: SCENES)
+def explorer_study(tmp_path, settings, db, clock):
+    settings.PROLIFIC_COMPLETE_URL = "https://app.prolific.com/submissions/complete?cc="
+    study, _ = load_study(write_explorer_study(tmp_path))
+    return study
+
+
+def on_explorer(study, clock):
     bot = Bot(study, clock)
     bot.enter()
+    bot.post({"consent": "agree"})
     bot.get()
+    assert bot.current_step().id == "explore"
     return bot
+
+
+@pytest.fixture
+def explorer(explorer_study, clock):
+    return on_explorer(explorer_study, clock)
 
 
 def explore(bot, **fields):
@@ -77,6 +90,15 @@ def test_bad_stale_and_foreign_requests_are_refused(explorer):
     assert not ExplorerAction.objects.exists()
 
 
+def test_no_action_off_the_explorer_step(explorer_study, clock):
+    bot = Bot(explorer_study, clock)
+    bot.enter()
+    bot.get()  # the consent page
+    answer = explore(bot, action="select", index=0)
+    assert answer.status_code == 400 and answer.json()["error"] == \
+        "The current step is not an explorer."
+
+
 def test_the_session_is_rate_limited(explorer, clock):
     explore(explorer, action="select", index=0)
     for _ in range(limits.PROBES_PER_WINDOW - 1):
@@ -86,9 +108,7 @@ def test_the_session_is_rate_limited(explorer, clock):
     assert ExplorerAction.objects.count() == limits.PROBES_PER_WINDOW
     clock.advance(limits.WINDOW_S + 1)
     assert explore(explorer, action="preview", group="scene", source=2).status_code == 200
-    other = Bot(explorer.study, clock)  # another session is not limited by this one's
-    other.enter()
-    other.get()
+    other = on_explorer(explorer.study, clock)  # another session: not limited by this one's
     assert explore(other, action="select", index=0).status_code == 200
 
 
@@ -108,3 +128,22 @@ def test_actions_export_as_tidy_rows_and_summaries(explorer, clock):
     assert summary["probes_body"] == 2 and summary["probes_appearance"] == 1
     assert summary["probes_scene"] == 0 and summary["scenes_selected"] == 1
     assert summary["explore_s"] >= 0
+
+
+def test_the_page_shows_the_scenes_sorted_by_score_and_a_bot_explores_then_answers(
+        explorer_study, clock):
+    bot = on_explorer(explorer_study, clock)
+    html = bot.last.content.decode()
+    scores = [shared_scorer().probe(s).score for s in SCENES]
+    order = sorted(range(4), key=lambda i: -round(scores[i], 4))
+    shown = [int(i) for i in re.findall(r'class="explorer-scene" data-index="(\d+)"', html)]
+    assert shown == order
+    assert "How relevant is the color of the animal for the system?" in html
+    bot.play()
+    assert bot.participant.status == "completed"
+    kinds = list(ExplorerAction.objects.filter(participant=bot.participant)
+                 .values_list("action", flat=True))
+    assert set(kinds) == {"select", "preview", "mix", "interpolate", "undo", "reset"}
+    answers = bot.participant.responses.filter(item_type="relevance")
+    assert answers.count() == 5 and all(r.correct for r in answers)
+    assert {r.extra["stimulus"] for r in answers} == {"explorer:study:7:4"}

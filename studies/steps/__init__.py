@@ -35,6 +35,7 @@ from .completion import Completion
 from .comprehension_gate import ComprehensionGate
 from .consent import Consent
 from .device_check import DeviceCheck
+from .explorer import Explorer
 from .free_text_answer import FreeText
 from .likert import Likert
 from .multiple_choice import MultipleChoice
@@ -99,7 +100,7 @@ def read_step(r, index: int, ctx: dict) -> StepSpec | None:
 
 for _kind in (Consent(), DeviceCheck(), Video(), Text(), ComprehensionGate(),
               StimulusQuestions(), FreeText(), Likert(), MultipleChoice(), TrialBlock(),
-              Completion()):
+              Explorer(), Completion()):
     register(_kind)
 
 __all__ = ["COMMON_KEYS", "Decline", "GoTo", "Invalid", "Next", "Outcome", "ScreenOut", "Stay",

@@ -68,6 +68,12 @@ class StimulusQuestionsSpec(StepSpec):
                 "min_justification_chars": least, "max_justification_chars": most,
                 "layout": r.str("layout", "grid", choices=("grid", "cells"))}
 
+    @property
+    def shows_stimulus(self) -> bool:
+        """Whether the page shows the condition's rendered stimulus (an interactive explorer,
+        which extends this spec, does not)."""
+        return True
+
     def items(self):
         return [a.id for a in self.attributes]
 
@@ -108,7 +114,7 @@ class StimulusQuestions(StepType):
             answers[attr.id] = (choice, text)
         if errors:
             raise Invalid(errors)
-        key, shown = ctx.files.answer_key(step), stimulus_of(ctx)["key"]
+        key, shown = ctx.files.answer_key(step), self.shown(ctx)
         for attr in step.attributes:
             choice, text = answers[attr.id]
             correct = choice == key[attr.id]
@@ -117,6 +123,10 @@ class StimulusQuestions(StepType):
                       justification=text, rt_ms=client_ms(data, f"rt-{attr.id}"),
                       extra={"stimulus": shown})
         return Next()
+
+    def shown(self, ctx) -> str:
+        """What the answers were given on (the ``stimulus`` of their export rows' ``extra``)."""
+        return stimulus_of(ctx)["key"]
 
     def shows(self, step, files, condition, variant):
         return set(), {(condition, variant)}

@@ -6,11 +6,12 @@ from django.views.decorators.http import require_POST
 
 from ..explorer import endpoint
 from ..identity import session_of
+from ..steps.explorer import ExplorerSpec
 from .participant import _no_session
 
 
 def is_explorer(step) -> bool:
-    return getattr(step, "type", "") == "explorer"
+    return isinstance(step, ExplorerSpec)
 
 
 @require_POST

@@ -1,0 +1,95 @@
+"""The explorer in Debian's chromium: the scenes come sorted by score; selecting, mixing a
+factor group from a preview, interpolating with the slider and undoing update the score shown,
+and each shows the score its preview promised. With XAI_WRITE_SCREENS=1 it also writes
+docs/screens/explorer-desktop.png and explorer-tablet.png."""
+
+import os
+from urllib.parse import urlencode
+
+import pytest
+from playwright.sync_api import expect
+
+from studies.loading import load_study
+from studies.models import ExplorerAction
+from tests.bots import new_pid
+from tests.fixtures.explorer_study import write_explorer_study
+
+from .assets import REPO
+from .conftest import PROLIFIC_COMPLETE_URL
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+TABLET = {"width": 768, "height": 1024}
+SCREENS = REPO / "docs" / "screens"
+PREVIEWS_DONE = """() => {
+  const scores = [...document.querySelectorAll('.explorer-preview .explorer-score,'
+                                              + ' .explorer-preview-score')];
+  return scores.length > 0 && scores.every(s => /^[+-]\\d\\.\\d\\d$/.test(s.textContent));
+}"""
+
+
+def current_score(page) -> str:
+    return page.locator("#explorer-current-score").inner_text()
+
+
+@pytest.fixture
+def explorer_site(live_server, settings, tmp_path, server_clock):
+    settings.PROLIFIC_COMPLETE_URL = PROLIFIC_COMPLETE_URL
+    study, _ = load_study(write_explorer_study(tmp_path))
+    return study, live_server.url
+
+
+def test_select_mix_interpolate_undo_update_the_score(explorer_site, new_context):
+    study, url = explorer_site
+    page = new_context().new_page()
+    query = urlencode({"PROLIFIC_PID": new_pid(), "STUDY_ID": "a" * 24, "SESSION_ID": "b" * 24})
+    page.goto(f"{url}/s/{study.slug}/?{query}")
+    page.click("#consent-agree")
+    expect(page.locator("#step-form")).to_have_attribute("data-step", "explore")
+
+    shown = [float(s) for s in page.locator(".explorer-scene").evaluate_all(
+        "els => els.map(e => e.dataset.score)")]
+    assert shown == sorted(shown, reverse=True) and len(shown) == 4
+    labels = page.locator(".explorer-scene .explorer-score").all_inner_texts()
+    assert labels == [f"{s:+.2f}" for s in shown]
+
+    page.locator(".explorer-scene").nth(0).click()  # the highest-scoring scene
+    expect(page.locator("#explorer-current-score")).to_have_text(labels[0])
+    page.wait_for_function(PREVIEWS_DONE)
+    body = page.locator("#group-body .explorer-preview")
+    assert body.count() == 3  # one preview per other scene
+    promised = [body.nth(i).locator(".explorer-score").inner_text() for i in range(3)]
+    pick = max(range(3), key=lambda i: abs(float(promised[i]) - float(labels[0])))
+    body.nth(pick).click()  # mix: take the body from that scene
+    expect(page.locator("#explorer-current-score")).to_have_text(promised[pick])
+    expect(page.locator("#explorer-history li").first).to_contain_text("mix body from")
+    mixed = current_score(page)
+
+    page.wait_for_function(PREVIEWS_DONE)
+    slider = page.locator("#group-scene .explorer-t")
+    slider.evaluate("(el) => { el.value = '0.35'; el.dispatchEvent(new Event('input'));"
+                    " el.dispatchEvent(new Event('change')); }")
+    expect(page.locator("#group-scene .explorer-t-value")).to_have_text("0.35")
+    page.wait_for_function(PREVIEWS_DONE)
+    promised_t = page.locator("#group-scene .explorer-preview-score").inner_text()
+    page.click("#group-scene .explorer-apply")
+    expect(page.locator("#explorer-history li").first).to_contain_text("interpolate scene")
+    expect(page.locator("#explorer-current-score")).to_have_text(promised_t)
+
+    page.wait_for_function(PREVIEWS_DONE)
+    if os.environ.get("XAI_WRITE_SCREENS") == "1":
+        page.screenshot(path=str(SCREENS / "explorer-desktop.png"), full_page=True)
+    page.click("#explorer-undo")
+    expect(page.locator("#explorer-history li")).to_have_count(1)
+    expect(page.locator("#explorer-current-score")).to_have_text(mixed)
+
+    tablet = page.context.new_page()  # the same session on a tablet: the state is the server's
+    tablet.set_viewport_size(TABLET)
+    tablet.goto(f"{url}/s/{study.slug}/step/")
+    expect(tablet.locator("#explorer-current-score")).to_have_text(mixed)
+    tablet.wait_for_function(PREVIEWS_DONE)
+    assert tablet.evaluate("document.documentElement.scrollWidth") <= TABLET["width"]
+    if os.environ.get("XAI_WRITE_SCREENS") == "1":
+        tablet.screenshot(path=str(SCREENS / "explorer-tablet.png"), full_page=True)
+
+    kinds = set(ExplorerAction.objects.values_list("action", flat=True))
+    assert {"select", "preview", "mix", "interpolate", "undo"} <= kinds
