@@ -13,8 +13,7 @@ from explainers.synthetic import OVERLAP  # noqa: E402
 
 def global_figure(paths, test, path, *, title: str = "") -> None:
     """Left: E[|grad_X|] per factor (over images), significant ones filled. Right: the mean
-    output along each factor's intervention (grid as a fraction of the factor's range), with the
-    10-90% band over images."""
+    output along each factor's intervention (grid as a fraction of the factor's range)."""
     factors = list(paths.factors)
     order = np.argsort(test.global_score)[::-1]
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8), width_ratios=[1, 1.4])
@@ -38,10 +37,8 @@ def global_figure(paths, test, path, *, title: str = "") -> None:
     for f in order:
         y = paths.outputs[:, f]
         right.plot(t, y.mean(axis=0), "-o", ms=3, color=colors[f], label=factors[f])
-        lo, hi = np.percentile(y, [10, 90], axis=0)
-        right.fill_between(t, lo, hi, color=colors[f], alpha=0.08)
     right.set_xlabel("intervention: fraction of the factor's range (low end -> high end)")
-    right.set_ylabel(f"model output ({paths.output}), mean and 10-90% band")
+    right.set_ylabel(f"model output ({paths.output}), mean over images")
     right.legend(fontsize=7, ncol=2)
     fig.suptitle(title or f"Property gradients, {paths.outputs.shape[0]} images, "
                  f"{n_points} points", fontsize=10)

@@ -76,7 +76,7 @@ def captioned(image: np.ndarray, text: str) -> np.ndarray:
 
 class PropertyGradients(Explainer):
     name = "property_gradients"
-    version = "1"
+    version = "2"
     needs = frozenset({Need.LOGITS, Need.GENERATOR})
     Params = PropertyGradientParams
 
@@ -113,8 +113,9 @@ class PropertyGradients(Explainer):
             for f, (factor, grid, images, logits) in enumerate(renders):
                 score, pval = test.local_score[i, f], test.local_p[i, f]
                 sig = bool(test.local_significant[i, f])
+                p_text = f"p < {1 / p.permutations:g}" if pval == 0 else f"p = {pval:.4f}"
                 labels.append(f"image {i + 1}, {factor}: E[|grad|] = {score:.3f} "
-                              f"(p = {pval:.4f}{', significant' if sig else ''})")
+                              f"({p_text}{', significant' if sig else ''})")
                 rows.append([
                     Cell(image=captioned(images[i, j].permute(1, 2, 0).numpy(),
                                          f"{y[i, f, j]:.2f}"),
