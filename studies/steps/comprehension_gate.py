@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..export_contract import ItemType
 from .base import StepSpec, StepType
 from .outcomes import GoTo, Invalid, Next, ScreenOut
 
@@ -50,7 +51,7 @@ class ComprehensionGate(StepType):
     name = "comprehension_gate"
     spec = ComprehensionGateSpec
     template = "studies/steps/gate.html"
-    item_types = ("comprehension",)
+    item_types = (ItemType.COMPREHENSION,)
     checks_understanding = True
 
     def context(self, ctx):
@@ -64,7 +65,7 @@ class ComprehensionGate(StepType):
                 raise Invalid({f"statement-{s.id}": "Please answer every statement."})
             answers[s.id] = TRUE_FALSE[value]
         for s in step.statements:
-            ctx.store("comprehension", s.id, str(answers[s.id]).lower(),
+            ctx.store(ItemType.COMPREHENSION, s.id, str(answers[s.id]).lower(),
                       answer_key=str(s.answer).lower(), correct=answers[s.id] == s.answer)
         if all(answers[s.id] == s.answer for s in step.statements):
             return Next()

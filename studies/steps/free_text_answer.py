@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..export_contract import ItemType
 from ..free_text import problem, written
 from .base import StepSpec, StepType, client_ms
 from .outcomes import Invalid, Next
@@ -32,7 +33,7 @@ class FreeText(StepType):
     name = "free_text"
     spec = FreeTextSpec
     template = "studies/steps/free_text.html"
-    item_types = ("free_text",)
+    item_types = (ItemType.FREE_TEXT,)
 
     def submit(self, ctx, data):
         step = ctx.step
@@ -41,7 +42,7 @@ class FreeText(StepType):
             raise Invalid({"answer": f"Please write at least {step.min_chars} characters."})
         if wrong := problem(text, max_chars=step.max_chars):
             raise Invalid({"answer": wrong})
-        ctx.store("free_text", step.item, text, rt_ms=client_ms(data, "rt_ms"))
+        ctx.store(ItemType.FREE_TEXT, step.item, text, rt_ms=client_ms(data, "rt_ms"))
         return Next()
 
     def bot_answer(self, bot, step, *, correct=True):

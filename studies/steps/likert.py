@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..export_contract import ItemType
 from .base import StepSpec, StepType, client_ms
 from .outcomes import Invalid, Next
 
@@ -48,7 +49,7 @@ class Likert(StepType):
     name = "likert"
     spec = LikertSpec
     template = "studies/steps/likert.html"
-    item_types = ("likert",)
+    item_types = (ItemType.LIKERT,)
 
     def context(self, ctx):
         step = ctx.step
@@ -67,7 +68,7 @@ class Likert(StepType):
         if errors:
             raise Invalid(errors)
         for item_id, value in answers.items():
-            ctx.store("likert", item_id, value, rt_ms=client_ms(data, f"rt-{item_id}"))
+            ctx.store(ItemType.LIKERT, item_id, value, rt_ms=client_ms(data, f"rt-{item_id}"))
         return Next()
 
     def bot_answer(self, bot, step, *, correct=True):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..export_contract import ItemType
 from .base import StepSpec, StepType, client_ms
 from .outcomes import Invalid, Next
 
@@ -14,7 +15,7 @@ class MultipleChoiceSpec(StepSpec):
     question: str = ""
     choices: list[str] = field(default_factory=list)
     item: str = ""
-    item_type: str = "choice"
+    item_type: str = ItemType.CHOICE
     default_title = "One more question"
 
     @classmethod
@@ -26,7 +27,8 @@ class MultipleChoiceSpec(StepSpec):
             r.error("choices", "has duplicates")
         return {"question": r.str("question"), "choices": [str(c) for c in choices],
                 "item": r.str("item", r.node.get("id"), slug=True),
-                "item_type": r.str("item_type", "choice", choices=MultipleChoice.item_types)}
+                "item_type": r.str("item_type", ItemType.CHOICE,
+                                    choices=MultipleChoice.item_types)}
 
     def items(self):
         return [self.item]
@@ -36,7 +38,7 @@ class MultipleChoice(StepType):
     name = "multiple_choice"
     spec = MultipleChoiceSpec
     template = "studies/steps/multiple_choice.html"
-    item_types = ("choice", "expertise")
+    item_types = (ItemType.CHOICE, ItemType.EXPERTISE)
 
     def submit(self, ctx, data):
         step = ctx.step

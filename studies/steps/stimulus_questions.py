@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..export_contract import ItemType, Relevance
 from ..free_text import problem, written
 from .base import StepSpec, StepType, client_ms
 from .outcomes import Invalid, Next
@@ -17,7 +18,7 @@ DEFAULT_QUESTIONS = {
     "shape": "How relevant is the rounded or rectangular shape of the animal's blocks for the system?",
     "rotation": "How relevant is the rotation and bending of the animal for the system?",
 }
-RELEVANCE = ("relevant", "irrelevant")
+RELEVANCE = tuple(Relevance)
 
 
 @dataclass
@@ -87,7 +88,7 @@ class StimulusQuestions(StepType):
     name = "stimulus_questions"
     spec = StimulusQuestionsSpec
     template = "studies/steps/stimulus.html"
-    item_types = ("relevance",)
+    item_types = (ItemType.RELEVANCE,)
 
     def context(self, ctx):
         m = stimulus_of(ctx)
@@ -119,7 +120,7 @@ class StimulusQuestions(StepType):
             choice, text = answers[attr.id]
             correct = choice == key[attr.id]
             ctx.participant.correct_answers += correct
-            ctx.store("relevance", attr.id, choice, answer_key=key[attr.id], correct=correct,
+            ctx.store(ItemType.RELEVANCE, attr.id, choice, answer_key=key[attr.id], correct=correct,
                       justification=text, rt_ms=client_ms(data, f"rt-{attr.id}"),
                       extra={"stimulus": shown})
         return Next()
@@ -142,7 +143,7 @@ class StimulusQuestions(StepType):
 
     def bot_answer(self, bot, step, *, correct=True):
         bot.clock.advance(step.min_seconds + 1)
-        flip = {"relevant": "irrelevant", "irrelevant": "relevant"}
+        flip = {Relevance.RELEVANT: Relevance.IRRELEVANT, Relevance.IRRELEVANT: Relevance.RELEVANT}
         data = {}
         for a in step.attributes:
             key = step.answer_key[a.id]

@@ -9,6 +9,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ..export_contract import ItemType, TrialKind
 from ..spec.trials import TrialSpec, read_generate, read_trial
 from .base import StepSpec, StepType, client_ms
 from .outcomes import Invalid, Next, Stay
@@ -43,8 +44,8 @@ def order(ctx) -> list[int]:
     state = ctx.state
     if "order" not in state:
         trials = ctx.files.trials(ctx.step)
-        practice = [i for i, t in enumerate(trials) if t.kind == "practice"]
-        rest = [i for i, t in enumerate(trials) if t.kind != "practice"]
+        practice = [i for i, t in enumerate(trials) if t.kind == TrialKind.PRACTICE]
+        rest = [i for i, t in enumerate(trials) if t.kind != TrialKind.PRACTICE]
         if ctx.step.shuffle:
             random.Random(f"{ctx.participant.public_id}:{ctx.step.id}").shuffle(rest)
         state["order"] = practice + rest
@@ -59,7 +60,7 @@ class TrialBlock(StepType):
     name = "trial_block"
     spec = TrialBlockSpec
     template = "studies/steps/trials.html"
-    item_types = ("trial",)
+    item_types = (ItemType.TRIAL,)
 
     def context(self, ctx):
         seq, state, url = order(ctx), ctx.state, ctx.files.image_url
@@ -86,14 +87,14 @@ class TrialBlock(StepType):
         trial = ctx.files.trials(ctx.step)[seq[pos]]
         shown = datetime.fromisoformat(state.get("shown", {}).get(str(pos), ctx.now.isoformat()))
         correct = int(choice) == trial.answer
-        ctx.store("trial", trial.id, choice, answer_key=str(trial.answer), correct=correct,
+        ctx.store(ItemType.TRIAL, trial.id, choice, answer_key=str(trial.answer), correct=correct,
                   rt_ms=client_ms(data, "rt_ms"), trial=pos, trial_kind=trial.kind,
                   rt_server_ms=(ctx.now - shown).total_seconds() * 1000.0,
                   extra={"confidence": int(conf), "options": [o.label for o in trial.options]})
-        if trial.kind == "main":
+        if trial.kind == TrialKind.MAIN:
             ctx.participant.correct_answers += correct
         show = ctx.step.feedback == "all" or (ctx.step.feedback == "practice"
-                                              and trial.kind == "practice")
+                                              and trial.kind == TrialKind.PRACTICE)
         state["feedback"] = {"correct": correct, "answer": trial.answer} if show else None
         state["pos"] = pos + 1
         return Stay() if pos + 1 < len(seq) else Next()
