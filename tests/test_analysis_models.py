@@ -160,10 +160,11 @@ def test_analysis_report_with_the_real_studies_export(tmp_path):
     key = {"legs": "relevant", "color": "relevant", "background": "irrelevant",
            "shape": "relevant", "rotation": "irrelevant"}
     chose_color = [True, False, False, True, False, False]
+    videos = ["video-dataset", "video-explanation", "video-ml"]
     for i, color_ok in enumerate(chose_color):
         p = Participant.objects.create(study=study, prolific_pid=f"P{i}", condition=baseline,
                                        status=Status.COMPLETED, device_ok=True,
-                                       videos_completed=True)
+                                       state={"_videos_done": videos})  # all watched
         Participant.objects.filter(pk=p.pk).update(completed_at=p.started_at + timedelta(
             minutes=80 if i == 0 else 45))  # participant 0 was past the 77-minute limit
         for item, answer in key.items():

@@ -71,9 +71,6 @@ class Participant(models.Model):
     device_ok = models.BooleanField(null=True, blank=True)
     viewport_width = models.PositiveIntegerField(null=True, blank=True)
     viewport_height = models.PositiveIntegerField(null=True, blank=True)
-    videos_completed = models.BooleanField(default=False)
-    gate_failures = models.PositiveIntegerField(default=0)
-    correct_answers = models.PositiveIntegerField(default=0)
 
     started_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField(auto_now_add=True)
@@ -102,6 +99,26 @@ class Participant(models.Model):
     @property
     def owed_gbp(self) -> Decimal:
         return self.base_pay_gbp + self.bonus_gbp
+
+    # Per-step summaries, derived from the stored records by the step types that declare them
+    # (studies.summaries; the import waits for the call: the step types' side imports models).
+    @property
+    def videos_completed(self) -> bool:
+        from ..summaries import summary
+
+        return summary(self, "videos_completed")
+
+    @property
+    def gate_failures(self) -> int:
+        from ..summaries import summary
+
+        return summary(self, "gate_failures")
+
+    @property
+    def correct_answers(self) -> int:
+        from ..summaries import summary
+
+        return summary(self, "correct_answers")
 
     @property
     def is_active(self) -> bool:

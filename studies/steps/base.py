@@ -10,6 +10,8 @@ needs from the server arrives through its arguments:
   ``step``, ``now``, ``state`` (this step's scratch dict, saved with the participant),
   ``round``, ``elapsed_s``, ``store(item_type, item, response, **fields)`` (one export row),
   ``log(kind, client_ms=None, **data)`` (one Event) and ``files`` (below);
+- ``records`` (``studies.summaries.Records``): one participant's stored records, from which
+  ``summary`` derives the per-participant summaries (``videos_completed``, ...);
 - ``files`` (``studies.step_context.StudyFiles``): the files of a study's pages (media files,
   videos, published stimuli, answer keys, trial images and their URLs);
 - ``bot`` (``tests.bots.Bot``): a scripted participant with ``clock``, ``get()``, ``form()``,
@@ -65,6 +67,10 @@ class StepType:
     # The beacon kinds its page may send with ``studyBeacon(kind, fields)`` (study.js), each
     # with the names of its numeric fields; ``event`` checks and logs them.
     events: ClassVar[dict[str, tuple[str, ...]]] = {}
+    # The participant summaries it contributes to, each with its value while nothing is stored:
+    # ``summary`` derives its part from the stored records (``studies.summaries``: numbers add
+    # up over the steps; a flag holds if it holds for every step that has it).
+    summaries: ClassVar[dict[str, int | bool]] = {}
     # Bots: wrong answers here count as the failures ``Bot.play(gate_failures=n)`` asks for.
     checks_understanding: ClassVar[bool] = False
 
@@ -101,6 +107,12 @@ class StepType:
     def problems(self, step: StepSpec, files) -> list[str]:
         """Readiness: what is missing for this step's pages (files, answer keys)."""
         return []
+
+    def summary(self, step: StepSpec, records) -> dict:
+        """This step's part of the ``summaries`` it declares, from ``records`` (the stored
+        records of one participant: ``records.participant``, ``records.state(step)``,
+        ``records.responses(step)``)."""
+        return {}
 
     def end_note(self, participant, step: StepSpec) -> str:
         """The participant-facing sentence when this step screened them out ('' for the

@@ -53,6 +53,7 @@ class ComprehensionGate(StepType):
     template = "studies/steps/gate.html"
     item_types = (ItemType.COMPREHENSION,)
     checks_understanding = True
+    summaries = {"gate_failures": 0}
 
     def context(self, ctx):
         return {"failures": ctx.state.get("failures", 0)}
@@ -70,11 +71,14 @@ class ComprehensionGate(StepType):
         if all(answers[s.id] == s.answer for s in step.statements):
             return Next()
         failures = ctx.state["failures"] = ctx.state.get("failures", 0) + 1
-        ctx.participant.gate_failures += 1
         if failures >= step.max_failures:
             return ScreenOut(f"failed comprehension check {step.id!r} {failures} times")
         return GoTo(step.retry_from, "Some of your answers were not correct. Please watch the "
                                      "video and read the summary again, then try once more.")
+
+    def summary(self, step, records):
+        """Failed attempts (the count the gate keeps in its state)."""
+        return {"gate_failures": int(records.state(step).get("failures", 0))}
 
     def end_note(self, participant, step):
         return ("Not all of your answers to the comprehension questions were correct, also on "

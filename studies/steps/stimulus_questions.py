@@ -89,6 +89,7 @@ class StimulusQuestions(StepType):
     spec = StimulusQuestionsSpec
     template = "studies/steps/stimulus.html"
     item_types = (ItemType.RELEVANCE,)
+    summaries = {"correct_answers": 0}
 
     def context(self, ctx):
         m = stimulus_of(ctx)
@@ -119,7 +120,6 @@ class StimulusQuestions(StepType):
         for attr in step.attributes:
             choice, text = answers[attr.id]
             correct = choice == key[attr.id]
-            ctx.participant.correct_answers += correct
             ctx.store(ItemType.RELEVANCE, attr.id, choice, answer_key=key[attr.id], correct=correct,
                       justification=text, rt_ms=client_ms(data, f"rt-{attr.id}"),
                       extra={"stimulus": shown})
@@ -128,6 +128,11 @@ class StimulusQuestions(StepType):
     def shown(self, ctx) -> str:
         """What the answers were given on (the ``stimulus`` of their export rows' ``extra``)."""
         return stimulus_of(ctx)["key"]
+
+    def summary(self, step, records):
+        """Relevance answers that match the answer key."""
+        return {"correct_answers": sum(bool(r.correct) for r in records.responses(step)
+                                       if r.item_type == ItemType.RELEVANCE)}
 
     def shows(self, step, files, condition, variant):
         return set(), {(condition, variant)}

@@ -61,6 +61,7 @@ class TrialBlock(StepType):
     spec = TrialBlockSpec
     template = "studies/steps/trials.html"
     item_types = (ItemType.TRIAL,)
+    summaries = {"correct_answers": 0}
 
     def context(self, ctx):
         seq, state, url = order(ctx), ctx.state, ctx.files.image_url
@@ -91,13 +92,17 @@ class TrialBlock(StepType):
                   rt_ms=client_ms(data, "rt_ms"), trial=pos, trial_kind=trial.kind,
                   rt_server_ms=(ctx.now - shown).total_seconds() * 1000.0,
                   extra={"confidence": int(conf), "options": [o.label for o in trial.options]})
-        if trial.kind == TrialKind.MAIN:
-            ctx.participant.correct_answers += correct
         show = ctx.step.feedback == "all" or (ctx.step.feedback == "practice"
                                               and trial.kind == TrialKind.PRACTICE)
         state["feedback"] = {"correct": correct, "answer": trial.answer} if show else None
         state["pos"] = pos + 1
         return Stay() if pos + 1 < len(seq) else Next()
+
+    def summary(self, step, records):
+        """Main trials answered right (practice and catch trials are not outcomes)."""
+        return {"correct_answers": sum(bool(r.correct) for r in records.responses(step)
+                                       if r.item_type == ItemType.TRIAL
+                                       and r.trial_kind == TrialKind.MAIN)}
 
     def shows(self, step, files, condition, variant):
         media, stimuli = set(), set()

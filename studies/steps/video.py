@@ -92,6 +92,7 @@ class Video(StepType):
     spec = VideoSpec
     template = "studies/steps/video.html"
     events = {PROGRESS: ("position",)}
+    summaries = {"videos_completed": False}
 
     def context(self, ctx):
         return {"video_src": ctx.files.video_relative(ctx.step),
@@ -105,9 +106,11 @@ class Video(StepType):
         ctx.state["done"] = True
         done = set(ctx.participant.state.get("_videos_done", [])) | {ctx.step.id}
         ctx.participant.state["_videos_done"] = sorted(done)
-        video_ids = {s.id for s in ctx.spec.steps if isinstance(s, VideoSpec)}
-        ctx.participant.videos_completed = video_ids <= done
         return Next()
+
+    def summary(self, step, records):
+        """Watched to the end (at least once)."""
+        return {"videos_completed": step.id in records.participant.state.get("_videos_done", [])}
 
     def event(self, ctx, kind, data):
         position = number(data.get("position"))
