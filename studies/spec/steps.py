@@ -17,7 +17,7 @@ from ..steps.stimulus_questions import (
     Attribute,
     StimulusQuestionsSpec,
 )
-from ..steps.text import TextSpec
+from ..steps.text_page import TextSpec
 from ..steps.trial_block import TrialBlockSpec
 from ..steps.video import VideoSpec
 from .fields import SLUG

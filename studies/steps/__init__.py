@@ -41,7 +41,7 @@ from .likert import Likert
 from .multiple_choice import MultipleChoice
 from .outcomes import Decline, GoTo, Invalid, Next, Outcome, ScreenOut, Stay
 from .stimulus_questions import StimulusQuestions
-from .text import Text
+from .text_page import Text
 from .trial_block import TrialBlock
 from .video import Video
 

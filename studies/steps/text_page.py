@@ -1,4 +1,4 @@
-"""A page of text (e.g. the summary after the tutorial video) with a Continue button."""
+"""A page of text (YAML ``type: text``, e.g. the summary after the tutorial video) with a
 
 from __future__ import annotations
 
