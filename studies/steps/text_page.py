@@ -1,4 +1,5 @@
 """A page of text (YAML ``type: text``, e.g. the summary after the tutorial video) with a
+Continue button."""
 
 from __future__ import annotations
 
