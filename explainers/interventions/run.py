@@ -83,7 +83,8 @@ def run(model, *, out, n: int, points: int = DEFAULT_POINTS,
 
 
 def main(argv=None) -> int:
-    from explainers.models import load_checkpoint
+    from explainers.models import DEFAULT_CHECKPOINT
+    from explainers.models.model_registry import load_model
 
     p = argparse.ArgumentParser(description="Gradual interventions and property gradients.")
     p.add_argument("--checkpoint", default=None, help="bundle folder (default: the study model)")
@@ -105,7 +106,7 @@ def main(argv=None) -> int:
     def progress(done, total):
         print(f"{done}/{total} images rendered and read", file=sys.stderr, flush=True)
 
-    model = load_checkpoint(a.checkpoint, device=a.device).eval()
+    model = load_model(a.checkpoint or DEFAULT_CHECKPOINT, device=a.device).eval()
     summary = run(model, out=a.out, n=a.n, points=a.points, permutations=a.permutations,
                   alpha=a.alpha, seed=a.seed, sampler=a.sampler, output=a.output,
                   factors=a.factors, batch_size=a.batch_size, device=a.device, progress=progress,

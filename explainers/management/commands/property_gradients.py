@@ -6,7 +6,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from explainers.interventions.permutation import DEFAULT_ALPHA, DEFAULT_PERMUTATIONS
 from explainers.interventions.run import DEFAULT_POINTS, run
-from explainers.models.checkpoint import CheckpointError, load_checkpoint
+from explainers.models import DEFAULT_CHECKPOINT
+from explainers.models.checkpoint import CheckpointError
+from explainers.models.model_registry import load_model
 from explainers.synthetic import FACTORS
 
 
@@ -30,7 +32,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         try:
-            model = load_checkpoint(opts["checkpoint"], device=opts["device"]).eval()
+            model = load_model(opts["checkpoint"] or DEFAULT_CHECKPOINT,
+                               device=opts["device"]).eval()
             summary = run(model, out=opts["out"], n=opts["n"], points=opts["points"],
                           permutations=opts["permutations"], alpha=opts["alpha"],
                           seed=opts["seed"], sampler=opts["sampler"], output=opts["output"],
