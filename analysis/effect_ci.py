@@ -12,7 +12,7 @@ import math
 import numpy as np
 from scipy import stats
 
-from .results import TestResult
+from .results import ResultRow
 
 
 def eta_squared_h(*groups) -> float:
@@ -23,7 +23,7 @@ def eta_squared_h(*groups) -> float:
     return float((stats.kruskal(*groups).statistic - k + 1) / (n - k))
 
 
-def with_bootstrap_cis(tests: list[TestResult], data, settings: dict) -> list[TestResult]:
+def with_bootstrap_cis(tests: list[ResultRow], data, settings: dict) -> list[ResultRow]:
     """Kruskal-Wallis rows of the between-conditions tree get a bootstrap CI of eta²_H."""
     out = []
     for row in tests:
@@ -37,6 +37,6 @@ def with_bootstrap_cis(tests: list[TestResult], data, settings: dict) -> list[Te
                     random_state=np.random.default_rng(int(settings["seed"])))
                 ci = result.confidence_interval
                 row = row.with_(ci_low=float(ci.low), ci_high=float(ci.high),
-                                variant={**row.variant, "effect_ci": "bootstrap_percentile"})
+                                method_options={**row.method_options, "effect_ci": "bootstrap_percentile"})
         out.append(row)
     return out

@@ -1,4 +1,7 @@
-"""Participant exclusion rules: each a small function returning a boolean Series (True = excluded).
+"""The registry of participant exclusion rules a preregistration may name under ``exclusions:``
+(:data:`RULES`): each a :class:`Rule` with its description, the columns it reads, its parameters
+(:mod:`analysis.params`; every one is required, none has a default) and a small function returning
+a boolean Series (True = excluded).
 
 Rules run in the order the preregistration lists them; a participant is counted under the FIRST
 rule that matches (CONSORT-style flow), but every matching reason is kept per participant.
@@ -21,6 +24,7 @@ import pandas as pd
 
 from studies.export_contract import ItemType, SessionStatus, TrialKind
 
+from . import params as P
 from .results import AnalysisError
 
 BLANK_VALUES = (
@@ -32,10 +36,17 @@ BLANK_VALUES = (
 
 @dataclass(frozen=True)
 class Rule:
+    """An exclusion rule. ``params`` is the one place that says which thresholds it takes (the
+    preregistration must state each: an exclusion rule has no default threshold)."""
+
     reason: str
     columns: tuple[str, ...]
-    required: tuple[str, ...]
+    params: dict[str, P.Param]
     check: Callable[[pd.DataFrame, pd.DataFrame, dict, dict], pd.Series]
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(k for k, p in self.params.items() if p.required)
 
 
 def _status(table, *_):
@@ -151,26 +162,33 @@ def _catch(table, responses, params, context):
 
 
 RULES: dict[str, Rule] = {
-    "withdrawn_or_returned": Rule("withdrew consent or returned the task", ("status",), (), _withdrawn),
+    "withdrawn_or_returned": Rule("withdrew consent or returned the task", ("status",), {},
+                                  _withdrawn),
     "repeated_attempt": Rule("repeated attempt (the first complete one counts; an asked-for "
                              "retake replaces the earlier session)",
-                             ("prolific_pid", "attempt", "status", "retake_allowed"), (),
+                             ("prolific_pid", "attempt", "status", "retake_allowed"), {},
                              _repeated),
-    "not_finished": Rule("did not finish", ("status",), (), _status),
+    "not_finished": Rule("did not finish", ("status",), {}, _status),
     "over_time_limit": Rule("finished after the time limit", ("status", "duration_s"),
-                            ("minutes",), _over_time_limit),
+                            {"minutes": P.number(doc="the time limit a completed session must "
+                                                     "finish within")}, _over_time_limit),
     "videos_incomplete": Rule("skipped or did not finish a video",
-                              ("status", "videos_completed"), (), _videos),
+                              ("status", "videos_completed"), {}, _videos),
     "gate_failures": Rule("failed the same comprehension gate too often",
-                          ("status", "gate_failures"), ("max_failures",), _gates),
-    "device_too_small": Rule("device too small", ("status", "device_ok"), (), _device),
+                          ("status", "gate_failures"),
+                          {"max_failures": P.number(doc="failed attempts allowed at one gate")},
+                          _gates),
+    "device_too_small": Rule("device too small", ("status", "device_ok"), {}, _device),
     "relevance_too_fast": Rule("answered the relevance questions too fast",
-                               ("item_type", "step", "step_duration_s"), ("seconds",),
+                               ("item_type", "step", "step_duration_s"),
+                               {"seconds": P.number(doc="least seconds on the relevance steps, "
+                                                        "all of them added")},
                                _relevance_fast),
-    "manual_screening": Rule("excluded after manual screening of free-text answers", (), (),
+    "manual_screening": Rule("excluded after manual screening of free-text answers", (), {},
                              _manual),
     "catch_trials": Rule("too many catch trials missed", ("trial_kind", "correct"),
-                         ("min_accuracy",), _catch),
+                         {"min_accuracy": P.number(doc="least share of catch trials answered "
+                                                       "correctly")}, _catch),
 }
 
 

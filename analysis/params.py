@@ -1,7 +1,7 @@
 """The options a planned test accepts: their types, allowed values and stated defaults.
 
-Each test kind in :mod:`analysis.plan` declares one ``params`` dict of :class:`Param`; the
-preregistration loader (:mod:`analysis.prereg`) refuses any key a kind does not declare and any
+Each test kind in :mod:`analysis.statistical_tests` and each exclusion rule in
+:mod:`analysis.exclusions` declares one ``params`` dict of :class:`Param`; the preregistration loader (:mod:`analysis.prereg`) refuses any key a kind does not declare and any
 value outside what the Param allows, naming key and line. An option left out takes the Param's
 default, which the report prints as a *stated default* (never as preregistered); a Param without
 a default must be written down.
@@ -57,6 +57,9 @@ class Param:
         if kind == "text":
             return None if isinstance(value, str) and value.strip() else (
                 f"must be a non-empty text, got {value!r}")
+        if kind == "number":
+            ok = isinstance(value, int | float) and not isinstance(value, bool)
+            return None if ok else f"must be a number, got {value!r}"
         if kind == "integer":
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 return f"must be a whole number of at least 1, got {value!r}"
@@ -88,6 +91,10 @@ def flag(default=REQUIRED, doc: str = "") -> Param:
 
 def text(default=REQUIRED, doc: str = "", ref: str = "") -> Param:
     return Param("text", default=default, doc=doc, ref=ref)
+
+
+def number(default=REQUIRED, doc: str = "") -> Param:
+    return Param("number", default=default, doc=doc)
 
 
 def integer(default=REQUIRED, doc: str = "") -> Param:

@@ -9,17 +9,17 @@ import numpy as np
 import pandas as pd
 
 from . import bootstrap, effect_ci, exclusions, scoring
-from .data import StudyData, prepare
-from .plan import TESTS
 from .prereg import Preregistration
-from .results import AnalysisError, TestResult, results_frame
+from .results import AnalysisError, ResultRow, results_frame
+from .statistical_tests import TESTS
+from .study_data import StudyData, prepare
 
 
 @dataclass
 class AnalysisResult:
     prereg: Preregistration
     data: StudyData
-    tests: list[TestResult]
+    tests: list[ResultRow]
     tables: dict[str, pd.DataFrame]
     flow: pd.DataFrame
     deviations: list[str]
@@ -53,8 +53,8 @@ def analyze(raw: pd.DataFrame, prereg: Preregistration, *, manual_exclusions=(),
                                           conditions=prereg.conditions)
         tables["accuracy_ci"] = accuracy_cis(data, prereg)
         tables["correct_distribution"] = correct_distribution(data, prereg)
-    done: dict[str, list[TestResult]] = {}
-    tests: list[TestResult] = []
+    done: dict[str, list[ResultRow]] = {}
+    tests: list[ResultRow] = []
     deviations = [f"amendment {a['created']}: {a['reason']}" for a in amendments]
     for analysis in prereg.analyses:
         outcome = TESTS[analysis.test].run(data, analysis, done)
@@ -92,13 +92,13 @@ def correct_distribution(data: StudyData, prereg: Preregistration) -> pd.DataFra
     return table.reindex(index=range(k + 1), columns=list(prereg.conditions), fill_value=0.0)
 
 
-def _quantity(row: TestResult, quantity: str) -> float:
+def _quantity(row: ResultRow, quantity: str) -> float:
     if quantity == "df_within":
         return float(row.df.split(",")[-1])
     return float(getattr(row, quantity))
 
 
-def reproduce(prereg: Preregistration, tests: list[TestResult],
+def reproduce(prereg: Preregistration, tests: list[ResultRow],
               tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Compare each analysis' ``published:`` numbers with the reproduced ones."""
     rows = []

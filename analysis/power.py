@@ -1,7 +1,7 @@
 """Monte Carlo power of the preregistered tests, as a number of participants to *recruit*.
 
 Per sample size, ``reps`` studies are simulated and analysed with the preregistration's own test
-code (:data:`analysis.plan.TESTS`); power is the share of studies in which a hypothesis test came
+code (:data:`analysis.statistical_tests.TESTS`); power is the share of studies in which a hypothesis test came
 out significant, with a Wilson 95 % interval for the Monte Carlo error. The sizes are participants
 recruited (per condition in a between design, in total otherwise); each recruited participant is
 analysed with probability ``attrition.keep`` (stated, or the share kept in a pilot export), so the
@@ -27,10 +27,10 @@ from statsmodels.stats.proportion import proportion_confint
 from studies.export_contract import ItemType, Relevance, SessionStatus
 
 from . import exclusions, tidy
-from .data import StudyData, required_columns
-from .plan import TESTS
 from .prereg import Preregistration
 from .results import AnalysisError
+from .statistical_tests import TESTS
+from .study_data import StudyData, required_columns
 
 NOT_HYPOTHESIS_TESTS = {"decision", "Shapiro-Wilk", "Levene"}
 RELEVANCE_KINDS = {"between_conditions", "mcnemar", "attribute_comparisons"}

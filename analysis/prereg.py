@@ -3,7 +3,7 @@
 Errors name the offending key and its line (``analyses[1].alternative: 'les' is not one of
 two-sided, less, greater (line 88)``): an unknown key at any level or a value outside what the
 key allows is refused, never read with a default. Which options each test kind takes, and
-their stated defaults, is declared once per kind in :mod:`analysis.plan`. The document holds the
+their stated defaults, is declared once per kind in :mod:`analysis.statistical_tests`. The document holds the
 AsPredicted answers (hypotheses, dependent variables, conditions, analyses, exclusions, sample
 size, payments, anything else), plus what the software needs to run the plan: the planned tests
 with their parameters, exclusion rules with thresholds, an answer key, a ``columns:`` mapping for
@@ -60,7 +60,7 @@ class Analysis:
 
     @cached_property
     def kind(self):
-        from .plan import TESTS
+        from .statistical_tests import TESTS
 
         return TESTS[self.test]
 
@@ -331,7 +331,9 @@ def parse(text: str) -> Preregistration:
     r.keys(data, (), TOP)
     design = r.choice(data, "design", DESIGNS)
     from .exclusions import RULES
-    from .plan import TESTS  # the registry of test kinds; imported late to avoid a cycle
+    from .statistical_tests import (
+        TESTS,  # the registry of test kinds; imported late to avoid a cycle
+    )
 
     preregistered = r.flag(data, "preregistered")
     analyses = tuple(_analysis(r, i, a, TESTS, preregistered)
@@ -507,13 +509,11 @@ def _rule(r: _Reader, index: int, entry, rules: dict) -> ExclusionRule:
     if name not in rules:
         raise r.error((*path, "rule"), f"{name!r} is not a known rule ({', '.join(rules)})")
     spec = rules[name]
-    allowed = {"rule", "text", *spec.required, *getattr(spec, "optional", ())}
-    r.keys(entry, path, allowed, f"rule {name!r}")
+    r.keys(entry, path, {"rule", "text", *spec.params}, f"rule {name!r}")
     params = {k: v for k, v in entry.items() if k not in {"rule", "text"}}
-    for key in spec.required:
-        value = params.get(key)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise r.error((*path, key), f"a number is required for rule {name!r}")
+    for key, param in spec.params.items():  # every threshold is required (no default)
+        if key not in params or param.problem(params[key]):
+            raise r.error((*path, key), f"a {param.kind} is required for rule {name!r}")
     return ExclusionRule(rule=name, params=params, text=str(entry.get("text", "")))
 
 

@@ -1,7 +1,7 @@
 """One tidy row per statistical test.
 
-Every test function in :mod:`analysis.tests_between`, :mod:`analysis.tests_within` and
-:mod:`analysis.trials` returns a :class:`TestResult`; a list of them becomes a DataFrame with
+Every test function in :mod:`analysis.between_subjects`, :mod:`analysis.within_subjects` and
+:mod:`analysis.trial_designs` returns a :class:`ResultRow`; a list of them becomes a DataFrame with
 :func:`results_frame`. Variant choices (alternative, exact/approximate, correction, zero handling)
 are stored as a plain dict so every row says exactly how its number was computed.
 """
@@ -19,7 +19,7 @@ class AnalysisError(ValueError):
 
 
 @dataclass(frozen=True)
-class TestResult:
+class ResultRow:
     test: str
     statistic: float = math.nan
     p: float = math.nan
@@ -31,34 +31,32 @@ class TestResult:
     n: int = 0
     df: str = ""
     z: float = math.nan
-    variant: dict = field(default_factory=dict)
+    method_options: dict = field(default_factory=dict)  # the method's options that shaped it
     label: str = ""
     preregistered: bool = False
     analysis_id: str = ""
     p_adjusted: float = math.nan
-    p_alternatives: dict = field(default_factory=dict)  # name -> p of another stated variant
+    p_alternatives: dict = field(default_factory=dict)  # name -> p under other stated options
     alpha: float = math.nan
     significant: bool | None = None
     decision: str = ""
     note: str = ""
 
-    __test__ = False  # not a pytest test class
-
-    def with_(self, **changes) -> TestResult:
+    def with_(self, **changes) -> ResultRow:
         return replace(self, **changes)
 
     def as_row(self) -> dict:
         row = asdict(self)
-        row["variant"] = ", ".join(f"{k}={v}" for k, v in sorted(self.variant.items()))
+        row["method_options"] = ", ".join(f"{k}={v}" for k, v in sorted(self.method_options.items()))
         return row
 
 
-def results_frame(results: list[TestResult]) -> pd.DataFrame:
-    columns = list(TestResult.__dataclass_fields__)
+def results_frame(results: list[ResultRow]) -> pd.DataFrame:
+    columns = list(ResultRow.__dataclass_fields__)
     return pd.DataFrame([r.as_row() for r in results], columns=columns)
 
 
-def judge(result: TestResult, alpha: float) -> TestResult:
+def judge(result: ResultRow, alpha: float) -> ResultRow:
     """Record alpha and whether the (adjusted if present) p-value falls below it."""
     p = result.p_adjusted if not math.isnan(result.p_adjusted) else result.p
     significant = None if math.isnan(p) else bool(p < alpha)

@@ -5,7 +5,7 @@
 "after" is ``analysis.power.power_curve`` (answers of all replicates drawn at once with numpy,
 the plan's test code on per-condition arrays). "before" is the per-replicate path that
 ``power_curve`` took until this change (and that ``docs/analysis/power`` was made with): simulate
-a tidy export with ``analysis.simulate.simulate`` (which now walks the study spec), run ``analysis.data.prepare`` on it (pandas,
+a tidy export with ``analysis.simulate.simulate`` (which now walks the study spec), run ``analysis.study_data.prepare`` on it (pandas,
 exclusion rules, scoring) and then the same planned tests. Both use the paper's effect sizes
 (baseline 0.81, INN 0.85, concepts 0.33) at 80 analysed participants per condition (exclusion
 rate 0, so recruited = analysed). Prints wall-clock and CPU seconds per run, the medians and the
@@ -35,9 +35,9 @@ django.setup()
 import numpy as np  # noqa: E402
 
 from analysis import power, prereg  # noqa: E402
-from analysis.data import prepare  # noqa: E402
 from analysis.results import AnalysisError  # noqa: E402
 from analysis.simulate import parse_accuracies, simulate  # noqa: E402
+from analysis.study_data import prepare  # noqa: E402
 from studies.spec import load_spec_file  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -61,7 +61,7 @@ def test_experiment_I_handpicked_wilcoxon_and_rm_anova(exp1):
     synthetic = _row(exp1, "optimized: hand-picked vs random")
     assert natural.statistic == 27.5 and natural.p == pytest.approx(0.59, abs=0.005)
     assert synthetic.statistic == 41 and synthetic.p == pytest.approx(0.18, abs=0.005)
-    assert natural.variant["method"] == "asymptotic" and natural.variant["continuity"] is True
+    assert natural.method_options["method"] == "asymptotic" and natural.method_options["continuity"] is True
     anova = _row(exp1, "reference x selection mode: channel")
     assert anova.df == "1, 9"
     assert anova.statistic == pytest.approx(6.14, abs=0.005)

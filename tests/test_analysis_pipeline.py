@@ -52,7 +52,7 @@ def test_study2_plan_on_simulated_data(study2, simulated):
     assert h1["significant"] and h1["preregistered"]
     attributes = frame[frame["analysis_id"] == "attributes_inn_vs_baseline"]
     assert len(attributes) == 5 and not attributes["preregistered"].any()
-    assert attributes["variant"].str.contains("holm over 8 tests").all()
+    assert attributes["method_options"].str.contains("holm over 8 tests").all()
     assert result.accuracy.loc["inn", "legs"] == 100.0
 
 

@@ -13,10 +13,10 @@ from django.core.management import CommandError, call_command
 from statsmodels.stats.proportion import proportion_confint
 
 from analysis import power, prereg, simulate
-from analysis.data import prepare
 from analysis.pipeline import analyze
-from analysis.plan import TESTS
 from analysis.results import AnalysisError
+from analysis.statistical_tests import TESTS
+from analysis.study_data import prepare
 from studies.spec import load_spec_file
 
 ROOT = Path(__file__).resolve().parent.parent / "analysis" / "examples"

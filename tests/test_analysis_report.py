@@ -11,13 +11,13 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis import prereg, simulate, tests_between, tests_within
+from analysis import between_subjects, prereg, simulate, within_subjects
 from analysis.pipeline import analyze
 from analysis.report import write_report
 from analysis.report.figures import correct_distribution_figure
 from analysis.report.sections import build
 from analysis.report.table2 import stars, table2
-from analysis.results import AnalysisError, TestResult
+from analysis.results import AnalysisError, ResultRow
 from studies.spec import load_spec_file
 
 STUDY2 = Path(__file__).resolve().parent.parent / "analysis/examples/two4two/study2.yaml"
@@ -96,12 +96,12 @@ def test_table2_counts_the_manually_screened_as_collected(result, raw, study2):
 
 
 def test_stars_follow_the_adjusted_p():
-    row = TestResult(test="t", p=0.0001, p_adjusted=0.02, significant=True)
+    row = ResultRow(test="t", p=0.0001, p_adjusted=0.02, significant=True)
     assert stars(row) == "*"
     assert stars(row.with_(p_adjusted=0.004)) == "**"
     assert stars(row.with_(p_adjusted=0.0009)) == "***"
     assert stars(row.with_(p_adjusted=0.2, significant=False)) == ""
-    assert stars(TestResult(test="t", p=0.03, significant=True)) == "*"
+    assert stars(ResultRow(test="t", p=0.03, significant=True)) == "*"
 
 
 def test_figure4_uses_the_papers_labels(result, study2):
@@ -140,7 +140,7 @@ def test_one_row_per_preregistered_test_in_words(result, tmp_path):
     h2 = next(r for r in rows if r[2] == "H2: inn vs baseline")
     row = next(t for t in result.tests if t.label == "H2: inn vs baseline")
     inn, base = (result.data.groups("accuracy")[c] for c in ("inn", "baseline"))
-    _, z = tests_between.rank_sum_z(inn, base)
+    _, z = between_subjects.rank_sum_z(inn, base)
     assert h2[5] == f"{z:.3f}" and h2[3] == f"U = {row.statistic:.3f}"
     assert h2[7].endswith("(Bonferroni over 2 tests)")
     assert h2[8].startswith("r = Z/sqrt(N) (sign of a - b) = ") and h2[8].count("[") == 1
@@ -158,17 +158,17 @@ def test_one_row_per_preregistered_test_in_words(result, tmp_path):
 
 def test_effect_size_intervals():
     a, b = np.array([1, 1, 0.8, 0.6, 1, 0.8, 1, 0.4]), np.array([0.2, 0.4, 0.6, 0.4, 0, 0.8])
-    row = tests_between.mann_whitney(a, b, alternative="greater", label="x")
+    row = between_subjects.mann_whitney(a, b, alternative="greater", label="x")
     half = stats.norm.ppf(0.975) / math.sqrt(a.size + b.size - 3)
     r = row.effect_size
     assert (row.ci_low, row.ci_high) == pytest.approx(
         (math.tanh(math.atanh(r) - half), math.tanh(math.atanh(r) + half)))
-    assert row.z == pytest.approx(tests_between.rank_sum_z(a, b)[1])
-    fisher = tests_between.fisher_exact([1, 1, 1, 0, 1], [0, 0, 1, 0, 0, 1], alternative="two-sided",
+    assert row.z == pytest.approx(between_subjects.rank_sum_z(a, b)[1])
+    fisher = between_subjects.fisher_exact([1, 1, 1, 0, 1], [0, 0, 1, 0, 0, 1], alternative="two-sided",
                                         label="x")
     ci = stats.contingency.odds_ratio([[4, 1], [2, 4]]).confidence_interval()
     assert (fisher.ci_low, fisher.ci_high) == pytest.approx((ci.low, ci.high))
-    mcnemar = tests_within.mcnemar_exact([1] * 9 + [0] * 3 + [1] * 4, [0] * 9 + [1] * 3 + [1] * 4,
+    mcnemar = within_subjects.mcnemar_exact([1] * 9 + [0] * 3 + [1] * 4, [0] * 9 + [1] * 3 + [1] * 4,
                                          alternative="greater", label="x")
     share = stats.binomtest(9, 12).proportion_ci(method="exact")
     assert mcnemar.ci_low == pytest.approx(share.low / (1 - share.low))

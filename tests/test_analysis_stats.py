@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis import tests_between as tb
-from analysis import tests_within as tw
+from analysis import between_subjects as tb
+from analysis import within_subjects as tw
 from analysis.results import AnalysisError
 
 
@@ -120,7 +120,7 @@ def test_wilcoxon_exact_matches_enumeration():
     p, plus = _enumerated_signed_rank_p(np.round(x - y, 10))
     assert row.p == pytest.approx(p, abs=1e-12)
     assert row.statistic == pytest.approx(plus)
-    assert row.variant == {"alternative": "two-sided", "method": "exact", "continuity": False,
+    assert row.method_options == {"alternative": "two-sided", "method": "exact", "continuity": False,
                            "zero_method": "wilcox"}
 
 
@@ -194,8 +194,8 @@ def _normal_sample(n, loc, scale):
 
 
 def _run_branch(groups):
-    from analysis.plan import BetweenConditions
     from analysis.prereg import Analysis
+    from analysis.statistical_tests import BetweenConditions
 
     class Data:
         def groups(self, dv):

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from analysis import prereg
-from analysis.plan import TESTS
+from analysis.statistical_tests import TESTS
 
 PREREGISTERED, STATED_CHOICE, STATED_DEFAULT = "preregistered", "stated choice", "stated default"
 
@@ -107,3 +107,27 @@ def test_stated_choice_given_twice_is_refused():
     text = STUDY2.replace("    dv: accuracy\n", "    dv: accuracy\n    correction: holm\n", 1)
     with pytest.raises(prereg.PreregError, match=r"stated_choices\.correction: also given"):
         prereg.parse(text)
+
+
+def test_every_exclusion_rule_declares_its_thresholds_and_none_has_a_default():
+    from analysis.exclusions import RULES
+
+    assert {"over_time_limit", "gate_failures", "relevance_too_fast", "catch_trials"} <= set(RULES)
+    for name, rule in RULES.items():
+        assert all(p.required and p.doc for p in rule.params.values()), name
+    assert list(RULES["over_time_limit"].params) == ["minutes"]
+
+
+@pytest.mark.parametrize("new, message", [
+    ("  - {rule: over_time_limit}", "exclusions[3].minutes: a number is required for rule "
+                                    "'over_time_limit'"),
+    ("  - {rule: over_time_limit, minutes: '77'}", "exclusions[3].minutes: a number is required"),
+    ("  - {rule: over_time_limit, minutes: 77, alpha: 1}", "exclusions[3].alpha: unknown key for "
+                                                           "rule 'over_time_limit'"),
+])
+def test_an_exclusion_threshold_must_be_stated_as_a_number(new, message):
+    line = next(x for x in STUDY2.splitlines() if "minutes: 77" in x)
+    text = STUDY2.replace(line, new, 1)
+    with pytest.raises(prereg.PreregError) as error:
+        prereg.parse(text)
+    assert str(error.value).startswith(message), str(error.value)

@@ -10,9 +10,9 @@ import pytest
 from scipy import stats
 from sklearn.metrics import cohen_kappa_score
 
+from analysis import between_subjects as tb
 from analysis import screening
-from analysis import tests_between as tb
-from analysis import tests_within as tw
+from analysis import within_subjects as tw
 from analysis.results import AnalysisError
 
 

@@ -13,10 +13,10 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from analysis.data import prepare
 from analysis.models import Preregistration
 from analysis.prereg import parse as parse_prereg
 from analysis.results import AnalysisError
+from analysis.study_data import prepare
 from studies import pilots
 from studies.assignment import fill
 from studies.exports import approve_list, screen_out_list, tidy_responses

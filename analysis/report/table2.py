@@ -8,7 +8,7 @@ import math
 
 from ..exclusions import reason_text
 from ..pipeline import AnalysisResult
-from ..results import TestResult
+from ..results import ResultRow
 from .tests_table import correction_words
 
 MARKS = ((0.001, "***"), (0.01, "**"), (0.05, "*"))
@@ -16,7 +16,7 @@ PAIR_TESTS = {"decision", "Shapiro-Wilk", "Levene", "Kruskal-Wallis", "one-way A
               "Welch's ANOVA (pingouin)"}
 
 
-def stars(row: TestResult) -> str:
+def stars(row: ResultRow) -> str:
     p = row.p if math.isnan(row.p_adjusted) else row.p_adjusted
     if math.isnan(p) or not row.significant:
         return ""
@@ -43,7 +43,7 @@ def marks(result: AnalysisResult) -> tuple[dict[tuple[str, str], str], list[str]
                     + "; ".join(_names(result, c["a"], c["b"]) for c in p["comparisons"]) + ")")
         else:
             continue
-        words = correction_words(pairs[-1][1].variant) if pairs else ""
+        words = correction_words(pairs[-1][1].method_options) if pairs else ""
         said.append(f"{what}, {pairs[0][1].test if pairs else ''}, "
                     f"{'p adjusted by ' + words if words else 'unadjusted p'}")
         for cell, row in pairs:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from ..results import TestResult
+from ..results import ResultRow
 from .text import fmt, fmt_p
 
 HEADER = ["analysis", "test", "compared", "statistic", "df", "Z", "p", "p adjusted",
@@ -50,27 +50,27 @@ def _phrase(key: str, value) -> str:
     return f"{key.replace('_', ' ')}: {value}"
 
 
-def how(row: TestResult) -> str:
-    return "; ".join(_phrase(k, v) for k, v in sorted(row.variant.items()) if k != "correction")
+def how(row: ResultRow) -> str:
+    return "; ".join(_phrase(k, v) for k, v in sorted(row.method_options.items()) if k != "correction")
 
 
-def correction_words(variant: dict) -> str:
+def correction_words(method_options: dict) -> str:
     """'bonferroni over 2 tests' -> 'Bonferroni over 2 tests'; '' when there is none."""
-    correction = str(variant.get("correction", "none"))
+    correction = str(method_options.get("correction", "none"))
     if correction == "none":
         return ""
     method, _, rest = correction.partition(" ")
     return f"{CORRECTION_NAMES.get(method, method)} {rest}".strip()
 
 
-def adjusted(row: TestResult) -> str:
-    words = correction_words(row.variant)
+def adjusted(row: ResultRow) -> str:
+    words = correction_words(row.method_options)
     if math.isnan(row.p_adjusted) or not words:
         return ""
     return f"{fmt_p(row.p_adjusted)} ({words})"
 
 
-def effect(row: TestResult) -> str:
+def effect(row: ResultRow) -> str:
     if math.isnan(row.effect_size):
         return ""
     text = f"{row.effect_size_name} = {fmt(row.effect_size)}"
@@ -79,7 +79,7 @@ def effect(row: TestResult) -> str:
     return text
 
 
-def decision(row: TestResult) -> str:
+def decision(row: ResultRow) -> str:
     if row.decision:
         return row.decision
     if row.significant is None:
@@ -89,14 +89,14 @@ def decision(row: TestResult) -> str:
             f"not significant ({p_name} >= {row.alpha:g})")
 
 
-def test_row(row: TestResult) -> list[str]:
+def test_row(row: ResultRow) -> list[str]:
     statistic = (f"{row.statistic_name} = {fmt(row.statistic)}" if row.statistic_name else "")
     return [row.analysis_id, row.test, row.label, statistic, row.df,
             "" if math.isnan(row.z) else fmt(row.z), fmt_p(row.p), adjusted(row), effect(row),
             decision(row), how(row)]
 
 
-def tests_blocks(tests: list[TestResult], *, preregistered: bool) -> list[tuple]:
+def tests_blocks(tests: list[ResultRow], *, preregistered: bool) -> list[tuple]:
     rows = [t for t in tests if t.preregistered == preregistered]
     if not rows:
         return []

@@ -1,8 +1,8 @@
 """The registry of planned test kinds a preregistration may name under ``analyses:``.
 
-Each kind is a :class:`TestKind` with the parameters it requires and one method, ``run``, that
-takes the prepared data (:class:`analysis.data.StudyData`) and the analysis entry and returns
-TestResult rows (plus, for descriptive kinds, named tables).
+Each kind is a :class:`StatisticalTest` with the parameters it requires and one method, ``run``, that
+takes the prepared data (:class:`analysis.study_data.StudyData`) and the analysis entry and returns
+ResultRow rows (plus, for descriptive kinds, named tables).
 """
 
 from __future__ import annotations
@@ -11,19 +11,19 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from . import between_subjects as tb
 from . import bootstrap
 from . import params as P
-from . import tests_between as tb
-from . import tests_within as tw
-from . import trials as tr
-from .results import AnalysisError, TestResult, judge
+from . import trial_designs as tr
+from . import within_subjects as tw
+from .results import AnalysisError, ResultRow, judge
 
 CORRECTIONS = ("none", "bonferroni", "holm")
 
 
 @dataclass
 class Outcome:
-    rows: list[TestResult] = field(default_factory=list)
+    rows: list[ResultRow] = field(default_factory=list)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     deviations: list[str] = field(default_factory=list)
 
@@ -39,18 +39,17 @@ TRIAL_DATA = {
 }
 
 
-class TestKind:
+class StatisticalTest:
     """A kind of planned test. ``params`` is the one place that says which options it takes,
     what values they may have and (for options that may be left out) the stated default."""
 
     params: dict[str, P.Param] = {}
-    __test__ = False
 
     @property
     def required(self) -> tuple[str, ...]:
         return tuple(k for k, p in self.params.items() if p.required)
 
-    def run(self, data, analysis, done: dict[str, list[TestResult]]) -> Outcome:
+    def run(self, data, analysis, done: dict[str, list[ResultRow]]) -> Outcome:
         raise NotImplementedError
 
 
@@ -72,7 +71,7 @@ def need(frame: pd.DataFrame, columns, analysis) -> pd.DataFrame:
     return frame
 
 
-def _tag(rows, analysis) -> list[TestResult]:
+def _tag(rows, analysis) -> list[ResultRow]:
     return [r.with_(analysis_id=analysis.id, preregistered=analysis.preregistered) for r in rows]
 
 
@@ -81,7 +80,7 @@ COMPARISON = {"id": P.text(default=""), "a": P.text(ref="condition"),
               "alternative": P.alternative()}
 
 
-class BetweenConditions(TestKind):
+class BetweenConditions(StatisticalTest):
     """Preregistered tree of Two4Two study 2 (Appendix D.2, point 5).
 
     Shapiro-Wilk per condition; any condition non-normal -> Kruskal-Wallis and the planned
@@ -134,7 +133,7 @@ class BetweenConditions(TestKind):
             return f"{c['id']}: {c['a']} vs {c['b']}" if c["id"] else f"{c['a']} vs {c['b']}"
 
         if not normal:
-            out.rows.append(TestResult(test="decision", label="normality", decision=(
+            out.rows.append(ResultRow(test="decision", label="normality", decision=(
                 "not normal in at least one condition -> Kruskal-Wallis, then rank-sum tests"),
                 alpha=n_alpha))
             out.rows.append(judge(tb.kruskal(groups), alpha))
@@ -143,7 +142,7 @@ class BetweenConditions(TestKind):
                                     label=label(c)) for c in comparisons]
         else:
             lev = tb.levene(groups, center=v("levene_center"), alpha=v("levene_alpha"))
-            out.rows.append(TestResult(test="decision", label="normality", alpha=n_alpha,
+            out.rows.append(ResultRow(test="decision", label="normality", alpha=n_alpha,
                                        decision="normal in every condition -> Levene"))
             out.rows.append(lev)
             if lev.decision == "equal variances":
@@ -159,7 +158,7 @@ class BetweenConditions(TestKind):
         return out
 
 
-class McNemar(TestKind):
+class McNemar(StatisticalTest):
     params = {
         **COMMON,
         "a": P.text(ref="attribute"), "b": P.text(ref="attribute"),
@@ -182,11 +181,11 @@ class McNemar(TestKind):
         if v("correction") == "bonferroni":
             m = v("family_size")
             row = row.with_(p_adjusted=min(1.0, row.p * m),
-                            variant={**row.variant, "correction": f"bonferroni x{m}"})
+                            method_options={**row.method_options, "correction": f"bonferroni x{m}"})
         return Outcome(rows=_tag([judge(row, v("alpha"))], analysis))
 
 
-class AttributeComparisons(TestKind):
+class AttributeComparisons(StatisticalTest):
     """Per-attribute comparison of two conditions, corrected together (Holm) with earlier rows."""
 
     params = {
@@ -228,7 +227,7 @@ class AttributeComparisons(TestKind):
         return Outcome(rows=[judge(r, v("alpha")) for r in adjusted[:len(rows)]])
 
 
-class Describe(TestKind):
+class Describe(StatisticalTest):
     params = {"dv": P.text(), "by": P.names(), **TRIAL_DATA}
 
     def run(self, data, analysis, done):
@@ -246,7 +245,7 @@ class Describe(TestKind):
         return Outcome(tables={analysis.id: table})
 
 
-class Wilcoxon(TestKind):
+class Wilcoxon(StatisticalTest):
     params = {
         **COMMON, **TRIAL_DATA,
         "dv": P.text(), "factor": P.text(), "a": P.scalar(), "b": P.scalar(),
@@ -270,7 +269,7 @@ class Wilcoxon(TestKind):
         return Outcome(rows=_tag([judge(row, v("alpha"))], analysis))
 
 
-class RMAnova(TestKind):
+class RMAnova(StatisticalTest):
     params = {**COMMON, **TRIAL_DATA, "dv": P.text(), "within": P.names()}
 
     def run(self, data, analysis, done):
@@ -283,7 +282,7 @@ class RMAnova(TestKind):
         return Outcome(rows=_tag([judge(r, v("alpha")) for r in rows], analysis))
 
 
-class MixedAnova(TestKind):
+class MixedAnova(StatisticalTest):
     params = {**COMMON, **TRIAL_DATA, "dv": P.text(), "within": P.text(), "between": P.text(),
               "ss_type": P.choice(2, 3, default=2, doc="2: pingouin; 3: type III (JASP, afex)")}
 
@@ -298,7 +297,7 @@ class MixedAnova(TestKind):
         return Outcome(rows=_tag([judge(r, v("alpha")) for r in rows], analysis))
 
 
-class ChiSquare(TestKind):
+class ChiSquare(StatisticalTest):
     params = {**COMMON, **TRIAL_DATA, "rows": P.text(), "columns": P.text(),
               "correction_yates": P.flag(False, doc="Yates' continuity correction (2 x 2)")}
 
@@ -312,7 +311,7 @@ class ChiSquare(TestKind):
         return Outcome(rows=_tag([judge(row, v("alpha"))], analysis))
 
 
-class CatchSummary(TestKind):
+class CatchSummary(StatisticalTest):
     """Missed catch trials (the data-quality check of Borowski et al., A.2.8)."""
 
     params = {"where": P.filters(default=P.REQUIRED)}
@@ -325,14 +324,14 @@ class CatchSummary(TestKind):
         missed = catch.assign(missed=1 - correct).groupby("participant")["missed"].sum()
         table = missed.value_counts().sort_index().rename_axis("missed").reset_index(
             name="participants")
-        row = TestResult(test="catch trials missed", statistic=float(missed.sum()),
+        row = ResultRow(test="catch trials missed", statistic=float(missed.sum()),
                          statistic_name="missed", n=int(len(catch)), label="all participants",
                          note=f"{int((missed > 0).sum())} of {len(missed)} participants missed "
                               f"at least one")
         return Outcome(rows=_tag([row], analysis), tables={analysis.id: table})
 
 
-class ByAnswer(TestKind):
+class ByAnswer(StatisticalTest):
     """Descriptive: the dependent variable per condition and answer to another item (D.2 8)."""
 
     params = {"item": P.text(doc="the item whose answers split the participants"),
@@ -348,7 +347,7 @@ class ByAnswer(TestKind):
         return Outcome(tables={analysis.id: table}, deviations=deviations)
 
 
-TESTS: dict[str, TestKind] = {
+TESTS: dict[str, StatisticalTest] = {
     "between_conditions": BetweenConditions(),
     "mcnemar": McNemar(),
     "attribute_comparisons": AttributeComparisons(),

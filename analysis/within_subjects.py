@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .results import AnalysisError, TestResult
-from .tests_between import r_ci
+from .between_subjects import r_ci
+from .results import AnalysisError, ResultRow
 
 
-def mcnemar_exact(first, second, *, alternative: str, label: str) -> TestResult:
+def mcnemar_exact(first, second, *, alternative: str, label: str) -> ResultRow:
     """Exact McNemar test of paired 0/1 outcomes (e.g. 'selected as relevant').
 
     b = first 1 & second 0, c = first 0 & second 1. Under H0 c ~ Binomial(b + c, 1/2).
@@ -48,9 +48,9 @@ def mcnemar_exact(first, second, *, alternative: str, label: str) -> TestResult:
         low = share.low / (1 - share.low) if share.low < 1 else math.inf
         high = share.high / (1 - share.high) if share.high < 1 else math.inf
     odds = b / c if c else math.inf
-    return TestResult(test="McNemar (exact)", statistic=float(b), statistic_name="b (discordant 1/0)",
+    return ResultRow(test="McNemar (exact)", statistic=float(b), statistic_name="b (discordant 1/0)",
                       p=p, n=int(first.size), effect_size=odds, ci_low=low, ci_high=high,
-                      effect_size_name="odds ratio b/c", variant={"alternative": alternative,
+                      effect_size_name="odds ratio b/c", method_options={"alternative": alternative,
                                                                  "exact": True,
                                                                  "effect_ci": "clopper_pearson"},
                       label=label, note=f"b = {b}, c = {c}; "
@@ -99,7 +99,7 @@ def r_wilcox_test(d: np.ndarray, *, alternative: str) -> tuple[float, str]:
 
 
 def wilcoxon_signed_rank(x, y, *, alternative: str, method: str, correction: bool,
-                         zero_method: str, label: str, decimals: int = 10) -> TestResult:
+                         zero_method: str, label: str, decimals: int = 10) -> ResultRow:
     """Wilcoxon signed-rank test of x - y, rounding the differences to ``decimals`` so equal
     means count as ties/zeros. Every variant is explicit: method ('exact', 'asymptotic',
     'auto' as scipy, or 'R' as R's wilcox.test defaults, see :func:`r_wilcox_test`),
@@ -137,12 +137,12 @@ def wilcoxon_signed_rank(x, y, *, alternative: str, method: str, correction: boo
     z = math.copysign(abs(z), plus - minus) if plus != minus else 0.0 * z  # NaN stays NaN
     r = z / math.sqrt(n) if not math.isnan(z) else math.nan
     low, high = r_ci(r, n)
-    return TestResult(test="Wilcoxon signed-rank", statistic=plus,
+    return ResultRow(test="Wilcoxon signed-rank", statistic=plus,
                       statistic_name="W+", p=p, n=n, z=z,
                       effect_size=r, ci_low=low, ci_high=high,
                       effect_size_name="r = Z/sqrt(n) (sign of a - b)" if not math.isnan(z)
                       else "",
-                      variant={"alternative": alternative, "method": method,
+                      method_options={"alternative": alternative, "method": method,
                                "continuity": correction, "zero_method": zero_method},
                       p_alternatives={"R wilcox.test defaults (JASP 0.13)": p_r},
                       label=label, note=f"{n - nonzero} zero difference(s); {note}; "
@@ -150,7 +150,7 @@ def wilcoxon_signed_rank(x, y, *, alternative: str, method: str, correction: boo
 
 
 def rm_anova(data: pd.DataFrame, *, dv: str, subject: str, within: list[str],
-             label: str) -> list[TestResult]:
+             label: str) -> list[ResultRow]:
     """statsmodels AnovaRM on per-subject cell means (one row per effect)."""
     from statsmodels.stats.anova import AnovaRM
 
@@ -178,12 +178,12 @@ def rm_anova(data: pd.DataFrame, *, dv: str, subject: str, within: list[str],
             note = (f"the error term of {effect} is zero (every subject shows the same "
                     f"effect); F is undefined")
             f = p = math.nan
-        rows.append(TestResult(test="repeated-measures ANOVA (statsmodels AnovaRM)", statistic=f,
+        rows.append(ResultRow(test="repeated-measures ANOVA (statsmodels AnovaRM)", statistic=f,
                                statistic_name="F", p=p, df=f"{d1:g}, {d2:g}",
                                n=int(cells[subject].nunique()),
                                effect_size=f * d1 / (f * d1 + d2) if note == "" else math.nan,
                                effect_size_name="partial eta²",
-                               variant={"sphericity_correction": "none"},
+                               method_options={"sphericity_correction": "none"},
                                label=f"{label}: {effect}", note=note))
     return rows
 
@@ -205,7 +205,7 @@ def _error_ss(cells: pd.DataFrame, *, dv: str, subject: str, effect: list[str]) 
 
 
 def mixed_anova(data: pd.DataFrame, *, dv: str, subject: str, within: str, between: str,
-                label: str, ss_type: int = 2) -> list[TestResult]:
+                label: str, ss_type: int = 2) -> list[ResultRow]:
     """Mixed ANOVA. ``ss_type=2``: pingouin (weighted means; what pingouin reports).
     ``ss_type=3``: type III sums of squares (unweighted means, as JASP/afex report) for a
     two-level within factor, computed with statsmodels OLS on the within differences; the two
@@ -226,18 +226,18 @@ def mixed_anova(data: pd.DataFrame, *, dv: str, subject: str, within: str, betwe
                                  subject=subject, correction=False)
     rows = []
     for _, row in table.iterrows():
-        rows.append(TestResult(test="mixed ANOVA (pingouin)", statistic=float(row["F"]),
+        rows.append(ResultRow(test="mixed ANOVA (pingouin)", statistic=float(row["F"]),
                                statistic_name="F", p=float(row["p_unc"]),
                                df=f"{row['DF1']:g}, {row['DF2']:g}",
                                n=int(cells[subject].nunique()), effect_size=float(row["np2"]),
                                effect_size_name="partial eta²",
-                               variant={"sphericity_correction": "none", "ss_type": 2},
+                               method_options={"sphericity_correction": "none", "ss_type": 2},
                                label=f"{label}: {row['Source']}"))
     return rows
 
 
 def chi_square(data: pd.DataFrame, *, rows: str, columns: str, correction: bool,
-               label: str) -> TestResult:
+               label: str) -> ResultRow:
     """Chi-square test of independence on the counts of ``rows`` x ``columns``."""
     table = pd.crosstab(data[rows], data[columns])
     if table.shape[0] < 2 or table.shape[1] < 2:
@@ -249,15 +249,15 @@ def chi_square(data: pd.DataFrame, *, rows: str, columns: str, correction: bool,
     cramer = float(stats.contingency.association(table.values, method="cramer",
                                                  correction=False))
     small = int((expected < 5).sum())
-    return TestResult(test="chi-square test of independence", statistic=float(chi2),
+    return ResultRow(test="chi-square test of independence", statistic=float(chi2),
                       statistic_name="chi²", p=float(p), df=str(dof), n=n,
                       effect_size=cramer, effect_size_name="Cramér's V",
-                      variant={"yates_correction": correction}, label=label,
+                      method_options={"yates_correction": correction}, label=label,
                       note=f"table {table.to_dict()}" + (f"; {small} expected count(s) < 5"
                                                          if small else ""))
 
 
-def _mixed_type3(cells, *, dv, subject, within, between, label) -> list[TestResult]:
+def _mixed_type3(cells, *, dv, subject, within, between, label) -> list[ResultRow]:
     import statsmodels.formula.api as smf
     from statsmodels.stats.anova import anova_lm
 
@@ -280,9 +280,9 @@ def _mixed_type3(cells, *, dv, subject, within, between, label) -> list[TestResu
     for source, f, d1 in ((between, float(between_row["F"]), g - 1), (within, within_f, 1),
                           ("Interaction", float(inter_row["F"]), g - 1)):
         p = float(stats.f.sf(f, d1, n - g))
-        rows.append(TestResult(test="mixed ANOVA (type III, statsmodels OLS)", statistic=f,
+        rows.append(ResultRow(test="mixed ANOVA (type III, statsmodels OLS)", statistic=f,
                                statistic_name="F", p=p, df=f"{d1:g}, {n - g:g}", n=n,
                                effect_size=f * d1 / (f * d1 + n - g),
-                               effect_size_name="partial eta²", variant={"ss_type": 3},
+                               effect_size_name="partial eta²", method_options={"ss_type": 3},
                                label=f"{label}: {source}"))
     return rows

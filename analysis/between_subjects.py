@@ -20,7 +20,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from .results import AnalysisError, TestResult
+from .results import AnalysisError, ResultRow
 
 
 def _values(values, label: str, minimum: int = 1) -> np.ndarray:
@@ -49,32 +49,32 @@ def _spread(arrays: dict, label: str, *, every: bool) -> None:
                             f"undefined")
 
 
-def shapiro(values, *, label: str, alpha: float) -> TestResult:
+def shapiro(values, *, label: str, alpha: float) -> ResultRow:
     data = _values(values, f"Shapiro-Wilk for {label}", 3)
     if np.ptp(data) == 0:
         raise AnalysisError(f"Shapiro-Wilk for {label}: all {data.size} values are identical "
                             f"({data[0]:g}); normality cannot be tested on constant data")
     result = stats.shapiro(data)
     normal = bool(result.pvalue >= alpha)
-    return TestResult(test="Shapiro-Wilk", statistic=float(result.statistic), statistic_name="W",
+    return ResultRow(test="Shapiro-Wilk", statistic=float(result.statistic), statistic_name="W",
                       p=float(result.pvalue), n=int(data.size), label=label, alpha=alpha,
                       decision="normal" if normal else "not normal")
 
 
-def levene(groups: dict, *, center: str, alpha: float) -> TestResult:
+def levene(groups: dict, *, center: str, alpha: float) -> ResultRow:
     named = {k: _values(v, f"Levene for {k}", 2) for k, v in groups.items()}
     _spread(named, "Levene", every=True)
     arrays = list(named.values())
     result = stats.levene(*arrays, center=center)
     equal = bool(result.pvalue >= alpha)
-    return TestResult(test="Levene", statistic=float(result.statistic), statistic_name="W",
+    return ResultRow(test="Levene", statistic=float(result.statistic), statistic_name="W",
                       p=float(result.pvalue), n=sum(a.size for a in arrays),
                       df=f"{len(arrays) - 1}, {sum(a.size for a in arrays) - len(arrays)}",
-                      variant={"center": center}, label=" vs ".join(groups), alpha=alpha,
+                      method_options={"center": center}, label=" vs ".join(groups), alpha=alpha,
                       decision="equal variances" if equal else "unequal variances")
 
 
-def kruskal(groups: dict) -> TestResult:
+def kruskal(groups: dict) -> ResultRow:
     # a group of one has no distribution to compare; H and eta²_H would be numbers without
     # meaning (eta²_H = -0.29 on such data)
     arrays = [_values(v, f"Kruskal-Wallis for {k}", 2) for k, v in groups.items()]
@@ -86,10 +86,10 @@ def kruskal(groups: dict) -> TestResult:
     result = stats.kruskal(*arrays)
     n, k = pooled.size, len(arrays)
     epsilon2 = (result.statistic - k + 1) / (n - k) if n > k else math.nan
-    return TestResult(test="Kruskal-Wallis", statistic=float(result.statistic), statistic_name="H",
+    return ResultRow(test="Kruskal-Wallis", statistic=float(result.statistic), statistic_name="H",
                       p=float(result.pvalue), df=str(k - 1), n=n, effect_size=float(epsilon2),
                       effect_size_name="eta²_H = (H-k+1)/(N-k)",
-                      variant={"tie_correction": True}, label=" vs ".join(groups))
+                      method_options={"tie_correction": True}, label=" vs ".join(groups))
 
 
 def rank_sum_z(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
@@ -106,7 +106,7 @@ def rank_sum_z(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
 
 
 def mann_whitney(a, b, *, alternative: str, method: str = "asymptotic",
-                 use_continuity: bool = True, label: str = "") -> TestResult:
+                 use_continuity: bool = True, label: str = "") -> ResultRow:
     """Wilcoxon rank-sum (Mann-Whitney U) of ``a`` against ``b``; effect size r = Z / sqrt(N)
     signed as a - b: negative when ``a`` ranks lower (the direction of a 'less' hypothesis)."""
     a = _values(a, f"rank-sum {label} (first group)")
@@ -117,11 +117,11 @@ def mann_whitney(a, b, *, alternative: str, method: str = "asymptotic",
     n = a.size + b.size
     r = z / math.sqrt(n)
     low, high = r_ci(r, n)
-    return TestResult(test="Wilcoxon rank-sum (Mann-Whitney U)", statistic=float(result.statistic),
+    return ResultRow(test="Wilcoxon rank-sum (Mann-Whitney U)", statistic=float(result.statistic),
                       statistic_name="U", p=float(result.pvalue), n=n, z=z,
                       effect_size=r, effect_size_name="r = Z/sqrt(N) (sign of a - b)",
                       ci_low=low, ci_high=high,
-                      variant={"alternative": alternative, "method": method,
+                      method_options={"alternative": alternative, "method": method,
                                "continuity": use_continuity, "effect_ci": "fisher_z"},
                       label=label,
                       note=f"Z = {z:.3f} (tie-corrected, no continuity correction)")
@@ -135,7 +135,7 @@ def r_ci(r: float, n: int, *, level: float = 0.95) -> tuple[float, float]:
     return math.tanh(math.atanh(r) - half), math.tanh(math.atanh(r) + half)
 
 
-def anova_oneway(groups: dict) -> TestResult:
+def anova_oneway(groups: dict) -> ResultRow:
     named = {k: _values(v, f"ANOVA for {k}", 2) for k, v in groups.items()}
     _spread(named, "one-way ANOVA", every=True)
     arrays = list(named.values())
@@ -143,14 +143,14 @@ def anova_oneway(groups: dict) -> TestResult:
     pooled = np.concatenate(arrays)
     ss_between = sum(a.size * (a.mean() - pooled.mean()) ** 2 for a in arrays)
     ss_total = ((pooled - pooled.mean()) ** 2).sum()
-    return TestResult(test="one-way ANOVA", statistic=float(result.statistic), statistic_name="F",
+    return ResultRow(test="one-way ANOVA", statistic=float(result.statistic), statistic_name="F",
                       p=float(result.pvalue), n=pooled.size,
                       df=f"{len(arrays) - 1}, {pooled.size - len(arrays)}",
                       effect_size=float(ss_between / ss_total), effect_size_name="eta²",
                       label=" vs ".join(groups))
 
 
-def planned_contrast(groups: dict, a: str, b: str, *, alternative: str, label: str) -> TestResult:
+def planned_contrast(groups: dict, a: str, b: str, *, alternative: str, label: str) -> ResultRow:
     """t-test of mean(a) - mean(b) with the pooled ANOVA error term (df = N - k)."""
     arrays = {k: _values(v, f"contrast group {k}", 2) for k, v in groups.items()}
     n_total, k = sum(x.size for x in arrays.values()), len(arrays)
@@ -161,14 +161,14 @@ def planned_contrast(groups: dict, a: str, b: str, *, alternative: str, label: s
     t = diff / se
     dist = stats.t(n_total - k)
     p = {"two-sided": 2 * dist.sf(abs(t)), "greater": dist.sf(t), "less": dist.cdf(t)}[alternative]
-    return TestResult(test="planned contrast (pooled ANOVA error)", statistic=float(t),
+    return ResultRow(test="planned contrast (pooled ANOVA error)", statistic=float(t),
                       statistic_name="t", p=float(p), df=str(n_total - k),
                       n=arrays[a].size + arrays[b].size, effect_size=float(diff / math.sqrt(mse)),
                       effect_size_name="d = diff / sqrt(MSE)",
-                      variant={"alternative": alternative}, label=label)
+                      method_options={"alternative": alternative}, label=label)
 
 
-def welch_anova(groups: dict) -> TestResult:
+def welch_anova(groups: dict) -> ResultRow:
     import pingouin
 
     named = {k: _values(v, f"Welch ANOVA for {k}", 2) for k, v in groups.items()}
@@ -176,47 +176,47 @@ def welch_anova(groups: dict) -> TestResult:
     _spread(named, "Welch's ANOVA", every=False)
     frame = pd.DataFrame([(k, x) for k, v in named.items() for x in v], columns=["g", "y"])
     table = pingouin.welch_anova(data=frame, dv="y", between="g").iloc[0]
-    return TestResult(test="Welch's ANOVA (pingouin)", statistic=float(table["F"]),
+    return ResultRow(test="Welch's ANOVA (pingouin)", statistic=float(table["F"]),
                       statistic_name="F", p=float(table["p_unc"]), n=len(frame),
                       df=f"{table['ddof1']:g}, {table['ddof2']:.2f}",
                       effect_size=float(table["np2"]), effect_size_name="partial eta²",
                       label=" vs ".join(groups))
 
 
-def welch_t(a, b, *, alternative: str, label: str) -> TestResult:
+def welch_t(a, b, *, alternative: str, label: str) -> ResultRow:
     a = _values(a, f"Welch t {label}", 2)
     b = _values(b, f"Welch t {label}", 2)
     _spread({"first group": a, "second group": b}, f"Welch t {label}", every=True)
     result = stats.ttest_ind(a, b, equal_var=False, alternative=alternative)
-    return TestResult(test="Welch t-test", statistic=float(result.statistic), statistic_name="t",
+    return ResultRow(test="Welch t-test", statistic=float(result.statistic), statistic_name="t",
                       p=float(result.pvalue), df=f"{result.df:.2f}", n=a.size + b.size,
-                      variant={"alternative": alternative, "equal_var": False}, label=label)
+                      method_options={"alternative": alternative, "equal_var": False}, label=label)
 
 
-def fisher_exact(a, b, *, alternative: str, label: str) -> TestResult:
+def fisher_exact(a, b, *, alternative: str, label: str) -> ResultRow:
     a = _binary(a, f"Fisher {label}")
     b = _binary(b, f"Fisher {label}")
     table = [[int(a.sum()), int(a.size - a.sum())], [int(b.sum()), int(b.size - b.sum())]]
     result = stats.fisher_exact(table, alternative=alternative)
     odds = stats.contingency.odds_ratio(table, kind="conditional")
     ci = odds.confidence_interval(confidence_level=0.95)
-    return TestResult(test="Fisher's exact test", statistic=float(result.statistic),
+    return ResultRow(test="Fisher's exact test", statistic=float(result.statistic),
                       statistic_name="odds ratio", p=float(result.pvalue), n=a.size + b.size,
                       effect_size=float(odds.statistic), ci_low=float(ci.low),
                       ci_high=float(ci.high), effect_size_name="conditional odds ratio",
-                      variant={"alternative": alternative, "effect_ci": "conditional_exact"},
+                      method_options={"alternative": alternative, "effect_ci": "conditional_exact"},
                       label=label,
                       note=f"correct {table[0][0]}/{a.size} vs {table[1][0]}/{b.size}")
 
 
-def adjust(results: list[TestResult], *, method: str) -> list[TestResult]:
+def adjust(results: list[ResultRow], *, method: str) -> list[ResultRow]:
     """statsmodels multipletests over the rows' p-values; writes p_adjusted."""
     if method == "none" or not results:
-        return [r.with_(p_adjusted=r.p, variant={**r.variant, "correction": "none"})
+        return [r.with_(p_adjusted=r.p, method_options={**r.method_options, "correction": "none"})
                 for r in results]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         adjusted = multipletests([r.p for r in results], method=method)[1]
-    return [r.with_(p_adjusted=float(p), variant={**r.variant, "correction":
+    return [r.with_(p_adjusted=float(p), method_options={**r.method_options, "correction":
                                                     f"{method} over {len(results)} tests"})
             for r, p in zip(results, adjusted, strict=True)]
