@@ -10,9 +10,10 @@ and the outputs' hashes, and fails naming the target to regenerate when either d
   version, parameters, checkpoint bundle hash, validation data and generator code version,
   seed), so they are stale exactly when a study would be served other stimuli;
 - ``generator``: docs/generator/*.png; inputs are the generator's code version and the script;
-- ``analysis``: docs/analysis/ reports and CSVs; inputs are the recipe, its preregistrations and
-  specs;
-- ``screens``: docs/screens/; inputs are study 2's spec and the screenshot recipe.
+- ``analysis``: docs/analysis/ reports and CSVs; inputs are the recipe, the preregistrations and
+  specs it reads (not the analysis code: a change there is not detected);
+- ``screens``: docs/screens/ as test_browser_screens writes them; inputs are study 2's spec and
+  the screenshot recipe (not the templates: a change there is not detected).
 
     python -m tests.docs_stamps --write [TARGET ...]   # after regenerating (bin/regenerate-docs)
     python -m tests.docs_stamps                        # says which targets are stale
@@ -72,7 +73,10 @@ TARGETS = {
         "outputs": ("docs/generator/*.png",),
     },
     "analysis": {
-        "inputs": lambda: _files("docs/analysis/make_example.sh", "analysis/examples/**/*.yaml",
+        "inputs": lambda: _files("docs/analysis/make_example.sh",  # and what it reads:
+                                 "analysis/examples/two4two/study[12].yaml",
+                                 "analysis/examples/borowski2021/experiment_I.yaml",
+                                 "analysis/examples/borowski2021/experiment_II.yaml",
                                  STUDY2, "studies/specs/two4two-study1.yaml"),
         "outputs": ("docs/analysis/*.csv", "docs/analysis/report/*", "docs/analysis/study1/*",
                     "docs/analysis/power/*", "docs/analysis/borowski2021/**/*"),
@@ -80,7 +84,8 @@ TARGETS = {
     "screens": {
         "inputs": lambda: _files(STUDY2, "tests/browser/make_screens.py",
                                  "tests/browser/test_browser_screens.py"),
-        "outputs": ("docs/screens/**/*.png",),
+        # what test_browser_screens writes (the explorer's screenshots have their own recipe)
+        "outputs": ("docs/screens/[0-9]*.png", "docs/screens/researcher/*.png"),
     },
 }
 
