@@ -16,6 +16,7 @@ from pathlib import Path
 
 from django.core.management import call_command
 
+from explainers.models.model_registry import describe_bundle
 from studies import stimuli
 from studies.runtime import spec_of
 from tests.bots import publish_stimulus
@@ -53,9 +54,17 @@ def _replace(text: str, old: str, new: str) -> str:
 def study2_yaml(folder: Path, checkpoint: Path, *, target: int | None = None,
                 answer_key: Path | None = None, replace: dict[str, str] | None = None) -> Path:
     """The shipped study-2 spec with ``checkpoint`` swapped in; the answer key is read from
-    ``answer_key`` (default: the checkpoint's ground_truth.json); ``replace`` edits more text."""
+    ``answer_key`` (default: the checkpoint's ground_truth.json); ``replace`` edits more text.
+
+    The concepts condition reads flow step 2.7 of the shipped model; a smaller checkpoint (the
+    tiny test model has one step per level) gets its own last step of level 2 instead, since
+    load_study refuses a layer the model does not have."""
     text = STUDY2.read_text(encoding="utf-8")
     text = _replace(text, "checkpoint: checkpoints/study\n", f"checkpoint: {checkpoint}\n")
+    layers = describe_bundle(checkpoint).layers
+    if "2.7" not in layers:
+        level2 = [layer for layer in layers if layer.startswith("2.")]
+        text = _replace(text, 'layer: "2.7"', f'layer: "{level2[-1]}"')
     text = _replace(text, "answer_key_from: checkpoints/study/ground_truth.json",
                     f"answer_key_from: {answer_key or checkpoint / 'ground_truth.json'}")
     if target is not None:
