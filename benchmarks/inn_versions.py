@@ -24,7 +24,7 @@ CHILD = r"""
 import sys, time, torch
 repo = sys.argv[1]
 sys.path.insert(0, repo)
-from explainers.data import ValidationData
+from explainers.validation_data import ValidationData
 from explainers.models import load_checkpoint
 from explainers.plugins.counterfactuals import INNCounterfactuals
 from explainers.prerender import variant_seed

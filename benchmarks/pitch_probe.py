@@ -69,8 +69,8 @@ def pitch_response(model, *, observer=None, n: int = 1000, seed: int = 5) -> dic
 def observer_probe(n_train: int, epochs: int, *, camera_distance: float) -> int:
     """Train an observer as ``explainers.models.observer`` does (fewer scenes and epochs) and
     print its per-factor test MSE: can it still read pitch's sign at this camera distance?"""
-    from explainers.models.data import render_set
     from explainers.models.observer import train_observer
+    from explainers.models.training_data import render_set
 
     t0 = time.perf_counter()
     train = render_set("unbiased", n_train, seed=7, image_size=64, desc="observer train")

@@ -29,9 +29,9 @@ import torch  # noqa: E402
 import yaml  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-from explainers.data import ValidationData  # noqa: E402
 from explainers.models.model_registry import load_model  # noqa: E402
 from explainers.prerender import render_stimulus, variant_seed  # noqa: E402
+from explainers.validation_data import ValidationData  # noqa: E402
 
 
 def ensure_builtin_explainers() -> list[str]:

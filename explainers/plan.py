@@ -3,7 +3,7 @@
 A condition is an :class:`explainers.conditions.ConditionSpec` (the contract the study spec
 builds too) or a mapping :meth:`~explainers.conditions.ConditionSpec.from_dict` reads; each listed
 variant ``v`` of a rendered condition (one without a fixed ``stimulus_key``) is rendered with seed :func:`~explainers.prerender.variant_seed` ``(study_seed, v)``. The validation
-data default to :class:`~explainers.data.ValidationData` at the checkpoint's image size; a spec
+data default to :class:`~explainers.validation_data.ValidationData` at the checkpoint's image size; a spec
 may override ``sampler``, ``seed`` and ``n`` (key ``validation``).
 """
 
@@ -13,7 +13,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from explainers.conditions import ConditionSpec
-from explainers.data import ValidationData
 from explainers.models.model_registry import describe_bundle
 from explainers.plugins.registry import get_explainer
 from explainers.prerender import (
@@ -26,6 +25,7 @@ from explainers.prerender import (
     variant_seed,
 )
 from explainers.render_kinds import get_kind
+from explainers.validation_data import ValidationData
 
 
 class StaleJob(ValueError):

@@ -5,7 +5,7 @@ references on the left, Stretchy references on the right and asks which of two a
 Stretchy. Its images are one published stimulus: row 0 holds clear-cut Peekies, row 1
 clear-cut Stretchies; columns ``0..references-1`` are the references, column ``references + i``
 the two animals of trial ``i`` (:func:`cell`). Which trial shows which column is the study
-server's business (``studies.trials``).
+server's business (``studies.trial_lists``).
 
 ``inputs`` = ``{"seed", "references", "trials", "size"}``: the study seed, the references per
 class, the number of trials and the image size; the generator's code version is part of the key.

@@ -7,8 +7,8 @@ from datetime import timedelta
 from django.db import transaction
 
 from . import clock
+from .amounts_owed import settle
 from .models import BlockEntry, Event, EventKind, Participant, Status, Study
-from .payments import settle
 from .runtime import spec_of
 
 CODE_OF_STATUS = {

@@ -12,12 +12,12 @@ from pathlib import Path
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from . import trials as trial_images
+from . import trial_lists as trial_images
 from .answer_keys import AnswerKeyError, answer_key
-from .media import media_file, video_duration, video_path, video_relative
 from .models import Event, Participant, Response, Study
+from .served_files import media_file, video_duration, video_path, video_relative
 from .spec import StudySpec
-from .spec.trials import ImageRef, TrialSpec
+from .spec.two_afc import ImageRef, TrialSpec
 from .steps import Invalid, StepSpec
 from .stimuli import StimulusMissing, manifest, verified_manifest
 

@@ -66,7 +66,7 @@ def render_jobs(spec: StudySpec) -> list:
     message (unknown explainer, bad params, checkpoint missing)."""
     from explainers.plan import plan  # torch side, imported only when needed
 
-    from .trials import trial_job
+    from .trial_lists import trial_job
 
     jobs = []
     if shows_explanations(spec):

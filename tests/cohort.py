@@ -21,9 +21,9 @@ from pathlib import Path
 from django.test import Client
 
 from studies.loading import load_study
-from studies.media import video_duration
 from studies.models import Participant
 from studies.runtime import spec_of
+from studies.served_files import video_duration
 
 from .bots import Bot, fake_key, new_pid, publish_stimulus
 

@@ -10,11 +10,11 @@ import torch
 from django.urls import reverse
 from PIL import Image
 
-from explainers.data import ValidationData
 from explainers.interventions import permutation_test, property_gradient_score
 from explainers.plugins import ParamError, StimulusError, get_explainer
 from explainers.prerender import render_stimulus
 from explainers.synthetic import FACTOR_RANGES
+from explainers.validation_data import ValidationData
 from studies.loading import load_study
 from tests.bots import PROLIFIC_URL, Bot, write_study
 from tests.fixtures.tiny_explainer_setup import blob_pool, tiny_model

@@ -7,7 +7,7 @@ import pytest
 
 from explainers.plan import plan
 from studies import stimuli
-from studies.dashboard import status
+from studies.dashboard_numbers import status
 from studies.loading import load_study
 from studies.readiness import problems
 from studies.runtime import spec_of

@@ -3,10 +3,10 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from explainers.data import ValidationData
 from explainers.plan import StaleJob, checkpoint_info, plan, render_progress, run_job
 from explainers.prerender import load_manifest, stimulus_key, variant_seed
 from explainers.tasks import render_job
+from explainers.validation_data import ValidationData
 from tests.fixtures.tiny_explainer_setup import REPO_FIXTURES, tiny_checkpoint
 
 SMALL = {"n": 400}  # a small validation pool keeps these tests fast

@@ -130,8 +130,8 @@ def test_killed_worker_render_completes_exactly_once(tmp_path, not_eager):
     assert [p.name for p in root.iterdir()] == [job.key]  # one folder, no temporaries left
     manifest = load_manifest(root, job.key)  # verifies the key and every file's hash
     # correct: identical to a render of the same job in this process
-    from explainers.data import ValidationData
     from explainers.models import load_checkpoint
+    from explainers.validation_data import ValidationData
 
     reference = render_stimulus("slow-baseline", job.params, model=load_checkpoint(ckpt),
                                 data=ValidationData(**job.data), seed=job.seed,

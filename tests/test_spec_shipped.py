@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from studies.models import Study
 from studies.runtime import spec_of
 from studies.spec import load_spec_file
-from studies.trials import trials_of
+from studies.trial_lists import trials_of
 
 SPECS = Path(__file__).parent.parent / "studies" / "specs"
 

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 
 from studies.tutorials.index import TutorialNotMade, generated_video
 from studies.tutorials.maker import make_video, read_index
-from studies.tutorials.media import probe
+from studies.tutorials.narration import probe
 from studies.tutorials.script import TutorialScriptError, load_script, parse_script
 
 REPO = Path(__file__).resolve().parent.parent

@@ -13,7 +13,7 @@ from .classifier import FlowClassifier
 
 @torch.no_grad()
 def evaluate_set(model: FlowClassifier, data, *, batch_size: int = 256) -> dict:
-    """Metrics of ``model`` on a :class:`~explainers.models.data.RenderedSet`."""
+    """Metrics of ``model`` on a :class:`~explainers.models.training_data.RenderedSet`."""
     was_training = model.training
     model.eval()
     logits, bpd, recon = [], [], 0.0
@@ -44,7 +44,7 @@ def evaluate_model(model, *, n: int = 2000, sampler: str = "study", seed: int = 
                    sampler_kwargs: dict | None = None, progress: bool = True) -> dict:
     """Evaluate on ``n`` freshly generated scenes (seeded; disjoint from the training seeds as
     long as the seeds differ)."""
-    from .data import render_set
+    from .training_data import render_set
 
     data = render_set(sampler, n, seed=seed, image_size=model.image_size, device=model.device,
                       sampler_kwargs=sampler_kwargs, desc="held-out data", progress=progress)
@@ -68,7 +68,7 @@ def counterfactual_check(model, *, n: int = 200, seed: int = 9, search_steps: in
     tolerance 0.1% of the span, ``search_steps`` corrections at most).
     """
     from .counterfactual import counterfactual
-    from .data import render_set
+    from .training_data import render_set
 
     data = render_set(sampler, n, seed=seed, image_size=model.image_size, device=model.device,
                       desc="counterfactual check")
@@ -113,8 +113,8 @@ def examples_picture(model, path, *, n: int = 12, seed: int = 9, search_steps: i
     """PNG of ``n`` held-out start images and their searched counterfactuals at the study grid's
     five column centres (range: p1-p99 of ``pool`` fresh study images)."""
     from .counterfactual import counterfactual
-    from .data import render_set
     from .plots import counterfactual_examples
+    from .training_data import render_set
 
     data = render_set("study", pool, seed=seed, image_size=model.image_size,
                       device=model.device, desc="examples")

@@ -38,7 +38,7 @@ def get_observer(model, *, folder: Path, train_size: int, test_size: int, epochs
     are kept as ``stored_mse``)."""
     from explainers.synthetic import code_version
 
-    from .data import render_set
+    from .training_data import render_set
 
     kw = dict(image_size=model.image_size, device=model.device)
     test = render_set("unbiased", test_size, seed=seed + 8, desc="observer test", **kw)
@@ -72,7 +72,7 @@ def run(checkpoint=None, *, out, n: int = 5000, seed: int = 0, sampler: str = "s
     observer, obs_info = get_observer(
         model, folder=folder, train_size=observer_train, test_size=observer_test,
         epochs=observer_epochs, seed=seed, save=save_observer_to_checkpoint, progress=progress)
-    from .data import render_set
+    from .training_data import render_set
 
     pool = render_set(sampler, max(n_counterfactuals, 1000), seed=seed + 11,
                       image_size=model.image_size, device=model.device, desc="cf pool")

@@ -207,7 +207,7 @@ def counterfactual_changes(model, observer: Observer, images: torch.Tensor, span
 def main(argv=None) -> int:
     import argparse
 
-    from .data import render_set
+    from .training_data import render_set
 
     p = argparse.ArgumentParser(description="Train the observer on unbiased scenes.")
     p.add_argument("--out", required=True)

@@ -19,9 +19,9 @@ import torch
 from .checkpoint import save_checkpoint
 from .classifier import build_model
 from .config import Config, load_config
-from .data import build_training_data
 from .evaluate import evaluate_set
 from .progress import progress_bar
+from .training_data import build_training_data
 
 STATE_FILE = "train_state.pt"
 

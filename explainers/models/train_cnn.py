@@ -23,7 +23,7 @@ from torch.nn import functional as F
 
 from .checkpoint import save_checkpoint
 from .cnn import CNNConfig, SmallResNet
-from .data import render_set, scenes_hash
+from .training_data import render_set, scenes_hash
 
 
 @dataclasses.dataclass(frozen=True)

@@ -279,7 +279,7 @@ class ProlificClient:
     def pay_bonuses(self, setup_id: str) -> dict:
         """``POST /bulk-bonus-payments/{id}/pay/``. NOT idempotent: a repeated call pays twice.
 
-        Use :func:`studies.prolific.payments.pay_bonuses`, which keeps a ledger, instead.
+        Use :func:`studies.prolific.payouts.pay_bonuses`, which keeps a ledger, instead.
         """
         return self.request("POST", f"bulk-bonus-payments/{setup_id}/pay/", idempotent=False)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..export_contract import ItemType, TrialKind
-from ..spec.trials import TrialSpec, read_generate, read_trial
+from ..spec.two_afc import TrialSpec, read_generate, read_trial
 from .base import StepSpec, StepType, client_ms
 from .outcomes import Invalid, Next, Stay
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .media import assemble, join_audio, probe, speak, tool_versions
+from .narration import assemble, join_audio, probe, speak, tool_versions
 from .script import TutorialScript, load_script
 from .slides import compose
 

@@ -7,7 +7,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from .. import dashboard, exports
+from .. import dashboard_numbers, exports
 from ..flags import flags
 from ..live import live_view
 from ..models import Study
@@ -23,7 +23,7 @@ def index(request):
 def study(request, slug):
     s = get_object_or_404(Study, slug=slug)
     return render(request, "studies/dashboard/study.html",
-                  {"study": s, "status": dashboard.status(s), "flags": flags(s),
+                  {"study": s, "status": dashboard_numbers.status(s), "flags": flags(s),
                    "live": live_view(s), "previews": _preview_links(request, s)})
 
 
@@ -36,7 +36,7 @@ def _preview_links(request, s: Study) -> list[tuple[str, str]]:
 
 @staff_member_required
 def status_json(request, slug):
-    return JsonResponse(dashboard.status(get_object_or_404(Study, slug=slug)))
+    return JsonResponse(dashboard_numbers.status(get_object_or_404(Study, slug=slug)))
 
 
 @staff_member_required

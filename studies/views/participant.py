@@ -11,10 +11,10 @@ from .. import beacons, flow
 from ..access import may_download, may_see_stimulus
 from ..assignment import enter
 from ..identity import BadEntry, parse_entry, remember, session_of, token_from
-from ..media import media_file
 from ..models import Study
 from ..prolific.arrivals import allow, too_many
 from ..ranges import serve_file
+from ..served_files import media_file
 from ..stimuli import StimulusMissing, published_image
 from .pilot import staff_entry
 

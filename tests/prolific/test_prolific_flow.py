@@ -13,7 +13,7 @@ import pytest
 
 from studies.models import Participant, Review, Status
 from studies.prolific.models import BonusKind
-from studies.prolific.payments import pay_bonuses
+from studies.prolific.payouts import pay_bonuses
 from studies.prolific.sync import sync_study
 from tests.bots import Bot
 from tests.fake_prolific import FakeProlific

@@ -10,7 +10,7 @@ from studies.models import Participant, Review, Status, Study
 from studies.prolific.client import SubmissionStatus
 from studies.prolific.errors import PaymentRefused, ProlificAPIError
 from studies.prolific.models import BonusKind, BonusLine, BonusPayment, PaymentState
-from studies.prolific.payments import (
+from studies.prolific.payouts import (
     bonuses_due,
     build_csv,
     confirm_paid,

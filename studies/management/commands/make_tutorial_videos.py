@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from studies.tutorials.index import tutorials_root
 from studies.tutorials.maker import make_all
-from studies.tutorials.media import MediaToolError
+from studies.tutorials.narration import MediaToolError
 from studies.tutorials.script import TutorialScriptError
 
 

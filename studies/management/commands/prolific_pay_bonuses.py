@@ -6,7 +6,7 @@ from studies.models import Study
 from studies.prolific.client import ProlificClient
 from studies.prolific.errors import ProlificError
 from studies.prolific.models import BonusKind, BonusPayment
-from studies.prolific.payments import confirm_paid, mark_unpaid, pay_bonuses
+from studies.prolific.payouts import confirm_paid, mark_unpaid, pay_bonuses
 
 PAYABLE = [BonusKind.BONUS.value, BonusKind.PARTIAL.value]  # paid as Prolific bonuses
 

@@ -32,7 +32,7 @@ from .client import ProlificClient, SubmissionStatus
 from .errors import PaymentRefused, ProlificAPIError, ProlificError
 from .models import BonusKind, BonusLine, BonusPayment, PaymentState
 
-# Which participants each kind pays, and from which amount field (studies.payments.settle sets
+# Which participants each kind pays, and from which amount field (studies.amounts_owed.settle sets
 # base_pay_gbp of screened-out and timed-out sessions to the spec's partial payment). Screened-out
 # sessions are paid by Prolific's screen-out call instead (studies.prolific.screenouts).
 _DUE = {

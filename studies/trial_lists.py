@@ -14,7 +14,7 @@ import random
 from functools import lru_cache
 
 from .spec import StudySpec
-from .spec.trials import ImageRef, Reference, TrialSpec
+from .spec.two_afc import ImageRef, Reference, TrialSpec
 
 KIND = "trial_images"
 

@@ -15,7 +15,7 @@ GENERATORS = ("synthetic",)
 class ImageRef:
     """Where a trial image comes from: a file under MEDIA_ROOT (``file``), a cell of a
     condition's rendered stimulus (``condition``, ``variant``, ``row``, ``col``), or a cell of
-    a published stimulus by its ``key`` (a generated block's images, studies.trials)."""
+    a published stimulus by its ``key`` (a generated block's images, studies.trial_lists)."""
 
     file: str = ""
     condition: str = ""
