@@ -27,7 +27,7 @@ def namespace(tmp_path, monkeypatch):
     monkeypatch.setenv("STIMULI_ROOT", str(tmp_path / "stimuli"))
     ns = {"__name__": "tutorial"}
     yield ns
-    unregister("saliency")
+    unregister("gradient_map")
 
 
 def test_tutorial_runs_as_written(namespace, tmp_path):
@@ -36,7 +36,7 @@ def test_tutorial_runs_as_written(namespace, tmp_path):
     for block in code:
         exec(compile(block, str(DOC), "exec"), namespace)  # noqa: S102 - our own docs
     manifest = namespace["manifest"]
-    assert (manifest["explainer"], manifest["rows"], manifest["cols"]) == ("saliency", 10, 5)
+    assert (manifest["explainer"], manifest["rows"], manifest["cols"]) == ("gradient_map", 10, 5)
     assert manifest["params"] == {"rows": 10, "percentiles": [1.0, 99.0], "alpha": 0.5}
     # the saliency explainer keeps the baseline's contract: columns bin the logits
     for cell in manifest["cells"]:
