@@ -20,6 +20,9 @@ from .conftest import PROLIFIC_COMPLETE_URL
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 TABLET = {"width": 768, "height": 1024}
 SCREENS = REPO / "docs" / "screens"
+# Each preview is a render and a forward pass on the CPU (about 60 ms idle, seconds when the 2 cores
+# are shared); a page shows up to a dozen, so waiting for all of them gets more than the default 20 s.
+PREVIEWS_TIMEOUT_MS = 90_000
 PREVIEWS_DONE = """() => {
   const scores = [...document.querySelectorAll('.explorer-preview .explorer-score,'
                                               + ' .explorer-preview-score')];
@@ -54,7 +57,7 @@ def test_select_mix_interpolate_undo_update_the_score(explorer_site, new_context
 
     page.locator(".explorer-scene").nth(0).click()  # the highest-scoring scene
     expect(page.locator("#explorer-current-score")).to_have_text(labels[0])
-    page.wait_for_function(PREVIEWS_DONE)
+    page.wait_for_function(PREVIEWS_DONE, timeout=PREVIEWS_TIMEOUT_MS)
     body = page.locator("#group-body .explorer-preview")
     assert body.count() == 3  # one preview per other scene
     promised = [body.nth(i).locator(".explorer-score").inner_text() for i in range(3)]
@@ -64,18 +67,18 @@ def test_select_mix_interpolate_undo_update_the_score(explorer_site, new_context
     expect(page.locator("#explorer-history li").first).to_contain_text("mix body from")
     mixed = current_score(page)
 
-    page.wait_for_function(PREVIEWS_DONE)
+    page.wait_for_function(PREVIEWS_DONE, timeout=PREVIEWS_TIMEOUT_MS)
     slider = page.locator("#group-scene .explorer-t")
     slider.evaluate("(el) => { el.value = '0.35'; el.dispatchEvent(new Event('input'));"
                     " el.dispatchEvent(new Event('change')); }")
     expect(page.locator("#group-scene .explorer-t-value")).to_have_text("0.35")
-    page.wait_for_function(PREVIEWS_DONE)
+    page.wait_for_function(PREVIEWS_DONE, timeout=PREVIEWS_TIMEOUT_MS)
     promised_t = page.locator("#group-scene .explorer-preview-score").inner_text()
     page.click("#group-scene .explorer-apply")
     expect(page.locator("#explorer-history li").first).to_contain_text("interpolate scene")
     expect(page.locator("#explorer-current-score")).to_have_text(promised_t)
 
-    page.wait_for_function(PREVIEWS_DONE)
+    page.wait_for_function(PREVIEWS_DONE, timeout=PREVIEWS_TIMEOUT_MS)
     if os.environ.get("XAI_WRITE_SCREENS") == "1":
         page.screenshot(path=str(SCREENS / "explorer-desktop.png"), full_page=True)
     page.click("#explorer-undo")
@@ -86,7 +89,7 @@ def test_select_mix_interpolate_undo_update_the_score(explorer_site, new_context
     tablet.set_viewport_size(TABLET)
     tablet.goto(f"{url}/s/{study.slug}/step/")
     expect(tablet.locator("#explorer-current-score")).to_have_text(mixed)
-    tablet.wait_for_function(PREVIEWS_DONE)
+    tablet.wait_for_function(PREVIEWS_DONE, timeout=PREVIEWS_TIMEOUT_MS)
     assert tablet.evaluate("document.documentElement.scrollWidth") <= TABLET["width"]
     if os.environ.get("XAI_WRITE_SCREENS") == "1":
         tablet.screenshot(path=str(SCREENS / "explorer-tablet.png"), full_page=True)
