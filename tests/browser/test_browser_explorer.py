@@ -23,6 +23,8 @@ SCREENS = REPO / "docs" / "screens"
 # Each preview is a render and a forward pass on the CPU (about 60 ms idle, seconds when the 2 cores
 # are shared); a page shows up to a dozen, so waiting for all of them gets more than the default 20 s.
 PREVIEWS_TIMEOUT_MS = 90_000
+# an action's answer can queue behind previews still being computed: wait for it as long
+ACTION_TIMEOUT_MS = 90_000
 PREVIEWS_DONE = """() => {
   const scores = [...document.querySelectorAll('.explorer-preview .explorer-score,'
                                               + ' .explorer-preview-score')];
@@ -47,7 +49,7 @@ def test_select_mix_interpolate_undo_update_the_score(explorer_site, new_context
     query = urlencode({"PROLIFIC_PID": new_pid(), "STUDY_ID": "a" * 24, "SESSION_ID": "b" * 24})
     page.goto(f"{url}/s/{study.slug}/?{query}")
     page.click("#consent-agree")
-    expect(page.locator("#step-form")).to_have_attribute("data-step", "explore")
+    expect(page.locator("#step-form")).to_have_attribute("data-step", "explore", timeout=ACTION_TIMEOUT_MS)
 
     shown = [float(s) for s in page.locator(".explorer-scene").evaluate_all(
         "els => els.map(e => e.dataset.score)")]
@@ -56,39 +58,39 @@ def test_select_mix_interpolate_undo_update_the_score(explorer_site, new_context
     assert labels == [f"{s:+.2f}" for s in shown]
 
     page.locator(".explorer-scene").nth(0).click()  # the highest-scoring scene
-    expect(page.locator("#explorer-current-score")).to_have_text(labels[0])
+    expect(page.locator("#explorer-current-score")).to_have_text(labels[0], timeout=ACTION_TIMEOUT_MS)
     page.wait_for_function(PREVIEWS_DONE, timeout=PREVIEWS_TIMEOUT_MS)
     body = page.locator("#group-body .explorer-preview")
     assert body.count() == 3  # one preview per other scene
     promised = [body.nth(i).locator(".explorer-score").inner_text() for i in range(3)]
     pick = max(range(3), key=lambda i: abs(float(promised[i]) - float(labels[0])))
     body.nth(pick).click()  # mix: take the body from that scene
-    expect(page.locator("#explorer-current-score")).to_have_text(promised[pick])
-    expect(page.locator("#explorer-history li").first).to_contain_text("mix body from")
+    expect(page.locator("#explorer-current-score")).to_have_text(promised[pick], timeout=ACTION_TIMEOUT_MS)
+    expect(page.locator("#explorer-history li").first).to_contain_text("mix body from", timeout=ACTION_TIMEOUT_MS)
     mixed = current_score(page)
 
     page.wait_for_function(PREVIEWS_DONE, timeout=PREVIEWS_TIMEOUT_MS)
     slider = page.locator("#group-scene .explorer-t")
     slider.evaluate("(el) => { el.value = '0.35'; el.dispatchEvent(new Event('input'));"
                     " el.dispatchEvent(new Event('change')); }")
-    expect(page.locator("#group-scene .explorer-t-value")).to_have_text("0.35")
+    expect(page.locator("#group-scene .explorer-t-value")).to_have_text("0.35", timeout=ACTION_TIMEOUT_MS)
     page.wait_for_function(PREVIEWS_DONE, timeout=PREVIEWS_TIMEOUT_MS)
     promised_t = page.locator("#group-scene .explorer-preview-score").inner_text()
     page.click("#group-scene .explorer-apply")
-    expect(page.locator("#explorer-history li").first).to_contain_text("interpolate scene")
-    expect(page.locator("#explorer-current-score")).to_have_text(promised_t)
+    expect(page.locator("#explorer-history li").first).to_contain_text("interpolate scene", timeout=ACTION_TIMEOUT_MS)
+    expect(page.locator("#explorer-current-score")).to_have_text(promised_t, timeout=ACTION_TIMEOUT_MS)
 
     page.wait_for_function(PREVIEWS_DONE, timeout=PREVIEWS_TIMEOUT_MS)
     if os.environ.get("XAI_WRITE_SCREENS") == "1":
         page.screenshot(path=str(SCREENS / "explorer-desktop.png"), full_page=True)
     page.click("#explorer-undo")
-    expect(page.locator("#explorer-history li")).to_have_count(1)
-    expect(page.locator("#explorer-current-score")).to_have_text(mixed)
+    expect(page.locator("#explorer-history li")).to_have_count(1, timeout=ACTION_TIMEOUT_MS)
+    expect(page.locator("#explorer-current-score")).to_have_text(mixed, timeout=ACTION_TIMEOUT_MS)
 
     tablet = page.context.new_page()  # the same session on a tablet: the state is the server's
     tablet.set_viewport_size(TABLET)
     tablet.goto(f"{url}/s/{study.slug}/step/")
-    expect(tablet.locator("#explorer-current-score")).to_have_text(mixed)
+    expect(tablet.locator("#explorer-current-score")).to_have_text(mixed, timeout=ACTION_TIMEOUT_MS)
     tablet.wait_for_function(PREVIEWS_DONE, timeout=PREVIEWS_TIMEOUT_MS)
     assert tablet.evaluate("document.documentElement.scrollWidth") <= TABLET["width"]
     if os.environ.get("XAI_WRITE_SCREENS") == "1":
