@@ -35,6 +35,9 @@ class ItemType(StrEnum):
     """One trial of a trial block (2AFC); ``trial`` and ``trial_kind`` say which."""
     COMPREHENSION = "comprehension"
     """One question of a comprehension gate, answered on the attempt that passed or ended it."""
+    SLIDER = "slider"
+    """A rating on a slider step's scale (e.g. Borowski et al.'s intuitiveness, -100..100);
+    ``response`` is the value, ``item`` the step's item."""
 
 
 class TrialKind(StrEnum):
