@@ -40,6 +40,7 @@ class State:
     setups: dict = field(default_factory=dict)
     payments: list = field(default_factory=list)
     screen_outs: list = field(default_factory=list)  # (participant_id, amount) per screen-out
+    return_requests: list = field(default_factory=list)  # (submission id, reasons) per request
     requests: list = field(default_factory=list)
     failures: list = field(default_factory=list)  # queued (status, retry_after) answers
 
@@ -129,6 +130,7 @@ class FakeProlific:
                 "started_at": "2026-11-23T00:00:00Z",
                 "completed_at": None,
                 "entered_code": None,
+                "return_requested": None,
             }
         return submission_id
 
@@ -213,6 +215,8 @@ class FakeProlific:
                 return (200, sub) if sub else (404, {"error": "submission not found"})
             case ("POST", ["submissions", "bonus-payments"]):
                 return self._setup_bonuses(data)
+            case ("POST", ["submissions", sub_id, "request-return"]):
+                return self._request_return(sub_id, data)
             case ("POST", ["submissions", sub_id, "transition"]):
                 return self._transition_submission(sub_id, data)
             case ("POST", ["bulk-bonus-payments", setup_id, "pay"]):
@@ -227,6 +231,11 @@ class FakeProlific:
                    if k not in data]
         if missing:
             return 400, {"error": {k: ["This field is required."] for k in missing}}
+        estimated, maximum = data.get("estimated_completion_time"), data.get("maximum_allowed_time")
+        if maximum is not None and (not isinstance(maximum, int) or not isinstance(estimated, int)
+                                    or maximum < estimated):
+            return 400, {"error": {"maximum_allowed_time": [
+                f"must be whole minutes, at least the estimated time: {maximum!r}"]}}
         problem = _check_filters(data.get("filters") or [])
         if problem:
             return 400, {"error": {"filters": [problem]}}
@@ -300,6 +309,22 @@ class FakeProlific:
             return 400, {"error": {"detail": f"Cannot approve a submission in {sub['status']}"}}
         sub["status"] = "APPROVED"
         return 200, sub
+
+    def _request_return(self, sub_id, data):
+        sub = self.state.submissions.get(sub_id)
+        if sub is None:
+            return 404, {"error": "submission not found"}
+        reasons = data.get("request_return_reasons")
+        if not reasons or not isinstance(reasons, list) or not all(
+                isinstance(r, str) and r for r in reasons):
+            return 400, {"error": {"request_return_reasons": ["A list of reasons is required."]}}
+        if sub["status"] != "AWAITING REVIEW":  # only a completed submission can be asked
+            return 400, {"error": {"detail": f"Cannot request a return in {sub['status']}"}}
+        sub["return_requested"] = "2026-11-23T01:00:00Z"
+        self.state.return_requests.append((sub_id, list(reasons)))  # each call sends a message
+        return 200, {"id": sub_id, "status": sub["status"],
+                     "participant": sub["participant_id"],
+                     "return_requested": sub["return_requested"]}
 
     def _setup_bonuses(self, data):
         sid = data.get("study_id")

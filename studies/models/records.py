@@ -55,6 +55,7 @@ class EventKind(models.TextChoices):
     STATUS = "status", "status change"
     REFUSED = "refused", "entry refused"
     PILOT = "pilot", "pilot: started or jumped"
+    RETURN_REQUESTED = "return_request", "asked on Prolific to return the submission"
 
 
 class Event(models.Model):

@@ -1,7 +1,7 @@
 """A small client for Prolific's public researcher API (https://docs.prolific.com/api-reference).
 
 Only the calls this platform needs: list filters, create, update (places) and publish a study,
-list submissions, approve one, screen submissions out, set up and pay bulk bonuses. Answers come back as dataclasses. Requests have a timeout; 429 and
+list submissions, approve one, ask for a return, screen submissions out, set up and pay bulk bonuses. Answers come back as dataclasses. Requests have a timeout; 429 and
 5xx answers are retried with exponential back-off (honouring ``Retry-After``), but a call that is
 not idempotent on Prolific's side (paying bonuses, creating a study) is only retried when
 Prolific certainly did not act on it (429, or the connection could not be opened).
@@ -68,6 +68,7 @@ class Submission:
     started_at: str | None = None
     completed_at: str | None = None
     entered_code: str | None = None
+    return_requested: str | None = None  # when a return was asked for (Prolific's field)
 
     @classmethod
     def from_json(cls, data: dict) -> Submission:
@@ -79,6 +80,7 @@ class Submission:
             started_at=data.get("started_at"),
             completed_at=data.get("completed_at"),
             entered_code=data.get("entered_code"),
+            return_requested=data.get("return_requested"),
         )
 
 
@@ -252,6 +254,13 @@ class ProlificClient:
             "POST", f"submissions/{submission_id}/transition/", json={"action": "APPROVE"}
         )
         return Submission.from_json(data)
+
+    def request_return(self, submission_id: str, reasons: list[str]) -> dict:
+        """``POST /submissions/{id}/request-return/`` (``request_return_reasons``): Prolific asks
+        the participant to return a completed submission (one that only partly did the study);
+        Prolific writes the message around the reasons. A repeat only sends the message again."""
+        return self.request("POST", f"submissions/{submission_id}/request-return/",
+                            json={"request_return_reasons": list(reasons)}, idempotent=False)
 
     def screen_out(self, study_id: str, submission_ids: list[str], bonus: Decimal) -> dict:
         """``POST /studies/{id}/screen-out-submissions/``: submissions of a custom-screening study

@@ -8,6 +8,8 @@
 * Screened-out submissions are screened out on Prolific with their partial payment
   (:mod:`.screenouts`), and places are raised until every condition can reach its target
   (:mod:`.places`).
+* Timed-out sessions whose submission is AWAITING REVIEW are asked to return it, the way
+  Prolific documents for a submission that did only part of the study (:mod:`.returns`).
 * Approvals are only sent for participants who completed with us AND whose submission is
   AWAITING REVIEW; a submission still ACTIVE is retried on the next poll; screened-out, returned,
   timed-out or rejected submissions are never approved.
@@ -26,7 +28,7 @@ from studies.models import Participant, Review, Status, Study
 from studies.runtime import spec_of
 from studies.sessions import end_session
 
-from . import screenouts
+from . import returns, screenouts
 from .client import ProlificClient, Submission, SubmissionStatus
 from .errors import ProlificAPIError
 from .places import PlacesLedger, ledger, raise_places
@@ -47,6 +49,9 @@ class SyncResult:
     unmatched: int = 0
     released: int = 0
     screen_out_errors: list[str] = field(default_factory=list)
+    returns_requested: int = 0
+    timed_out_still_active: int = 0  # Prolific's maximum_allowed_time will time them out
+    return_errors: list[str] = field(default_factory=list)
     places: PlacesLedger | None = None
     places_raised_to: int | None = None
 
@@ -62,7 +67,11 @@ class SyncResult:
             + (f"; places raised to {self.places_raised_to}" if self.places_raised_to else "")
             + (f"; places capped at {self.places.cap} (want {self.places.wanted})"
                if self.places and self.places.capped else "")
-            + "".join(f"; {e}" for e in self.screen_out_errors)
+            + (f"; {self.returns_requested} timed-out submissions asked to return"
+               if self.returns_requested else "")
+            + (f"; {self.timed_out_still_active} timed out here, still ACTIVE on Prolific"
+               if self.timed_out_still_active else "")
+            + "".join(f"; {e}" for e in self.screen_out_errors + self.return_errors)
         )
 
 
@@ -97,6 +106,10 @@ def sync_study(study: Study, *, client: ProlificClient, approve=True) -> SyncRes
             _approve(participant, sub, client, result)
     result.released = release_unmatched(study, matched)
     result.screen_out_errors = screenouts.resolve(study, matched, client=client)
+    returned = returns.resolve(study, matched, client=client)
+    result.returns_requested = returned.requested
+    result.timed_out_still_active = returned.prolific_times_out
+    result.return_errors = returned.errors
     result.places = ledger(study)
     result.places_raised_to = raise_places(study, result.places, client=client)
     return result

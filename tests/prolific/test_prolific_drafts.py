@@ -101,7 +101,32 @@ def test_dry_run_prints_the_request_and_sends_nothing(fake, tmp_path, settings):
     assert first == f"POST {fake.url}studies/"
     body = json.loads(rest)
     assert body["total_available_places"] == 6 and body["reward"] == 450
+    # Prolific times out a submission after the spec's time limit plus 5 minutes to submit
+    limit = study.spec["time_limit_minutes"]
+    assert body["maximum_allowed_time"] == limit + 5
+    assert body["estimated_completion_time"] == limit // 2
     assert body["filters"][0] == {"filter_id": "fluent-languages", "selected_values": ["19"]}
     assert [r.method for r in fake.state.requests] == ["GET"]  # only the filter list was read
     study.refresh_from_db()
     assert study.prolific_study_id == ""
+
+
+def test_maximum_allowed_time_follows_the_shipped_time_limit(fake, settings):
+    from studies.loading import load_study
+
+    study, _ = load_study(SHIPPED)  # D.2 point 6: 77 minutes
+    out = run("prolific_create_draft", study.slug, "--server-url", "https://xai.example.org",
+              "--dry-run")
+    body = json.loads(out.partition("\n")[2])
+    assert body["maximum_allowed_time"] == 82 and body["estimated_completion_time"] == 38
+    run("prolific_create_draft", study.slug, "--server-url", "https://xai.example.org")
+    study.refresh_from_db()
+    assert fake.state.studies[study.prolific_study_id]["maximum_allowed_time"] == 82
+
+
+def test_an_estimate_beyond_the_time_limit_is_a_command_error(fake, tmp_path, settings):
+    study = load_with(tmp_path, settings)
+    with pytest.raises(CommandError, match="beyond the spec's time_limit_minutes"):
+        run("prolific_create_draft", study.slug, "--server-url", "https://xai.example.org",
+            "--minutes", str(int(study.spec["time_limit_minutes"]) + 1))
+    assert fake.calls("POST", "/studies/") == []
