@@ -35,6 +35,10 @@ class ItemType(StrEnum):
     """One trial of a trial block (2AFC); ``trial`` and ``trial_kind`` say which."""
     COMPREHENSION = "comprehension"
     """One question of a comprehension gate, answered on the attempt that passed or ended it."""
+    GROUP = "group"
+    """A screening question that puts the participant in a group (``participant_group`` step:
+    Borowski et al.'s expert vs. lay); ``response`` is the choice as shown, the group and level
+    are the participant columns ``participant_group`` and ``expertise_level``."""
     SLIDER = "slider"
     """A rating on a slider step's scale (e.g. Borowski et al.'s intuitiveness, -100..100);
     ``response`` is the value, ``item`` the step's item."""
@@ -118,6 +122,10 @@ COLUMNS: tuple[Column, ...] = (
            "failed attempts per comprehension gate in step order, 'gate-id=n' joined by ';'"),
     Column("retake_allowed", PARTICIPANT, "boolean",
            "the researcher allowed this Prolific ID a new attempt (a later one replaces it)"),
+    Column("participant_group", PARTICIPANT, None,
+           "the group a participant_group step put the participant in (e.g. expert, lay)"),
+    Column("expertise_level", PARTICIPANT, "Int64",
+           "the level of the choice that put them there (e.g. 1..3), empty if none"),
     Column("step", ITEM, None, "id of the step the item belongs to"),
     Column("item_type", ITEM, None, "what kind of item, an ItemType"),
     Column("item", ITEM, None, "item id (for relevance questions the attribute)"),

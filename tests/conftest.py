@@ -6,8 +6,9 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("XAI_SHARED_DIR", REPO.parent / "shared"))
 
-# Fixtures of the studies tests (clock, study, trial_study) and the scripted participants.
-pytest_plugins = ["tests.bots"]
+# Fixtures of the studies tests (clock, study, trial_study) and the scripted participants;
+# borowski_pages_study (tests/borowski_pages.py).
+pytest_plugins = ["tests.bots", "tests.borowski_pages"]
 
 
 @pytest.fixture(autouse=True)

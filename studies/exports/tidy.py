@@ -21,6 +21,7 @@ from ..models import Participant, Response, Status, Study
 from ..runtime import spec_of
 from ..spec import StudySpec
 from ..spec.steps import ComprehensionGateSpec
+from ..steps.participant_group import attributes
 from .records import participant_key
 
 COLUMNS = COLUMN_NAMES  # the export's columns, in order (studies.export_contract)
@@ -44,7 +45,9 @@ def _participant_columns(p: Participant, spec: StudySpec) -> dict:
             "started_at": _iso(p.started_at), "completed_at": _iso(p.completed_at),
             "duration_s": p.duration_s, "device_ok": p.device_ok,
             "videos_completed": p.videos_completed, "gate_failures": gate_failures(p, spec),
-            "retake_allowed": p.retake_allowed, "pilot": p.pilot}
+            "retake_allowed": p.retake_allowed, "pilot": p.pilot,
+            **({"participant_group": "", "expertise_level": None} if p.status == Status.WITHDRAWN
+               else attributes(spec, p.state))}
 
 
 def _item_columns(r: Response) -> dict:

@@ -40,6 +40,7 @@ from .free_text_answer import FreeText
 from .likert import Likert
 from .multiple_choice import MultipleChoice
 from .outcomes import Decline, GoTo, Invalid, Next, Outcome, ScreenOut, Stay
+from .participant_group import ParticipantGroup
 from .slider import Slider
 from .stimulus_questions import StimulusQuestions
 from .text_page import Text
@@ -101,7 +102,7 @@ def read_step(r, index: int, ctx: dict) -> StepSpec | None:
 
 for _kind in (Consent(), DeviceCheck(), Video(), Text(), ComprehensionGate(),
               StimulusQuestions(), FreeText(), Likert(), MultipleChoice(), TrialBlock(),
-              Explorer(), Slider(), Completion()):
+              Explorer(), Slider(), ParticipantGroup(), Completion()):
     register(_kind)
 
 __all__ = ["COMMON_KEYS", "Decline", "GoTo", "Invalid", "Next", "Outcome", "ScreenOut", "Stay",
