@@ -7,8 +7,10 @@ a model lacking what the explainer needs (Grad-CAM on a model without convolutio
 INN counterfactuals on a non-invertible CNN). Where the bundle folder does not exist (a study
 server that does not hold the model; readiness reports it), only explainer names and parameters
 are checked. Only studies that show explanations (``studies.stimuli.shows_explanations``: a
-``stimulus_questions`` step, or trials naming a condition's cells) render them; conditions with a fixed
-``stimulus_key`` are served as published and not checked.
+``stimulus_questions`` step, or trials naming a condition's cells) render them, and only for
+the conditions whose explanation is shown (``shown_conditions``: an interactive explorer
+condition shows none and needs no explainer); conditions with a fixed ``stimulus_key`` are
+served as published and not checked.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from explainers.plugins.needs import condition_problems
 from .spec import StudySpec
 from .spec.errors import SpecError
 from .spec.loader import line_of, load_yaml
-from .stimuli import checkpoint_path, shows_explanations
+from .stimuli import checkpoint_path, shown_conditions, shows_explanations
 
 
 def check_conditions(spec: StudySpec, text: str, source: str = "") -> None:
@@ -38,8 +40,13 @@ def check_conditions(spec: StudySpec, text: str, source: str = "") -> None:
                             source) from None
     nodes = tree.get("conditions") or []
     problems = []
+    shown = shown_conditions(spec)
     for i, (condition, node) in enumerate(zip(spec.conditions, nodes, strict=True)):
-        if condition.stimulus_key:
+        if condition.stimulus_key or condition.name not in shown:
+            continue  # served as published, or no step shows this condition's explanation
+        if not condition.explainer:
+            problems.append((f"conditions[{i}].explainer", line_of(node, "name"),
+                             "required: a step shows this condition's explanation"))
             continue
         for key, message in condition_problems(condition.explainer, condition.params, model):
             head, _, param = key.partition(".")

@@ -34,23 +34,36 @@ def checkpoint_path(spec: StudySpec) -> Path:
 
 
 def _planned(spec: StudySpec) -> list[dict]:
-    """The rendered conditions as plain mappings (hashable as JSON for the key cache)."""
-    return [dataclasses.asdict(c) for c in spec.conditions if c.rendered]
+    """The rendered conditions whose stimulus some step shows, as plain mappings (hashable as
+    JSON for the key cache)."""
+    shown = shown_conditions(spec)
+    return [dataclasses.asdict(c) for c in spec.conditions if c.rendered and c.name in shown]
+
+
+def shown_conditions(spec: StudySpec) -> set[str]:
+    """The conditions whose rendered stimulus some step shows: those whose participants see an
+    explanation page (a step as it reads for that condition, ``by_condition`` applied), and
+    those whose cells a trial names. A condition whose explanation step is an interactive
+    explorer shows none, so nothing is rendered for it."""
+    from .spec.steps import StimulusQuestionsSpec, TrialBlockSpec
+
+    shown = set()
+    for c in spec.conditions:
+        if any(isinstance(step := spec.step(i, c.name), StimulusQuestionsSpec)
+               and step.shows_stimulus for i in range(len(spec.steps))):
+            shown.add(c.name)
+    for step in _all_steps(spec):
+        if isinstance(step, TrialBlockSpec):
+            shown |= {ref.condition for t in step.trials
+                      for ref in [*t.options, *(im for r in t.references for im in r.images)]
+                      if ref.condition}
+    return shown
 
 
 def shows_explanations(spec: StudySpec) -> bool:
     """Whether some step shows the conditions' rendered stimuli (explanation questions, or
     trials naming a condition's cells); a study of generated 2AFC blocks alone does not."""
-    from .spec.steps import StimulusQuestionsSpec, TrialBlockSpec
-
-    for step in _all_steps(spec):
-        if isinstance(step, StimulusQuestionsSpec) and step.shows_stimulus:
-            return True
-        if isinstance(step, TrialBlockSpec) and any(
-                ref.condition for t in step.trials
-                for ref in [*t.options, *(im for r in t.references for im in r.images)]):
-            return True
-    return False
+    return bool(shown_conditions(spec))
 
 
 def _all_steps(spec: StudySpec):
@@ -61,7 +74,7 @@ def _all_steps(spec: StudySpec):
 
 def render_jobs(spec: StudySpec) -> list:
     """Every render job (explainers.plan.RenderJob) of the images the spec shows: each
-    (condition, variant) of a rendered condition when a step shows explanations, and the images
+    (condition, variant) of a rendered condition whose explanation a step shows, and the images
     of each generated 2AFC block. Raises ValueError/LookupError/RuntimeError with a clear
     message (unknown explainer, bad params, checkpoint missing)."""
     from explainers.plan import plan  # torch side, imported only when needed
@@ -69,8 +82,10 @@ def render_jobs(spec: StudySpec) -> list:
     from .trial_lists import trial_job
 
     jobs = []
-    if shows_explanations(spec):
-        jobs += plan(spec.conditions, study_seed=spec.seed, checkpoint=checkpoint_path(spec))
+    shown = shown_conditions(spec)
+    if shown:
+        jobs += plan([c for c in spec.conditions if c.name in shown], study_seed=spec.seed,
+                     checkpoint=checkpoint_path(spec))
     blocks = {step.id: step for step in _all_steps(spec) if getattr(step, "generate", None)}
     keys = {j.key for j in jobs}
     for step in blocks.values():
@@ -169,11 +184,15 @@ def manifest(spec: StudySpec, condition: str, variant: int) -> dict:
 
 
 def progress(spec: StudySpec) -> dict[str, dict]:
-    """Per condition: expected and published variant counts (for the dashboard)."""
+    """Per condition whose stimulus is shown: expected and published variant counts (for the
+    dashboard)."""
     out = {}
     keys = stimulus_keys(spec)
     root = Path(settings.STIMULI_ROOT)
+    shown = shown_conditions(spec)
     for c in spec.conditions:
+        if c.name not in shown:
+            continue
         published = sum((root / keys[(c.name, v)] / "manifest.json").is_file()
                         for v in c.variants)
         out[c.name] = {"expected": len(c.variants), "published": published}

@@ -91,7 +91,7 @@ def _read_conditions(r: Reader) -> list[ConditionSpec]:
         if problem:
             c.error("variants", problem)
         out.append(ConditionSpec(
-            name=c.str("name", slug=True), explainer=c.str("explainer", slug=True),
+            name=c.str("name", slug=True), explainer=c.str("explainer", "", slug=True),
             target=c.int("target", minimum=1), params=dict(c.mapping("params", {})),
             variants=list(variants), label=c.str("label", ""),
             stimulus_key=c.str("stimulus_key", "")))

@@ -10,7 +10,9 @@
 
 Image kinds: ``title`` (big text), ``samples`` (scenes from a sampler, optionally of one class),
 ``intervention`` (one scene, one factor changed step by step), ``sorted_grid`` (an idealised
-explanation grid: scenes sorted into columns by one factor, as a stand-in for the score).
+explanation grid: scenes sorted into columns by one factor, as a stand-in for the score), and
+the explorer's ``explorer_scenes``, ``explorer_mixes``, ``explorer_slider`` (its page with a
+made-up score of one factor, ``score_factor``; see :mod:`.explorer_slides`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from pathlib import Path
 
 import yaml
 
-IMAGE_KINDS = ("title", "samples", "intervention", "sorted_grid")
+EXPLORER_KINDS = ("explorer_scenes", "explorer_mixes", "explorer_slider")
+IMAGE_KINDS = ("title", "samples", "intervention", "sorted_grid", *EXPLORER_KINDS)
 LABELS = {"any": None, "peeky": 0, "stretchy": 1}
 
 
@@ -58,10 +61,34 @@ def _image(spec, where: str) -> dict:
         raise TutorialScriptError(f"{where}: an intervention needs factor and values")
     if kind == "sorted_grid" and not spec.get("factor"):
         raise TutorialScriptError(f"{where}: a sorted_grid needs factor")
+    if kind in EXPLORER_KINDS:
+        _explorer_image(spec, where)
     for key in ("n", "cols", "rows", "seed", "size"):
         if key in spec and (not isinstance(spec[key], int) or spec[key] < 0):
             raise TutorialScriptError(f"{where}: image.{key} must be a non-negative integer")
     return dict(spec)
+
+
+def _explorer_image(spec: dict, where: str) -> None:
+    from explainers.explorer import FACTOR_GROUPS
+    from explainers.synthetic import FACTORS
+
+    allowed = {"kind", "score_factor", "sampler", "seed", "n", "size", "group", "values"}
+    if unknown := sorted(set(spec) - allowed):
+        raise TutorialScriptError(f"{where}: unknown image key(s) {', '.join(unknown)}")
+    if spec.get("score_factor", "bending") not in FACTORS:
+        raise TutorialScriptError(f"{where}: image.score_factor must be one of "
+                                  f"{', '.join(FACTORS)}")
+    if spec.get("group", "body") not in FACTOR_GROUPS:
+        raise TutorialScriptError(f"{where}: image.group must be one of {', '.join(FACTOR_GROUPS)}")
+    n = spec.get("n", 6)
+    if not isinstance(n, int) or isinstance(n, bool) or not 2 <= n <= 12:
+        raise TutorialScriptError(f"{where}: image.n must be an integer in 2..12")
+    values = spec.get("values", [0.0])
+    if not isinstance(values, list) or not values or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1
+            for v in values):
+        raise TutorialScriptError(f"{where}: image.values must be a list of fractions in [0, 1]")
 
 
 def parse_script(text: str, *, name: str) -> TutorialScript:

@@ -72,6 +72,10 @@ def picture(spec: dict, *, box: tuple[int, int]) -> Image.Image | None:
     """The slide's picture scaled to fit ``box`` (None for a title slide)."""
     if spec["kind"] == "title":
         return None
+    if spec["kind"].startswith("explorer_"):
+        from . import explorer_slides
+
+        return explorer_slides.picture(spec, box=box)
     from explainers.synthetic import render
     from explainers.synthetic.sheets import grid
 
