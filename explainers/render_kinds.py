@@ -15,7 +15,9 @@ kind of stimulus is a :class:`RenderKind`, registered here under its ``name``:
 ``inputs`` is a JSON-serialisable mapping. The study server plans a job with
 :func:`explainers.plan.kind_job` and the render task runs it like an explanation job; a
 manifest's key is verified with ``key(manifest["inputs"])``. ``trial_images`` (2AFC trial
-images drawn with the Two4Two generator, ``explainers.trial_images``) is the first kind.
+images drawn with the Two4Two generator, ``explainers.trial_images``), ``unit_synthetic`` and
+``unit_natural`` (a CNN unit's feature visualisations and natural exemplars per participant
+batch, ``explainers.unit_synthetic`` / ``unit_natural``) are the kinds.
 """
 
 from __future__ import annotations
@@ -58,5 +60,6 @@ def get_kind(name: str) -> RenderKind:
 def _load_builtin() -> None:
     from explainers import (  # noqa: F401  (each registers its kind)
         trial_images,  # "trial_images"
-        unit_images,  # "unit_images"
+        unit_natural,  # "unit_natural"
+        unit_synthetic,  # "unit_synthetic"
     )

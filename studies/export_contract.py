@@ -53,6 +53,8 @@ class TrialKind(StrEnum):
     """A warm-up trial with feedback; not an outcome."""
     CATCH = "catch"
     """An attention check with an obvious answer; missing it counts against the participant."""
+    REPEATED = "repeated"
+    """A main trial shown again at the end (same ``item``) to check consistency; not an outcome."""
 
 
 class SessionStatus(StrEnum):
@@ -139,6 +141,12 @@ COLUMNS: tuple[Column, ...] = (
     Column("trial", ITEM, "Int64", "trial index within a trial block (empty otherwise)"),
     Column("trial_kind", ITEM, None, "a TrialKind for trials (empty otherwise)"),
     Column("confidence", ITEM, "Int64", "confidence level clicked with a trial's answer, 1..n"),
+    Column("reference", ITEM, None,
+           "reference images of a generated CNN-unit trial: synthetic, natural or none"),
+    Column("scheme", ITEM, None,
+           "presentation scheme of a generated CNN-unit trial: max_1, min_max_1, max_9, min_max_9"),
+    Column("unit", ITEM, None, "the CNN unit a generated trial probes, 'layer:channel'"),
+    Column("block", ITEM, "Int64", "block of a generated CNN-unit trial within its step, 1..n"),
     Column("answered_at", ITEM, None, "when the answer was stored, ISO 8601"),
     Column("pilot", PARTICIPANT, "boolean",
            "a pilot session (researcher's walk-through); exported only when asked for"),
@@ -160,5 +168,6 @@ SESSION_COLUMNS: list[str] = [c.name for c in COLUMNS if c.level == PARTICIPANT
 SCORED_ITEM_TYPES: tuple[ItemType, ...] = (ItemType.RELEVANCE, ItemType.TRIAL)
 """Item types whose answer key is the study's outcome (the others are checks or background)."""
 
-UNSCORED_TRIAL_KINDS: tuple[TrialKind, ...] = (TrialKind.PRACTICE, TrialKind.CATCH)
+UNSCORED_TRIAL_KINDS: tuple[TrialKind, ...] = (TrialKind.PRACTICE, TrialKind.CATCH,
+                                               TrialKind.REPEATED)
 """Trial kinds that are not an outcome."""

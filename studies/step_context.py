@@ -75,9 +75,13 @@ class StudyFiles:
     def video_duration(self, step: StepSpec) -> float | None:
         return video_duration(step)
 
-    def trials(self, step: StepSpec) -> list[TrialSpec]:
-        """The trials of a trial block (listed, or generated from its seed)."""
-        return trial_images.trials_of(self.spec, step)
+    def trials(self, step: StepSpec, variant: int = 0) -> list[TrialSpec]:
+        """The trials of a trial block a participant of ``variant`` sees (listed, or generated
+        from the study seed)."""
+        return trial_images.trials_of(self.spec, step, variant)
+
+    def keeps_order(self, step: StepSpec) -> bool:
+        return trial_images.keeps_order(step)
 
     def image_url(self, ref: ImageRef) -> str:
         """URL of a trial image: a file under MEDIA_ROOT or a cell of a published stimulus."""

@@ -79,7 +79,7 @@ def render_jobs(spec: StudySpec) -> list:
     message (unknown explainer, bad params, checkpoint missing)."""
     from explainers.plan import plan  # torch side, imported only when needed
 
-    from .trial_lists import trial_job
+    from .trial_lists import trial_jobs
 
     jobs = []
     shown = shown_conditions(spec)
@@ -89,10 +89,10 @@ def render_jobs(spec: StudySpec) -> list:
     blocks = {step.id: step for step in _all_steps(spec) if getattr(step, "generate", None)}
     keys = {j.key for j in jobs}
     for step in blocks.values():
-        job = trial_job(spec, step)
-        if job.key not in keys:
-            jobs.append(job)
-            keys.add(job.key)
+        for job in trial_jobs(spec, step):
+            if job.key not in keys:
+                jobs.append(job)
+                keys.add(job.key)
     return jobs
 
 

@@ -1,5 +1,9 @@
 """Trials of a 2AFC block: listed in the spec, or generated from the study seed.
 
+``generate: {source: cnn_units, ...}`` blocks (Borowski et al.'s design on a CNN's units) are
+made per participant variant by ``studies.unit_trials``; the rest of this module is the
+``synthetic`` (Two4Two) generator.
+
 A generated block (``generate: {source: synthetic, ...}``) shows Peeky references on the left,
 Stretchy references on the right and asks which of two animals is a Stretchy. Its trial list is
 a pure function of the spec (so it never has to be stored). Its images are one published
@@ -34,22 +38,37 @@ def _key(seed: int, references: int, trials: int, size: int) -> str:
 
 
 def images_key(spec: StudySpec, step) -> str:
-    """The stimulus key of a generated block's images ('' for a block that lists its trials)."""
+    """The stimulus key of a generated Two4Two block's images ('' for a listed block)."""
     return _key(**_inputs(spec, step)) if step.generate else ""
 
 
-def trial_job(spec: StudySpec, step):
-    """The render job (explainers.plan.RenderJob) of a generated block's images, or None."""
+def trial_jobs(spec: StudySpec, step) -> list:
+    """The render jobs (explainers.plan.RenderJob) of a generated block's images."""
     if not step.generate:
-        return None
+        return []
+    if step.generate["source"] == "cnn_units":
+        from .unit_trials import jobs
+
+        return jobs(spec, step)
     from explainers.plan import kind_job
 
-    return kind_job(KIND, _inputs(spec, step), label=step.id)
+    return [kind_job(KIND, _inputs(spec, step), label=step.id)]
 
 
-def trials_of(spec: StudySpec, step) -> list[TrialSpec]:
+def keeps_order(step) -> bool:
+    """Whether the block's generated order is the order shown (blocks of a design)."""
+    return bool(step.generate) and step.generate["source"] == "cnn_units"
+
+
+def trials_of(spec: StudySpec, step, variant: int = 0) -> list[TrialSpec]:
+    """The trials a participant of ``variant`` sees (the same for every variant unless the
+    block is generated from CNN units)."""
     if not step.generate:
         return list(step.trials)
+    if step.generate["source"] == "cnn_units":
+        from .unit_trials import trials_for
+
+        return trials_for(spec, step, variant)
     g, key = step.generate, images_key(spec, step)
     n_refs = g["references"]
     rng = random.Random(f"{spec.seed}:{step.id}")

@@ -55,7 +55,14 @@ def _item_columns(r: Response) -> dict:
             "answer_key": r.answer_key, "correct": None if r.correct is None else int(r.correct),
             "justification": r.justification, "rt_ms": r.rt_ms, "rt_server_ms": r.rt_server_ms,
             "step_duration_s": r.step_duration_s, "trial": r.trial, "trial_kind": r.trial_kind,
-            "confidence": r.extra.get("confidence"), "answered_at": _iso(r.answered_at)}
+            "confidence": r.extra.get("confidence"), "answered_at": _iso(r.answered_at),
+            **_factors(r.extra.get("factors") or {})}
+
+
+def _factors(factors: dict) -> dict:
+    """The columns of what a generated trial varies (studies.spec.two_afc.TrialSpec.factors)."""
+    return {"reference": factors.get("reference", ""), "scheme": factors.get("scheme", ""),
+            "unit": factors.get("unit", ""), "block": factors.get("block")}
 
 
 EMPTY_ITEM = {c.name: "" if c.dtype is None else None for c in CONTRACT if c.level == ITEM}

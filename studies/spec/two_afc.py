@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 from .fields import Reader
 
-TRIAL_KINDS = ("practice", "main", "catch")
-GENERATORS = ("synthetic",)
+TRIAL_KINDS = ("practice", "main", "catch", "repeated")
+GENERATORS = ("synthetic", "cnn_units")
 
 
 @dataclass
@@ -47,6 +47,9 @@ class TrialSpec:
     options: list[ImageRef]
     answer: int
     references: list[Reference] = field(default_factory=list)
+    # what a generated trial varies (``reference``, ``scheme``, ``unit``, ``block``): stored with
+    # the answer and exported as columns of the same names (studies.export_contract)
+    factors: dict = field(default_factory=dict)
 
 
 def read_image(r: Reader, node, path: str, parent, key) -> ImageRef:
@@ -95,7 +98,14 @@ def read_generate(r: Reader) -> dict:
         r.used.add("generate")
         return {}
     g = r.child("generate")
-    out = {"source": g.str("source", "synthetic", choices=GENERATORS),
+    source = g.str("source", "synthetic", choices=GENERATORS)
+    if source == "cnn_units":
+        from .unit_trials import read_cnn_units
+
+        out = read_cnn_units(g)
+        g.finish()
+        return out
+    out = {"source": source,
            "practice": g.int("practice", 2, minimum=0), "main": g.int("main", 6, minimum=1),
            "catch": g.int("catch", 1, minimum=0), "references": g.int("references", 3, minimum=1),
            "size": g.int("size", 128, minimum=32)}

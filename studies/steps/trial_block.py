@@ -40,10 +40,17 @@ class TrialBlockSpec(StepSpec):
                 "shuffle": r.bool("shuffle", True), "trials": trials, "generate": generate}
 
 
+def _trials(ctx) -> list:
+    return ctx.files.trials(ctx.step, ctx.participant.variant or 0)
+
+
 def order(ctx) -> list[int]:
     state = ctx.state
     if "order" not in state:
-        trials = ctx.files.trials(ctx.step)
+        trials = _trials(ctx)
+        if ctx.files.keeps_order(ctx.step):  # a generated design's blocks, in their order
+            state["order"] = list(range(len(trials)))
+            return state["order"]
         practice = [i for i, t in enumerate(trials) if t.kind == TrialKind.PRACTICE]
         rest = [i for i, t in enumerate(trials) if t.kind != TrialKind.PRACTICE]
         if ctx.step.shuffle:
@@ -67,7 +74,7 @@ class TrialBlock(StepType):
         seq, state, url = order(ctx), ctx.state, ctx.files.image_url
         pos = state.get("pos", 0)
         state.setdefault("shown", {}).setdefault(str(pos), ctx.now.isoformat())
-        trial = ctx.files.trials(ctx.step)[seq[pos]]
+        trial = _trials(ctx)[seq[pos]]
         return {"trial": trial, "pos": pos,
                 "options": [url(o) for o in trial.options],
                 "references": [(r.label, [url(i) for i in r.images]) for r in trial.references],
@@ -85,13 +92,14 @@ class TrialBlock(StepType):
         if choice not in ("0", "1") or not (conf.isascii() and conf.isdigit()) or \
                 not 1 <= int(conf) <= levels:
             raise Invalid({"choice": "Please click a confidence level under one of the images."})
-        trial = ctx.files.trials(ctx.step)[seq[pos]]
+        trial = _trials(ctx)[seq[pos]]
         shown = datetime.fromisoformat(state.get("shown", {}).get(str(pos), ctx.now.isoformat()))
         correct = int(choice) == trial.answer
         ctx.store(ItemType.TRIAL, trial.id, choice, answer_key=str(trial.answer), correct=correct,
                   rt_ms=client_ms(data, "rt_ms"), trial=pos, trial_kind=trial.kind,
                   rt_server_ms=(ctx.now - shown).total_seconds() * 1000.0,
-                  extra={"confidence": int(conf), "options": [o.label for o in trial.options]})
+                  extra={"confidence": int(conf), "options": [o.label for o in trial.options],
+                         **({"factors": trial.factors} if trial.factors else {})})
         show = ctx.step.feedback == "all" or (ctx.step.feedback == "practice"
                                               and trial.kind == TrialKind.PRACTICE)
         state["feedback"] = {"correct": correct, "answer": trial.answer} if show else None
@@ -106,7 +114,7 @@ class TrialBlock(StepType):
 
     def shows(self, step, files, condition, variant):
         media, stimuli = set(), set()
-        for trial in files.trials(step):
+        for trial in files.trials(step, variant):
             for ref in _images(trial):
                 if ref.file:
                     media.add(ref.file)
@@ -117,19 +125,26 @@ class TrialBlock(StepType):
         return media, stimuli
 
     def problems(self, step, files):
-        out = []
-        for trial in files.trials(step):
-            for ref in _images(trial):
-                if ref.file:
-                    path = files.media_file(ref.file)
-                    if path is None or not path.is_file():
-                        out.append(f"{step.id}: image {ref.file} is missing under MEDIA_ROOT")
-                elif ref.key:
-                    if wrong := files.published_problem(ref.key):
-                        out.append(f"{step.id}: trial images not rendered yet (run "
-                                   f"render_stimuli): {wrong}")
-                elif wrong := files.stimulus_problem(ref.condition, ref.variant):
-                    out.append(f"{step.id}: {wrong}")
+        out, missing, checked = [], [], set()
+        variants = sorted({v for vs in files.variants().values() for v in vs}) or [0]
+        for ref in (ref for v in variants for trial in files.trials(step, v)
+                    for ref in _images(trial)):
+            if (ref.file, ref.key, ref.condition, ref.variant) in checked:
+                continue
+            checked.add((ref.file, ref.key, ref.condition, ref.variant))
+            if ref.file:
+                path = files.media_file(ref.file)
+                if path is None or not path.is_file():
+                    out.append(f"{step.id}: image {ref.file} is missing under MEDIA_ROOT")
+            elif ref.key:
+                if wrong := files.published_problem(ref.key):
+                    missing.append(wrong)
+            elif wrong := files.stimulus_problem(ref.condition, ref.variant):
+                out.append(f"{step.id}: {wrong}")
+        if missing:
+            more = f" (and {len(missing) - 1} more stimuli)" if len(missing) > 1 else ""
+            out.append(f"{step.id}: trial images not rendered yet (run render_stimuli): "
+                       f"{missing[0]}{more}")
         return out
 
     def bot_play(self, bot, step, *, correct=True, trials=None, **how):
@@ -140,7 +155,7 @@ class TrialBlock(StepType):
             form = bot.form()
             state = bot.participant.state[step.id]
             pos = state.get("pos", 0)
-            trial = bot.files.trials(step)[state["order"][pos]]
+            trial = bot.files.trials(step, bot.participant.variant or 0)[state["order"][pos]]
             how = trials(step.id, trial) if trials else None
             right = how.correct if how else correct
             bot.clock.advance(how.seconds if how else 1.5)
