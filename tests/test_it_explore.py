@@ -99,17 +99,56 @@ def test_no_action_off_the_explorer_step(explorer_study, clock):
         "The current step is not an explorer."
 
 
-def test_the_session_is_rate_limited(explorer, clock):
-    explore(explorer, action="select", index=0)
-    for _ in range(limits.PROBES_PER_WINDOW - 1):
-        assert explore(explorer, action="preview", group="scene", source=2).status_code == 200
-    refused = explore(explorer, action="preview", group="scene", source=2)
-    assert refused.status_code == 429 and refused["Retry-After"] == str(limits.WINDOW_S)
-    assert ExplorerAction.objects.count() == limits.PROBES_PER_WINDOW
+def page_previews(bot, selected, n_scenes=4):
+    """What the page asks after a state change: every group from every other scene, and one
+    slider preview per group."""
+    answers = []
+    for group in ("body", "appearance", "scene"):
+        for source in range(n_scenes):
+            if source != selected:
+                answers.append(explore(bot, action="preview", group=group, source=source))
+        other = (selected + 1) % n_scenes
+        answers.append(explore(bot, action="preview", group=group, source=other, t=0.5))
+    return answers
+
+
+def test_a_quick_participants_burst_with_every_preview_is_let_through(explorer):
+    # select, mix, interpolate, undo and reset at machine speed (the clock stands still), each
+    # followed by all the previews the page asks, plus three slider drags: 68 requests
+    answers = []
+    for change in ({"action": "select", "index": 0},
+                   {"action": "mix", "group": "body", "source": 1},
+                   {"action": "interpolate", "group": "scene", "source": 2, "t": 0.5},
+                   {"action": "undo"}, {"action": "reset"}):
+        answers.append(explore(explorer, **change))
+        answers += page_previews(explorer, selected=0)
+    answers += [explore(explorer, action="preview", group="body", source=2, t=t)
+                for t in (0.2, 0.4, 0.6)]
+    assert len(answers) == 68 and [a.status_code for a in answers] == [200] * 68
+    # what it cost: 5 changes + 63 previews at 1/12 each (4 scenes x 3 groups) = 10.25 of 12
+    assert limits.previews_per_action(4) == 12
+    assert ExplorerAction.objects.count() == 68
+
+
+def test_a_script_repeating_previews_or_changes_is_refused(explorer, clock):
+    assert explore(explorer, action="select", index=0).status_code == 200
+    answered = 1
+    while (r := explore(explorer, action="preview", group="scene", source=2)).status_code == 200:
+        answered += 1
+        assert answered < 1000
+    # independently: 1 change + n previews of 1/12 each may not pass 12 actions, nor 160 requests
+    expected = 1 + min(int((limits.ACTIONS_PER_WINDOW - 1) * 12), limits.REQUESTS_PER_WINDOW - 1)
+    assert answered == expected == 133
+    assert r.status_code == 429 and 1 <= int(r["Retry-After"]) <= limits.WINDOW_S
+    assert ExplorerAction.objects.count() == answered  # refused requests are not logged
     clock.advance(limits.WINDOW_S + 1)
     assert explore(explorer, action="preview", group="scene", source=2).status_code == 200
     other = on_explorer(explorer.study, clock)  # another session: not limited by this one's
-    assert explore(other, action="select", index=0).status_code == 200
+    changes = 0
+    while explore(other, action="select", index=changes % 4).status_code == 200:
+        changes += 1
+        assert changes < 100
+    assert changes == limits.ACTIONS_PER_WINDOW
 
 
 def test_actions_export_as_tidy_rows_and_summaries(explorer, clock):

@@ -4,7 +4,7 @@ The posted form names the page (``step``, ``nonce``, as every POST of the flow),
 and its fields (see :mod:`.session`) and the browser's time ``t``. The answer is JSON: the
 scene the action shows with its score, class, confidence and picture (a PNG data URL), and the
 session's short history. Refusals are JSON too: 400 bad action (with the reason), 409 a page
-already left, 429 over the per-session limit (with ``Retry-After``). Every answered action is one
+already left, 429 over the per-session limit (:mod:`.limits`, with ``Retry-After``). Every answered action is one
 :class:`~studies.models.ExplorerAction` row.
 
 State-changing actions run under the participant's row lock, as every step POST does; previews
@@ -60,9 +60,10 @@ def handle(request, participant, is_explorer) -> JsonResponse:
         action = session.parse(data, len(scenes))
     except ExplorerError as exc:
         return _refuse(400, str(exc))
-    if limits.over_limit(participant, clock.now()):
+    wait = limits.retry_after(participant, clock.now(), action.kind, len(scenes))
+    if wait is not None:
         return _refuse(429, "Too many requests; please wait a few seconds.",
-                       **{"Retry-After": str(limits.WINDOW_S)})
+                       **{"Retry-After": str(wait)})
     try:
         if action.changes_state:
             with transaction.atomic():
