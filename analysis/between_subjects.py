@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
+from .noncentral_ci import eta_squared_ci
 from .results import AnalysisError, ResultRow
 
 
@@ -143,10 +144,12 @@ def anova_oneway(groups: dict) -> ResultRow:
     pooled = np.concatenate(arrays)
     ss_between = sum(a.size * (a.mean() - pooled.mean()) ** 2 for a in arrays)
     ss_total = ((pooled - pooled.mean()) ** 2).sum()
+    df1, df2 = len(arrays) - 1, pooled.size - len(arrays)
+    low, high = eta_squared_ci(float(result.statistic), df1, df2)
     return ResultRow(test="one-way ANOVA", statistic=float(result.statistic), statistic_name="F",
-                      p=float(result.pvalue), n=pooled.size,
-                      df=f"{len(arrays) - 1}, {pooled.size - len(arrays)}",
+                      p=float(result.pvalue), n=pooled.size, df=f"{df1}, {df2}",
                       effect_size=float(ss_between / ss_total), effect_size_name="eta²",
+                      ci_low=low, ci_high=high, method_options={"effect_ci": "noncentral_F"},
                       label=" vs ".join(groups))
 
 
@@ -188,9 +191,16 @@ def welch_t(a, b, *, alternative: str, label: str) -> ResultRow:
     b = _values(b, f"Welch t {label}", 2)
     _spread({"first group": a, "second group": b}, f"Welch t {label}", every=True)
     result = stats.ttest_ind(a, b, equal_var=False, alternative=alternative)
+    # the effect is the mean difference; its interval is Welch's, two-sided 95 % whatever the
+    # test's alternative (a one-sided test's interval would be unbounded on one side)
+    ci = stats.ttest_ind(a, b, equal_var=False).confidence_interval(confidence_level=0.95)
     return ResultRow(test="Welch t-test", statistic=float(result.statistic), statistic_name="t",
                       p=float(result.pvalue), df=f"{result.df:.2f}", n=a.size + b.size,
-                      method_options={"alternative": alternative, "equal_var": False}, label=label)
+                      effect_size=float(a.mean() - b.mean()),
+                      effect_size_name="mean difference (first - second)",
+                      ci_low=float(ci.low), ci_high=float(ci.high),
+                      method_options={"alternative": alternative, "equal_var": False,
+                                      "effect_ci": "welch_t"}, label=label)
 
 
 def fisher_exact(a, b, *, alternative: str, label: str) -> ResultRow:

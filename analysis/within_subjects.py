@@ -16,6 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from .between_subjects import r_ci
+from .noncentral_ci import cramers_v_ci, eta_squared_ci
 from .results import AnalysisError, ResultRow
 
 
@@ -178,12 +179,14 @@ def rm_anova(data: pd.DataFrame, *, dv: str, subject: str, within: list[str],
             note = (f"the error term of {effect} is zero (every subject shows the same "
                     f"effect); F is undefined")
             f = p = math.nan
+        low, high = eta_squared_ci(f, d1, d2)
         rows.append(ResultRow(test="repeated-measures ANOVA (statsmodels AnovaRM)", statistic=f,
                                statistic_name="F", p=p, df=f"{d1:g}, {d2:g}",
                                n=int(cells[subject].nunique()),
                                effect_size=f * d1 / (f * d1 + d2) if note == "" else math.nan,
-                               effect_size_name="partial eta²",
-                               method_options={"sphericity_correction": "none"},
+                               effect_size_name="partial eta²", ci_low=low, ci_high=high,
+                               method_options={"sphericity_correction": "none",
+                                               "effect_ci": "noncentral_F"},
                                label=f"{label}: {effect}", note=note))
     return rows
 
@@ -226,12 +229,14 @@ def mixed_anova(data: pd.DataFrame, *, dv: str, subject: str, within: str, betwe
                                  subject=subject, correction=False)
     rows = []
     for _, row in table.iterrows():
+        low, high = eta_squared_ci(float(row["F"]), float(row["DF1"]), float(row["DF2"]))
         rows.append(ResultRow(test="mixed ANOVA (pingouin)", statistic=float(row["F"]),
                                statistic_name="F", p=float(row["p_unc"]),
                                df=f"{row['DF1']:g}, {row['DF2']:g}",
                                n=int(cells[subject].nunique()), effect_size=float(row["np2"]),
-                               effect_size_name="partial eta²",
-                               method_options={"sphericity_correction": "none", "ss_type": 2},
+                               effect_size_name="partial eta²", ci_low=low, ci_high=high,
+                               method_options={"sphericity_correction": "none", "ss_type": 2,
+                                               "effect_ci": "noncentral_F"},
                                label=f"{label}: {row['Source']}"))
     return rows
 
@@ -249,10 +254,13 @@ def chi_square(data: pd.DataFrame, *, rows: str, columns: str, correction: bool,
     cramer = float(stats.contingency.association(table.values, method="cramer",
                                                  correction=False))
     small = int((expected < 5).sum())
+    plain = chi2 if not correction else stats.chi2_contingency(table.values, correction=False)[0]
+    low, high = cramers_v_ci(float(plain), int(dof), n, table.shape)
     return ResultRow(test="chi-square test of independence", statistic=float(chi2),
                       statistic_name="chi²", p=float(p), df=str(dof), n=n,
-                      effect_size=cramer, effect_size_name="Cramér's V",
-                      method_options={"yates_correction": correction}, label=label,
+                      effect_size=cramer, effect_size_name="Cramér's V", ci_low=low, ci_high=high,
+                      method_options={"yates_correction": correction,
+                                      "effect_ci": "noncentral_chi2"}, label=label,
                       note=f"table {table.to_dict()}" + (f"; {small} expected count(s) < 5"
                                                          if small else ""))
 
@@ -280,9 +288,11 @@ def _mixed_type3(cells, *, dv, subject, within, between, label) -> list[ResultRo
     for source, f, d1 in ((between, float(between_row["F"]), g - 1), (within, within_f, 1),
                           ("Interaction", float(inter_row["F"]), g - 1)):
         p = float(stats.f.sf(f, d1, n - g))
+        low, high = eta_squared_ci(f, d1, n - g)
         rows.append(ResultRow(test="mixed ANOVA (type III, statsmodels OLS)", statistic=f,
                                statistic_name="F", p=p, df=f"{d1:g}, {n - g:g}", n=n,
                                effect_size=f * d1 / (f * d1 + n - g),
-                               effect_size_name="partial eta²", method_options={"ss_type": 3},
+                               effect_size_name="partial eta²", ci_low=low, ci_high=high,
+                               method_options={"ss_type": 3, "effect_ci": "noncentral_F"},
                                label=f"{label}: {source}"))
     return rows
