@@ -1,5 +1,6 @@
 """Explorer load benchmark: E concurrent explorers probing the model every 2-5 s while P other
-participants walk the static flow (benchmarks/load.py's bots, study and server set-up).
+participants walk the static flow (benchmarks/load.py's bots, its 5-step study (``--flow small``)
+and server set-up; benchmarks/harness.py's entry links, timed requests and printout).
 
 One gunicorn (the checkout's studyserver/gunicorn.conf.py) serves two studies in a fresh
 PostgreSQL database: load.py's static study and a small explorer study (consent, one explorer
@@ -22,7 +23,6 @@ import argparse
 import json
 import os
 import random
-import secrets
 import signal
 import statistics
 import subprocess
@@ -38,6 +38,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import load  # noqa: E402 - benchmarks/load.py, next to this file
+from harness import entry_url, free_port, ms, new_pid, report, timed_request  # noqa: E402
 
 REPO = load.REPO
 EXPLORER_SPEC = """
@@ -69,14 +70,7 @@ class Explorer:
         self.outcome = "not started"
 
     def request(self, session, kind, method, url, **kw):
-        t0 = time.perf_counter()
-        try:
-            r = session.request(method, url, allow_redirects=False, timeout=60, **kw)
-        except requests.RequestException:
-            self.timings.append((kind, time.perf_counter() - t0, 0))
-            raise
-        self.timings.append((kind, time.perf_counter() - t0, r.status_code))
-        return r
+        return timed_request(self.timings, kind, session, method, url, **kw)
 
     def page(self, session, url):
         r = self.request(session, "GET", "GET", url)
@@ -107,8 +101,7 @@ class Explorer:
 
     def run(self, until: float):
         session = requests.Session()
-        entry = (f"{self.base}/s/explorer-load/?PROLIFIC_PID={secrets.token_hex(12)}"
-                 f"&STUDY_ID={'cd' * 12}&SESSION_ID={secrets.token_hex(12)}")
+        entry = entry_url(self.base, "explorer-load", new_pid(), study_id="cd" * 12)
         try:
             r, form = self.page(session, entry)
             data, _ = load.Bot(self.base, "", self.rng, (0, 0)).fill(form)  # consent: agree
@@ -191,11 +184,11 @@ def main(argv=None) -> int:
         subprocess.run([sys.executable, str(REPO / "manage.py"), "load_study", str(spec)],
                        env={**env, "PYTHONPATH": str(REPO)}, cwd=REPO, check=True,
                        stdout=subprocess.DEVNULL)
-        port = load.free_port()
+        port = free_port()
         server = load.start_gunicorn(args, env, port)
         base = f"http://127.0.0.1:{port}"
         rng = random.Random(args.seed)
-        walkers = [load.Bot(base, secrets.token_hex(12), random.Random(rng.random()), think)
+        walkers = [load.Bot(base, new_pid(), random.Random(rng.random()), think)
                    for _ in range(args.participants)]
         explorers = [Explorer(base, random.Random(rng.random()), every)
                      for _ in range(args.explorers)]
@@ -227,7 +220,6 @@ def main(argv=None) -> int:
     errors = Counter(kind for e in explorers for kind, _, st in e.timings if st == 0 or st >= 500)
     errors.update(m for w in walkers for m, _, st in w.timings if st == 0 or st >= 500)
     refused = Counter(st for _, _, st in probes if st in (400, 409, 429))
-    ms = lambda values, q: round(load.percentile(values, q) * 1000, 1)  # noqa: E731
     figures = {
         "explorers": args.explorers, "participants": args.participants,
         "gunicorn": f"{args.workers} workers x {args.threads} threads", "cpus": os.cpu_count(),
@@ -248,10 +240,7 @@ def main(argv=None) -> int:
     targets = {"preview p95 < 150 ms": figures["preview_ms"]["p95"] < 150,
                "static page p95 < 300 ms": figures["static_pages_ms"]["p95"] < 300,
                "no errors (5xx or connection)": not errors}
-    print(json.dumps(figures, indent=2))
-    for name, ok in targets.items():
-        print(f"{'PASS' if ok else 'FAIL'}  {name}")
-    return 0 if all(targets.values()) else 1
+    return report(figures, targets)
 
 
 if __name__ == "__main__":

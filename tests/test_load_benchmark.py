@@ -3,6 +3,7 @@ errors in its figures."""
 
 import random
 import socket
+from pathlib import Path
 
 import pytest
 import requests
@@ -36,3 +37,68 @@ def test_a_connection_error_is_timed_and_counted():
     with pytest.raises(requests.ConnectionError):
         bot.request(requests.Session(), "REPORT", f"http://127.0.0.1:{port}/s/x/event/")
     assert [(m, status) for m, _, status in bot.timings] == [("REPORT", 0)]
+
+
+GATE = """<form id="step-form" method="post" action="/s/x/step/" data-step="gate-ml" data-wait-s="0.0">
+<input type="hidden" name="step" value="gate-ml"><input type="hidden" name="nonce" value="n">
+<input type="radio" name="statement-learns" value="true"><input type="radio" name="statement-learns" value="false">
+<input type="radio" name="statement-relevant" value="true"><input type="radio" name="statement-relevant" value="false">
+<button type="submit" id="continue">Continue</button></form>"""
+
+
+def test_gates_are_answered_right_but_a_share_of_first_tries_gets_one_wrong():
+    right = {"gate-ml": {"learns": "true", "relevant": "false"}}
+    sure = Bot("http://x", "pid", random.Random(0), (0, 0), gates=right, wrong_first=0.0)
+    form = Form()
+    form.feed(GATE)
+    data, sent = sure.fill(form)
+    assert (data["statement-learns"], data["statement-relevant"]) == ("true", "false")
+    assert sent == {("gate-ml", "true"): 1, ("gate-ml", "false"): 1}
+    unsure = Bot("http://x", "pid", random.Random(0), (0, 0), gates=right, wrong_first=1.0)
+    first, _ = unsure.fill(form)
+    wrong = [k for k in ("learns", "relevant") if first[f"statement-{k}"] != right["gate-ml"][k]]
+    assert len(wrong) == 1  # exactly one statement wrong on the first try
+    second, _ = unsure.fill(form)  # the retry after the video and summary again: all right
+    assert all(second[f"statement-{k}"] == v for k, v in right["gate-ml"].items())
+
+
+def test_form_reads_the_minimum_time_and_a_video_watched_before():
+    form = Form()
+    form.feed('<form id="step-form" action="/s/x/step/" data-step="explanation" '
+              'data-wait-s="29.6"></form><video src="/a.mp4" data-duration="3" '
+              'data-watched-before="1"></video>')
+    assert (form.wait_s, form.step, form.watched_before) == (29.6, "explanation", True)
+
+
+def test_the_benchmark_walks_the_shipped_study_2_flow(tmp_path):
+    import yaml
+
+    from benchmarks.load import SHIPPED, gate_answers, narration_seconds, shipped_spec
+    from studies.spec import load_spec_file
+
+    shipped = yaml.safe_load(open(SHIPPED))
+    data = shipped_spec(tmp_path / "media", None)
+    # the same steps in the same order, with the same gates, minimum time and questions
+    assert [(s["id"], s["type"]) for s in data["steps"]] == \
+        [(s["id"], s["type"]) for s in shipped["steps"]]
+    explanation = next(s for s in data["steps"] if s["id"] == "explanation")
+    assert explanation["min_seconds"] == 30 and explanation["min_justification_chars"] == 30
+    assert gate_answers(data) == gate_answers(shipped) and len(gate_answers(data)) == 3
+    assert gate_answers(data)["gate-dataset"] == {"legs": "true", "peeky-out": "false",
+                                                  "blocks": "true"}
+    # fixture videos as long as the narration scripts say, for every condition's version
+    video = next(s for s in data["steps"] if s["id"] == "video-explanation")
+    assert video["duration_s"] == narration_seconds(Path("tutorials/condition-baseline.yaml"))
+    assert set(video["by_condition"]) == {"inn", "concepts"}
+    assert all((tmp_path / "media" / v["file"]).is_file()
+               for v in [video, *video["by_condition"].values()])
+    # each condition shows a published 10x5 fixture stimulus whose grid is a real grid's size
+    for condition in data["conditions"]:
+        grid = tmp_path / "media" / "stimuli" / condition["stimulus_key"] / "grid.png"
+        assert grid.stat().st_size > 500_000
+    path = tmp_path / "spec.yaml"
+    for condition in data["conditions"]:
+        condition["target"] = 5
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    spec = load_spec_file(path)  # a valid study spec
+    assert spec.time_limit_minutes == 77 and spec.prolific.codes["completion"] == "C2T4T2OK"
