@@ -1,0 +1,157 @@
+"""Borowski et al.'s Experiment I as shipped (studies/specs/borowski-exp1.yaml), hosted: the
+spec is read as shipped, then the same design at a tiny configuration (a tiny CNN bundle, 2
+optimisation steps, 16 px, 3 batches, 5 units) is rendered through the one pipeline
+(render_stimuli), walked by bots through the live flow, exported by the export command and
+analysed by the shipped plan (analysis/examples/borowski2021/exp1_cnn_units.yaml)."""
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from django.core.management import call_command
+from scipy import stats
+
+from studies.loading import load_study
+from studies.readiness import problems
+from studies.spec import SpecError, load_spec_file, parse_spec
+from studies.trial_lists import trials_of
+from tests.bots import PROLIFIC_URL, Bot, TrialAnswer
+from tests.fixtures.tiny_models import tiny_cnn_bundle
+
+REPO = Path(__file__).resolve().parent.parent
+SPEC = REPO / "studies" / "specs" / "borowski-exp1.yaml"
+PLAN = REPO / "analysis" / "examples" / "borowski2021" / "exp1_cnn_units.yaml"
+TINY = {  # shipped line -> the tiny configuration's
+    "        layers: [stem, layer1, layer2, layer3]": "        layers: [layer2, layer3]",
+    "        per_layer: 9": "        per_layer: 2",
+    "      practice: 5": "      practice: 2",
+    "      catch_per_block: 3": "      catch_per_block: 1",
+    "      repeated: 6": "      repeated: 2",
+    "      batches: 20": "      batches: 3",
+    "      synthetic: {steps: 2560, size: 64, diversity_weight: 100, seed: 0}":
+        "      synthetic: {steps: 2, size: 16, diversity_weight: 1, seed: 0}",
+    "      natural: {source_n: 5000, source_seed: 0, seed: 0}":
+        "      natural: {source_n: 60, source_seed: 0, seed: 0}",
+    "variants: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]": "variants: [0, 1, 2, 3]",
+    "target: 10": "target: 4",
+}
+
+
+def tiny_text(checkpoint: Path) -> str:
+    text = SPEC.read_text()
+    for old, new in TINY.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    text = text.replace("checkpoint: checkpoints/cnn", f"checkpoint: {checkpoint}")
+    # the tiny CNN's layer3 has 8 channels: hand-pick one of them
+    return re.sub(r'hand_picked: \[[^]]*\]', 'hand_picked: ["layer3:0"]', text, flags=re.S)
+
+
+def test_the_shipped_spec_states_the_papers_design():
+    spec = load_spec_file(SPEC)
+    g = spec.steps[spec.index_of("trials")].generate
+    assert g["schemes"] == ["min_max_9"] and g["none"] and g["batches"] == 20
+    assert g["synthetic"]["steps"] == 2560 and g["blocks_per_reference"] == 3
+    trials = trials_of(spec, spec.steps[spec.index_of("trials")], 0)
+    kinds = Counter(t.kind for t in trials)
+    assert kinds == {"main": 3 * 44, "catch": 6 * 3, "repeated": 3 * 6, "practice": 3 * 5}
+    main = Counter(t.factors["reference"] for t in trials if t.kind == "main")
+    assert main == {"none": 44, "synthetic": 44, "natural": 44}
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("      practice: 5", "      practise: 5", r"steps\[2\]\.generate\.practise.*unknown key"),
+    ("schemes: [min_max_9]", "schemes: [min_max_8]", r"generate\.schemes.*'min_max_8' is not"),
+    ('"layer3:1", ', '"layer3-1", ', r"generate\.units\.hand_picked.*not 'layer:channel'"),
+    ("natural: {source_n: 5000,", "natural: {source_n: 50,", r"generate\.natural.*too small"),
+    ("references: [synthetic, natural]", "references: [synthetic, painted]",
+     r"generate\.references.*'painted' is not a reference type"),
+])
+def test_unknown_keys_and_values_are_errors_with_key_and_line(old, new, message):
+    text = SPEC.read_text()
+    assert old in text
+    with pytest.raises(SpecError) as exc:
+        parse_spec(text.replace(old, new, 1))
+    assert re.search(message, str(exc.value)) and "line" in str(exc.value), str(exc.value)
+
+
+def answer(bot: int, trial) -> TrialAnswer:
+    """Designed answers: right with natural references, wrong on every second synthetic unit for
+    odd bots, at chance-like alternation without references; catch trials right."""
+    ref, kind = trial.factors["reference"], trial.kind
+    n = sum(map(ord, trial.id))
+    correct = {"natural": True, "synthetic": not (bot % 2 and n % 2), "none": n % 2 == 0}[ref]
+    correct = True if kind == "catch" else correct
+    seconds = 1.0 + (0.8 if ref == "synthetic" else 0.2) + 0.1 * bot
+    return TrialAnswer(correct=correct, confidence=3 if ref == "natural" else 1 + n % 3,
+                       seconds=seconds, rt_ms=seconds * 1000 - 50)
+
+
+@pytest.mark.django_db
+def test_bots_walk_experiment_one_and_the_plan_runs_on_the_export(tmp_path, settings, clock,
+                                                                  capsys):
+    settings.PROLIFIC_COMPLETE_URL = PROLIFIC_URL
+    folder, _ = tiny_cnn_bundle(tmp_path / "cnn")
+    path = tmp_path / "borowski-exp1.yaml"
+    path.write_text(tiny_text(folder))
+    study, _ = load_study(path)
+    assert any("trial images not rendered yet" in p for p in problems(study))
+    call_command("render_stimuli", study.slug)
+    assert "18 stimuli" in capsys.readouterr().out  # 9 units x (synthetic, natural)
+    assert problems(study) == []
+
+    bots = [Bot(study, clock) for _ in range(4)]
+    for b, bot in enumerate(bots):
+        bot.enter()
+        last = bot.play(trials=lambda step, trial, b=b: answer(b, trial))
+        assert last["Location"] == PROLIFIC_URL + "CBOR1OK"
+    variants = {bot.participant.variant: bot for bot in bots}
+    assert sorted(variants) == [0, 1, 2, 3]  # one participant per counterbalancing slot
+
+    spec = load_spec_file(path)
+    step = spec.steps[spec.index_of("trials")]
+    for v, bot in variants.items():
+        trials = trials_of(spec, step, v)
+        blocks = [t.factors["reference"] for t in trials if t.kind == "main"]
+        firsts = list(dict.fromkeys(blocks))
+        assert blocks[0] == "none" and blocks[-1] == "none"
+        assert firsts[1] == ("synthetic" if v % 2 == 0 else "natural")  # counterbalanced
+        queries = {(o.key, o.row, o.col) for t in trials if t.kind != "catch" for o in t.options}
+        references = {(i.key, i.row, i.col) for t in trials for r in t.references
+                      for i in r.images}
+        assert not queries & references  # no reference image among the queries
+        for t in (t for t in trials if t.kind == "catch"):
+            assert t.references and t.options[t.answer] in t.references[1].images
+        stored = bot.participant.responses.filter(item_type="trial").order_by("trial")
+        assert [r.item for r in stored] == [t.id for t in trials]  # shown in the design's order
+
+    export = tmp_path / "responses.csv"
+    call_command("export_responses", study.slug, "--format", "csv", "--out", str(export))
+    frame = pd.read_csv(export)
+    rows = frame[frame.item_type == "trial"]
+    per = rows.groupby(["participant", "trial_kind"]).size().unstack()
+    assert (per["main"] == 15).all() and (per["catch"] == 6).all()  # 5 units x 3; 6 blocks x 1
+    assert (per["practice"] == 6).all() and (per["repeated"] == 6).all()
+    assert set(rows.reference) == {"none", "synthetic", "natural"}
+    assert set(rows[rows.trial_kind == "main"].groupby("participant").reference.nunique()) == {3}
+    assert rows.unit.str.fullmatch(r"layer[23]:\d").all() and rows.block.notna().all()
+
+    call_command("analyze", "--responses", str(export), "--prereg", str(PLAN),
+                 "--out", str(tmp_path / "report"))
+    results = json.loads((tmp_path / "report" / "results.json").read_text())
+    main = rows[rows.trial_kind == "main"]
+    subject = main.groupby(["participant", "reference"]).correct.mean().unstack()
+    accuracy = {r["reference"]: r for r in results["tables"]["accuracy"]}
+    for ref in ("natural", "synthetic", "none"):
+        assert accuracy[ref]["n_subjects"] == 4
+        assert accuracy[ref]["mean"] == pytest.approx(subject[ref].mean())
+        assert accuracy[ref]["two_sem"] == pytest.approx(2 * stats.sem(subject[ref]))
+    assert accuracy["natural"]["mean"] == 1.0
+    tests = {t["analysis_id"]: t for t in results["tests"]}
+    w = stats.wilcoxon(subject["natural"], subject["synthetic"], method="asymptotic",
+                       correction=True, zero_method="wilcox")
+    assert tests["natural_vs_synthetic"]["p"] == pytest.approx(w.pvalue)
+    assert tests["catch_trials"]["n"] == 4 * 6 and tests["catch_trials"]["statistic"] == 0
