@@ -2,9 +2,10 @@
 
 A condition is an :class:`explainers.conditions.ConditionSpec` (the contract the study spec
 builds too) or a mapping :meth:`~explainers.conditions.ConditionSpec.from_dict` reads; each listed
-variant ``v`` of a rendered condition (one without a fixed ``stimulus_key``) is rendered with seed :func:`~explainers.prerender.variant_seed` ``(study_seed, v)``. The validation
-data default to :class:`~explainers.validation_data.ValidationData` at the checkpoint's image size; a spec
-may override ``sampler``, ``seed`` and ``n`` (key ``validation``).
+variant ``v`` of a rendered condition (one without a fixed ``stimulus_key``) is rendered with seed :func:`~explainers.prerender.variant_seed` ``(study_seed, v)``. The images
+come from the spec's image source (``images``, :mod:`explainers.image_sources`; default the
+Two4Two generator's validation pool at the checkpoint's image size), the grid's class names
+from the spec's ``class_names`` or else the model (:mod:`explainers.models.relabelled`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from explainers.conditions import ConditionSpec
+from explainers.image_sources import ImageSource, image_source
 from explainers.models.model_registry import describe_bundle
+from explainers.models.relabelled import Relabelled, relabelled_hash
 from explainers.plugins.registry import get_explainer
 from explainers.prerender import (
     EXPLANATION,
@@ -25,7 +28,6 @@ from explainers.prerender import (
     variant_seed,
 )
 from explainers.render_kinds import get_kind
-from explainers.validation_data import ValidationData
 
 
 class StaleJob(ValueError):
@@ -51,6 +53,7 @@ class RenderJob:
     data: dict
     key: str
     kind: str = EXPLANATION
+    class_names: tuple = ()  # the spec's; empty: the model's
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -71,22 +74,30 @@ def checkpoint_info(checkpoint) -> tuple[str, int]:
     return info.bundle_hash, info.image_size
 
 
-def validation_data(spec: dict | None, image_size: int) -> ValidationData:
-    spec = dict(spec or {})
-    if "size" in spec and spec["size"] != image_size:
-        raise ValueError(f"validation size {spec['size']} differs from the model's {image_size}")
-    spec["size"] = image_size
-    return ValidationData.from_dict(spec)
+def job_source(data: dict) -> ImageSource:
+    """The image source of a job's ``data`` (jobs planned before image sources: Two4Two)."""
+    return image_source(data if "source" in data else {"source": "two4two", **data})
 
 
-def plan(conditions, *, study_seed: int, checkpoint, validation: dict | None = None) -> list[RenderJob]:
+def plan(conditions, *, study_seed: int, checkpoint, images: dict | None = None,
+         class_names=None, base=None, validation: dict | None = None) -> list[RenderJob]:
     """One :class:`RenderJob` per condition and variant, with its stimulus key.
 
-    Raises ``ValueError``/``LookupError`` with a clear message for unknown explainers or bad
-    parameters, before anything is queued.
+    ``images`` is the spec's image source (relative paths from ``base``), ``class_names`` the
+    spec's names of the two classes (None: the model's); ``validation`` (options of the
+    ``two4two`` source) is short for ``images={"source": "two4two", **validation}``. Raises ``ValueError``/``LookupError``
+    with a clear message for unknown explainers, bad parameters or a bad image source, before
+    anything is queued.
     """
-    checkpoint_hash, size = checkpoint_info(checkpoint)
-    data = validation_data(validation, size)
+    if validation is not None:
+        if images is not None:
+            raise ValueError("give images or validation, not both")
+        images = {"source": "two4two", **validation}
+    info = describe_bundle(checkpoint)
+    names = tuple(class_names) if class_names else ()
+    checkpoint_hash = relabelled_hash(info.bundle_hash, names or None, info.class_names)
+    data = image_source(images, size=info.image_size, base=base,
+                        class_names=names or info.class_names)
     jobs = []
     for raw in conditions:
         cond = raw if isinstance(raw, ConditionSpec) else ConditionSpec.from_dict(raw)
@@ -98,17 +109,19 @@ def plan(conditions, *, study_seed: int, checkpoint, validation: dict | None = N
             seed = variant_seed(study_seed, v)
             key = stimulus_key(explainer, params, checkpoint_hash, data.hash, seed)
             jobs.append(RenderJob(cond.name, v, cond.explainer, params, seed,
-                                  str(Path(checkpoint).resolve()), asdict(data), key))
+                                  str(Path(checkpoint).resolve()), data.to_dict(), key,
+                                  class_names=names))
     return jobs
 
 
-def render_progress(conditions, *, study_seed: int, checkpoint, root,
-                    validation: dict | None = None) -> dict[str, dict]:
+def render_progress(conditions, *, study_seed: int, checkpoint, root, images: dict | None = None,
+                    class_names=None, base=None, validation: dict | None = None
+                    ) -> dict[str, dict]:
     """Per condition: ``expected`` and ``published`` variant counts, and the published
     ``variants`` with their keys (what the dashboard and the study server need)."""
     out: dict[str, dict] = {}
-    for job in plan(conditions, study_seed=study_seed, checkpoint=checkpoint,
-                    validation=validation):
+    for job in plan(conditions, study_seed=study_seed, checkpoint=checkpoint, images=images,
+                    class_names=class_names, base=base, validation=validation):
         entry = out.setdefault(job.condition, {"expected": 0, "published": 0, "variants": {}})
         entry["expected"] += 1
         if is_published(root, job.key):
@@ -145,7 +158,9 @@ def run_job(job: RenderJob | dict, *, root, device: str = "cpu", on_rendered=Non
         _check_key(job, kind.key(job.params), "generator or render-kind code")
         return kind.render(job.params, root=root, device=device)
     model = load_model(job.checkpoint, device)
-    data = ValidationData(**job.data)
+    if job.class_names and tuple(job.class_names) != tuple(model.class_names):
+        model = Relabelled(model, job.class_names)
+    data = job_source(job.data)
     key = stimulus_key(job.explainer, job.params, model.bundle_hash, data.hash, job.seed)
     _check_key(job, key, "checkpoint, generator or explainer code")
     return render_stimulus(job.explainer, job.params, model=model, data=data, seed=job.seed,

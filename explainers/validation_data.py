@@ -113,9 +113,10 @@ class Pool:
         """Images ``index`` as float [0, 1], exactly what the model sees and the grid shows."""
         return self.images[torch.as_tensor(index, dtype=torch.long)].to(device).float() / 255
 
-    def scene(self, i: int) -> dict[str, float]:
+    def scene(self, i: int) -> dict[str, float | str]:
+        """Image ``i``'s factors and label (an image folder's attributes: numbers or text)."""
         row = self.scenes.iloc[int(i)]
-        return {k: float(v) for k, v in row.items()}
+        return {k: v if isinstance(v, str) else float(v) for k, v in row.items()}
 
     def logits(self, model, *, batch_size: int = 256) -> np.ndarray:
         """The model's logit for every pool image (float64, cached per model). For an

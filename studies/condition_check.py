@@ -11,10 +11,15 @@ are checked. Only studies that show explanations (``studies.stimuli.shows_explan
 the conditions whose explanation is shown (``shown_conditions``: an interactive explorer
 condition shows none and needs no explainer); conditions with a fixed ``stimulus_key`` are
 served as published and not checked.
+
+The spec's image source (``images``) is built here, so that a missing folder or labels file, a
+bad value or a bad CSV row is refused with the option's key and line (and the CSV's row
+number); an explainer that needs a generator is refused on a source that is not one.
 """
 
 from __future__ import annotations
 
+from explainers.image_sources import ImageSourceError, image_source
 from explainers.models.model_plugin import BundleError
 from explainers.models.model_registry import describe_bundle
 from explainers.plugins.needs import condition_problems
@@ -22,13 +27,11 @@ from explainers.plugins.needs import condition_problems
 from .spec import StudySpec
 from .spec.errors import SpecError
 from .spec.loader import line_of, load_yaml
-from .stimuli import checkpoint_path, shown_conditions, shows_explanations
+from .stimuli import checkpoint_path, image_options, shown_conditions, shows_explanations
 
 
 def check_conditions(spec: StudySpec, text: str, source: str = "") -> None:
     """Raise :class:`SpecError` listing every condition that cannot be rendered."""
-    if not shows_explanations(spec):
-        return
     tree = load_yaml(text)
     folder = checkpoint_path(spec)
     model = None  # a server without the bundle checks names and parameters (readiness says more)
@@ -38,6 +41,9 @@ def check_conditions(spec: StudySpec, text: str, source: str = "") -> None:
         except BundleError as exc:  # UnknownModelPlugin too
             raise SpecError([("checkpoint", line_of(tree, "checkpoint"), str(exc))],
                             source) from None
+    offers = _source_offers(spec, tree, model, source)
+    if not shows_explanations(spec):
+        return
     nodes = tree.get("conditions") or []
     problems = []
     shown = shown_conditions(spec)
@@ -48,10 +54,27 @@ def check_conditions(spec: StudySpec, text: str, source: str = "") -> None:
             problems.append((f"conditions[{i}].explainer", line_of(node, "name"),
                              "required: a step shows this condition's explanation"))
             continue
-        for key, message in condition_problems(condition.explainer, condition.params, model):
+        for key, message in condition_problems(condition.explainer, condition.params, model,
+                                               source_offers=offers):
             head, _, param = key.partition(".")
             params_node = node.get("params") or {}
             line = line_of(params_node, param) if param else line_of(node, head)
             problems.append((f"conditions[{i}].{key}", line, message))
     if problems:
         raise SpecError(problems, source)
+
+
+def _source_offers(spec: StudySpec, tree, model, source: str) -> frozenset[str]:
+    """What the spec's image source offers (``generator``); raises SpecError for a source that
+    cannot be built, naming ``images.KEY`` and its line."""
+    options = image_options(spec)
+    names = options["class_names"] or (model.class_names if model else None)
+    try:
+        found = image_source(options["images"], size=model.image_size if model else None,
+                             base=options["base"], class_names=names)
+    except ImageSourceError as exc:
+        node = tree.get("images") or {}
+        key = f"images.{exc.key}" if exc.key else "images"
+        line = line_of(node, exc.key) if exc.key else line_of(tree, "images")
+        raise SpecError([(key, line, str(exc))], source) from None
+    return found.offers

@@ -33,6 +33,13 @@ def checkpoint_path(spec: StudySpec) -> Path:
     return Path(settings.DEFAULT_CHECKPOINT)
 
 
+def image_options(spec: StudySpec) -> dict:
+    """The spec's image source and class names as ``explainers.plan.plan`` takes them
+    (relative paths from the repository)."""
+    return {"images": spec.images, "class_names": spec.class_names,
+            "base": str(settings.BASE_DIR)}
+
+
 def _planned(spec: StudySpec) -> list[dict]:
     """The rendered conditions whose stimulus some step shows, as plain mappings (hashable as
     JSON for the key cache)."""
@@ -85,7 +92,7 @@ def render_jobs(spec: StudySpec) -> list:
     shown = shown_conditions(spec)
     if shown:
         jobs += plan([c for c in spec.conditions if c.name in shown], study_seed=spec.seed,
-                     checkpoint=checkpoint_path(spec))
+                     checkpoint=checkpoint_path(spec), **image_options(spec))
     blocks = {step.id: step for step in _all_steps(spec) if getattr(step, "generate", None)}
     keys = {j.key for j in jobs}
     for step in blocks.values():
@@ -97,12 +104,14 @@ def render_jobs(spec: StudySpec) -> list:
 
 
 @lru_cache(maxsize=16)
-def _plan_keys(sha256: str, seed: int, checkpoint: str, stamp: float, conditions: str):
+def _plan_keys(sha256: str, seed: int, checkpoint: str, stamp: float, conditions: str,
+               images: str = "{}"):
     import json
 
     from explainers.plan import plan  # torch side, imported only when needed
 
-    jobs = plan(json.loads(conditions), study_seed=seed, checkpoint=checkpoint)
+    jobs = plan(json.loads(conditions), study_seed=seed, checkpoint=checkpoint,
+                **json.loads(images))
     return {(j.condition, j.variant): j.key for j in jobs}
 
 
@@ -121,7 +130,8 @@ def stimulus_keys(spec: StudySpec) -> dict[tuple[str, int], str]:
                                   "install the study model first")
         try:
             found = _plan_keys(spec.sha256, spec.seed, str(ckpt), bundle.stat().st_mtime,
-                               json.dumps(planned, sort_keys=True))
+                               json.dumps(planned, sort_keys=True),
+                               json.dumps(image_options(spec), sort_keys=True))
         except (ValueError, LookupError, OSError, RuntimeError) as exc:
             raise StimulusMissing(f"cannot plan the stimuli: {exc}") from exc
         keys.update(found)

@@ -1,10 +1,13 @@
-"""docs/bring-your-own-model.md: its Python blocks run as written (a tiny TorchScript model, a
-small Two4Two pool), and its YAML snippet plans the very stimulus the document rendered."""
+"""docs/bring-your-own-model.md: its Python blocks run as written (a tiny TorchScript model,
+a folder of generated images with a labels.csv), and its YAML snippet plans the very stimulus
+the document rendered."""
 
 import re
 from pathlib import Path
 
+import numpy as np
 import yaml
+from PIL import Image
 
 from explainers.plan import plan
 from explainers.prerender import variant_seed
@@ -16,10 +19,32 @@ def blocks(language):
     return re.findall(rf"^```{language}\n(.*?)^```", DOC.read_text(), re.S | re.M)
 
 
+def generated_images(folder: Path, n: int = 240) -> None:
+    """Coloured discs on coloured backgrounds (random sizes, 72x64: centre-cropped), labelled
+    cat/dog at random, with a text attribute, as the document's labels.csv describes."""
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(3)
+    yy, xx = np.mgrid[0:64, 0:72]
+    rows = ["image,label,background"]
+    for i in range(n):
+        cx, cy, r = rng.uniform(20, 52), rng.uniform(16, 48), rng.uniform(6, 24)
+        px = np.empty((64, 72, 3), np.uint8)
+        px[:] = rng.integers(0, 256, 3)
+        px[(xx - cx) ** 2 + (yy - cy) ** 2 < r * r] = rng.integers(0, 256, 3)
+        Image.fromarray(px).save(folder / f"img-{i:04d}.png")
+        rows.append(f"img-{i:04d}.png,{rng.choice(['cat', 'dog'])},"
+                    f"{rng.choice(['indoor', 'outdoor'])}")
+    (folder / "labels.csv").write_text("\n".join(rows) + "\n")
+
+
 def test_document_runs_as_written(tmp_path, monkeypatch):
     monkeypatch.setenv("BUNDLE", str(tmp_path / "my-model"))
     monkeypatch.setenv("STIMULI_ROOT", str(tmp_path / "stimuli"))
-    monkeypatch.setenv("POOL_N", "300")
+    monkeypatch.setenv("IMAGES", str(tmp_path / "my-images"))
+    generated_images(tmp_path / "my-images")
+    (header,) = blocks("csv")
+    assert header.splitlines()[0] == (tmp_path / "my-images" / "labels.csv").read_text(
+        ).splitlines()[0]
     code = blocks("python")
     assert len(code) == 3
     ns = {"__name__": "byom"}
@@ -31,10 +56,12 @@ def test_document_runs_as_written(tmp_path, monkeypatch):
     assert (manifest["explainer"], manifest["rows"], manifest["cols"]) == (
         "integrated_gradients", 4, 5)
     assert manifest["checkpoint_hash"] == info.bundle_hash
+    assert manifest["dataset_hash"] == ns["data"].hash
+    assert {c["scene"]["background"] for c in manifest["cells"]} <= {"indoor", "outdoor"}
     (snippet,) = blocks("yaml")
     spec = yaml.safe_load(snippet)
     ig = [c for c in spec["conditions"] if c["name"] == "ig"]
-    jobs = plan(ig, study_seed=7, checkpoint=tmp_path / "my-model",
-                validation={"n": 300})
+    jobs = plan(ig, study_seed=7, checkpoint=tmp_path / spec["checkpoint"],
+                images=spec["images"], base=tmp_path)
     assert [j.variant for j in jobs] == [0] and jobs[0].seed == variant_seed(7, 0)
     assert jobs[0].key == manifest["key"]

@@ -31,7 +31,7 @@ def test_plan_keys_seeds_and_data(checkpoint):
     assert checkpoint_info(folder) == (digest, 32)
     for job in jobs:
         assert job.seed == variant_seed(5, job.variant)
-        assert job.data == {"sampler": "study", "seed": 90_001, "n": 400, "size": 32, "chunk": 250}
+        assert job.data == {"source": "two4two", "sampler": "study", "seed": 90_001, "n": 400, "size": 32, "chunk": 250}
         assert job.key == stimulus_key(job.explainer, job.params, digest, data.hash, job.seed)
     assert jobs[0].params == {"rows": 2, "percentiles": [1.0, 99.0]}
 

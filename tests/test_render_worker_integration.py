@@ -131,10 +131,10 @@ def test_killed_worker_render_completes_exactly_once(tmp_path, not_eager):
     manifest = load_manifest(root, job.key)  # verifies the key and every file's hash
     # correct: identical to a render of the same job in this process
     from explainers.models import load_checkpoint
-    from explainers.validation_data import ValidationData
+    from explainers.plan import job_source
 
     reference = render_stimulus("slow-baseline", job.params, model=load_checkpoint(ckpt),
-                                data=ValidationData(**job.data), seed=job.seed,
+                                data=job_source(job.data), seed=job.seed,
                                 root=tmp_path / "reference")
     assert reference["key"] == job.key
     assert [c["sha256"] for c in manifest["cells"]] == [c["sha256"] for c in reference["cells"]]

@@ -33,14 +33,15 @@ class Cell:
 
     image: np.ndarray
     logit: float | None = None
-    scene: dict[str, float] = field(default_factory=dict)
+    scene: dict[str, float | str] = field(default_factory=dict)  # an image folder's text too
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self):
         self.image = as_uint8_image(self.image)
         if self.logit is not None:
             self.logit = float(self.logit)
-        self.scene = {str(k): float(v) for k, v in self.scene.items()}
+        self.scene = {str(k): v if isinstance(v, str) else float(v)
+                      for k, v in self.scene.items()}
 
 
 @dataclass

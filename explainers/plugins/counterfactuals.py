@@ -36,7 +36,7 @@ from explainers.models import counterfactual
 
 from .base import Cell, Explainer, ParamError, Stimulus, StimulusError, as_uint8_image
 from .baseline import BinnedParams
-from .layout import COLUMN_LABELS, bin_centres, bin_edges, bin_of, logit_range
+from .layout import bin_centres, bin_edges, bin_of, column_labels, logit_range
 from .needs import Need
 
 
@@ -101,9 +101,10 @@ class INNCounterfactuals(Explainer):
                                                    tol=1e-3 * (hi - lo)), strict=True))
             for plan, batch in zip(plans, wanted, strict=True):
                 plan.take(batch, searched, centres, hi - lo, p)
-        return [self._stimulus(plan, p, pool, logits, lo, hi, edges, centres) for plan in plans]
+        return [self._stimulus(plan, p, pool, logits, lo, hi, edges, centres, model.class_names)
+                for plan in plans]
 
-    def _stimulus(self, plan, p, pool, logits, lo, hi, edges, centres) -> Stimulus:
+    def _stimulus(self, plan, p, pool, logits, lo, hi, edges, centres, class_names) -> Stimulus:
         rows, tried, missed, clipped_out = plan.rows, plan.tried, plan.missed, plan.clipped_out
         if len(rows) < p.rows:
             raise CounterfactualError(
@@ -144,7 +145,7 @@ class INNCounterfactuals(Explainer):
                 "starts_clamped": clipped_out,
                 "largest_clipped": float(max(r[1][4].max() for r in rows)),
                 "largest_miss": float(errors.max()), "refinements": [int(r[1][3]) for r in rows]}
-        return Stimulus(cells, [""] * p.rows, list(COLUMN_LABELS), meta)
+        return Stimulus(cells, [""] * p.rows, column_labels(class_names), meta)
 
 
 ROWS_PER_SEARCH = 64  # start images per batched search (x 5 cells): bounds the memory

@@ -14,6 +14,7 @@ from explainers.conditions import ConditionSpec, variants_problem
 
 from .errors import Problems, SpecError
 from .fields import Reader, money
+from .images import read_class_names, read_images
 from .loader import LineDict, line_of, load_yaml
 from .prolific import ProlificSpec, read_prolific
 from .steps import (
@@ -54,6 +55,8 @@ class StudySpec:
     payment: PaymentSpec
     description: str = ""
     checkpoint: str = ""
+    images: dict | None = None  # the image source (explainers.image_sources); None: Two4Two
+    class_names: list[str] | None = None  # None: the model's
     design: str = "between"
     time_limit_minutes: float = 120.0
     device_min_px: int = 600
@@ -207,6 +210,7 @@ def parse_spec(text: str, source: str = "") -> StudySpec:
     spec = StudySpec(
         slug=r.str("slug", slug=True), title=r.str("title"), seed=r.int("seed", 0),
         description=r.str("description", ""), checkpoint=r.str("checkpoint", ""),
+        images=read_images(r), class_names=read_class_names(r),
         design=r.str("design", "between", choices=("between", "within")),
         time_limit_minutes=r.number("time_limit_minutes", 120.0, minimum=1),
         device_min_px=ctx["device_min_px"], conditions=conditions, steps=steps,
