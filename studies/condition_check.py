@@ -32,6 +32,8 @@ from .stimuli import checkpoint_path, image_options, shown_conditions, shows_exp
 
 def check_conditions(spec: StudySpec, text: str, source: str = "") -> None:
     """Raise :class:`SpecError` listing every condition that cannot be rendered."""
+    if not shows_explanations(spec) and spec.images is None:
+        return
     tree = load_yaml(text)
     folder = checkpoint_path(spec)
     model = None  # a server without the bundle checks names and parameters (readiness says more)
