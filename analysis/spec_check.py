@@ -195,6 +195,8 @@ class Checker:
         for i, analysis in enumerate(self.plan.analyses):
             p = analysis.params
             named = [("a", p.get("a")), ("b", p.get("b"))] if p.get("factor") == "step" else []
+            if p.get("by") == "step" and isinstance(p.get("order"), list):  # dot_plot
+                named += [(("order", k), level) for k, level in enumerate(p["order"])]
             for j, rule in enumerate(p.get("where") or []):
                 named += _filter_levels(rule, ("where", j))
             for key, level in named:

@@ -19,6 +19,8 @@ from . import within_subjects as tw
 from .results import AnalysisError, ResultRow, judge
 
 CORRECTIONS = ("none", "bonferroni", "holm")
+DESCRIPTIVE = ("describe", "by_answer", "dot_plot")
+"""Kinds that only describe (tables and figures; nothing to be significant)."""
 
 
 @dataclass
@@ -245,6 +247,40 @@ class Describe(StatisticalTest):
         return Outcome(tables={analysis.id: table})
 
 
+class DotPlot(StatisticalTest):
+    """Borowski et al. 2021, Fig. 3A: each participant's mean of ``dv`` per level of ``by`` (one
+    dot each, joined across levels: the design is within-subject) and the mean over participants
+    ± 2 SEM per level; ``group`` (a participant column, e.g. ``participant_group``) splits the
+    participants into panels. Tables: ``<id>`` (mean ± 2 SEM per cell, as ``describe``) and
+    ``<id>_participants`` (the dots); the report draws the figure from them."""
+
+    params = {"dv": P.text(), "by": P.text(doc="the column on the x axis, e.g. step"),
+              "order": P.names(default=(), doc="the levels of 'by' left to right (default: "
+                                               "sorted); every one must be in the data"),
+              "group": P.text(default="", doc="a participant column: one panel per value"),
+              "chance": P.number(default=None, doc="a dashed line at this value"),
+              "ylabel": P.text(default="", doc="the y axis' label (default: 'dv' and the "
+                                               "statistic)"),
+              **TRIAL_DATA}
+
+    def run(self, data, analysis, done):
+        v = analysis.value
+        trials = where(data.trials_for(v("data")), v("where"))
+        cells = [v("by"), *([v("group")] if v("group") else [])]
+        need(trials, [v("dv"), *cells], analysis)
+        trials = trials.assign(**{c: trials[c].astype(str) for c in cells})
+        order = list(v("order"))
+        missing = [level for level in order if level not in set(trials[v("by")])]
+        if missing:
+            raise AnalysisError(f"{analysis.id}: order names {missing}, which are not levels of "
+                                f"{v('by')!r} in the data ({sorted(set(trials[v('by')]))})")
+        if order:
+            trials = trials[trials[v("by")].isin(order)]
+        means = tr.subject_means(trials, dv=v("dv"), by=cells)
+        return Outcome(tables={analysis.id: tr.mean_2sem(means, by=cells),
+                               f"{analysis.id}_participants": means})
+
+
 class Wilcoxon(StatisticalTest):
     params = {
         **COMMON, **TRIAL_DATA,
@@ -352,6 +388,7 @@ TESTS: dict[str, StatisticalTest] = {
     "mcnemar": McNemar(),
     "attribute_comparisons": AttributeComparisons(),
     "describe": Describe(),
+    "dot_plot": DotPlot(),
     "wilcoxon": Wilcoxon(),
     "rm_anova": RMAnova(),
     "mixed_anova": MixedAnova(),

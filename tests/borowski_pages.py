@@ -1,7 +1,8 @@
 """A Borowski-style hosted study for the page and analysis tests of #18: the expert/lay
 question, the intuitiveness rating before the trials (slider, -100..100), one 2AFC block per
 reference type (natural, optimized, none: tests/bots.py REFERENCE_TYPES_YAML) and the rating
-again after them. ``borowski_pages_study`` loads it with its small images in MEDIA_ROOT."""
+again after them; its slug is reference-types, the study the Exp. I plan on the export names
+(analysis/examples/borowski2021/experiment_I_on_export.yaml). ``borowski_pages_study`` loads it with its small images in MEDIA_ROOT."""
 
 from pathlib import Path
 
@@ -41,7 +42,6 @@ CONSENT = '  - {id: consent, type: consent, text: "ok?"}\n'
 COMPLETION = "  - {id: completion, type: completion}\n"
 assert CONSENT in REFERENCE_TYPES_YAML and COMPLETION in REFERENCE_TYPES_YAML
 BOROWSKI_PAGES_YAML = (REFERENCE_TYPES_YAML
-                       .replace("slug: reference-types", "slug: borowski-pages")
                        .replace(CONSENT, CONSENT + GROUP_STEP + slider_step("intuitive-before"))
                        .replace(COMPLETION, slider_step("intuitive-after") + COMPLETION))
 
@@ -58,6 +58,6 @@ def write_images(settings) -> None:
 def borowski_pages_study(tmp_path, settings, db, clock):
     settings.PROLIFIC_COMPLETE_URL = PROLIFIC_URL
     write_images(settings)
-    path = tmp_path / "borowski-pages.yaml"
+    path = tmp_path / "reference-types.yaml"
     path.write_text(BOROWSKI_PAGES_YAML)
     return load_study(path)[0]

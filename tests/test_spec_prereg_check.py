@@ -216,7 +216,10 @@ def test_trial_blocks_the_spec_lacks():
         f"{steps} {blocks}: natural_vs_synthetic: 'optimized' is not a trial block of the spec",
         f"p.yaml line {ln(BOROWSKI, 'column: step, in: .natural, optimized')} "
         f"analyses[2].where[0].in[1]=optimized vs spec.yaml line {steps} {blocks}: "
-        "confidence_correct: 'optimized' is not a trial block of the spec"]
+        "confidence_correct: 'optimized' is not a trial block of the spec",
+        f"p.yaml line {ln(BOROWSKI, 'order: .natural, optimized, none')} "
+        f"analyses[5].order[1]=optimized vs spec.yaml line {steps} {blocks}: "
+        "accuracy_figure: 'optimized' is not a trial block of the spec"]
 
 
 def test_check_raises_with_every_place():

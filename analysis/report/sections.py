@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..exclusions import BLANK_VALUES, reason_text, rule_name
 from ..pipeline import AnalysisResult
+from ..statistical_tests import DESCRIPTIVE
 from .table2 import passed_automatic, table2
 from .tests_table import tests_blocks
 from .text import fmt, fmt_p, frame_rows
@@ -46,7 +47,7 @@ def build(result: AnalysisResult, figures: dict) -> list[tuple[str, list[tuple]]
     if result.accuracy is not None:
         sections.append(("Accuracy", accuracy(result)))
     for analysis in prereg.analyses:
-        if analysis.id in result.tables and analysis.test in ("describe", "by_answer"):
+        if analysis.id in result.tables and analysis.test in DESCRIPTIVE:
             header, rows = (by_answer_rows(result, analysis) if analysis.test == "by_answer"
                             else frame_rows(result.tables[analysis.id], index=False))
             text = analysis.description or analysis.id
@@ -60,13 +61,13 @@ def build(result: AnalysisResult, figures: dict) -> list[tuple[str, list[tuple]]
                     "planned, not preregistered" if analysis.planned else "exploratory")
             sections.append((f"Descriptive ({kind}): {analysis.id}", blocks))
     plan = [f"{a.id}: {a.description}" for a in prereg.analyses
-            if a.preregistered and a.test not in ("describe", "by_answer")]
+            if a.preregistered and a.test not in DESCRIPTIVE]
     sections.append(("Preregistered tests", [("list", plan)]
                      + tests_blocks(result.tests, preregistered=True)))
     exploratory = tests_blocks(result.tests, preregistered=False)
     if exploratory:
         plan = [f"{a.id}: {a.description}" for a in prereg.analyses if not a.preregistered
-                and a.test not in ("describe", "by_answer")]
+                and a.test not in DESCRIPTIVE]
         title = ("Exploratory tests (not preregistered)" if prereg.preregistered else
                  "Tests of the re-analysis plan (not a preregistration)")
         sections.append((title, [("list", plan), *exploratory]))

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ..pipeline import AnalysisResult
 from . import figures
+from .dot_plot import dot_plot_png
 from .html import render_html
 from .markdown import render_markdown
 from .numbers import write_json
@@ -32,6 +33,14 @@ def write_report(result: AnalysisResult, out: str | Path) -> dict[str, Path]:
             figures.describe_png(result.tables[analysis.id], paths[key],
                                  by=list(analysis.params["by"]),
                                  title=analysis.description or analysis.id)
+        elif analysis.test == "dot_plot":
+            key = f"describe_{analysis.id}"
+            paths[key] = out / f"{analysis.id}.png"
+            v = analysis.value
+            dot_plot_png(result.tables[analysis.id], result.tables[f"{analysis.id}_participants"],
+                         paths[key], by=v("by"), order=list(v("order")), group=v("group"),
+                         chance=v("chance"), ylabel=v("ylabel"),
+                         title=analysis.description or analysis.id)
     paths["json"] = out / "results.json"
     write_json(result, paths["json"])
     figure_paths = {k: v for k, v in paths.items() if v.suffix == ".png"}
