@@ -111,3 +111,20 @@ def test_only_timed_out_sessions_are_asked_to_return(study, fake, client):
                                    condition=study.conditions.first(), step_index=4)
     sync_study(study, client=client)
     assert fake.state.return_requests == []
+
+
+def test_a_place_lost_to_a_time_out_here_is_raised_again(tmp_path, settings, fake, client):
+    from tests.prolific.specs import load_with
+
+    linked = load_with(tmp_path, settings, "  max_places: 10\n")
+    targets = sum(c.target for c in linked.conditions.all())
+    linked.prolific_study_id = fake.add_study("PSTUDY", is_custom_screening=True,
+                                              total_available_places=targets)
+    linked.save()
+    p, session = timed_out_here(linked, fake, "P1")
+    expire_stale(linked)
+    fake.set_status(session, "AWAITING REVIEW")  # holds its place on Prolific
+    result = sync_study(linked, client=client)
+    assert result.places.lost == {"timed out here": 1}
+    assert result.places_raised_to == targets + 1
+    assert fake.state.studies["PSTUDY"]["total_available_places"] == targets + 1
