@@ -8,8 +8,8 @@ batch ``v + 1``, the query images of the ``synthetic`` blocks from batch ``v + 2
 so a participant sees other natural images of a unit in each reference condition and no
 reference image among the queries. Reference blocks alternate, in the spec's order for even
 ``v // len(schemes)`` and reversed for odd (Fig. 8A/B; Table 1); the presentation schemes follow
-the rows of a Latin square by ``v``, and with ``units.sets`` > 1 scheme ``i`` shows unit set
-``(i + v) mod sets`` (the paper's batch blocks A-D). Practice trials (units of their own) open
+the rows of a Latin square by ``v``, and with ``units.sets`` > 1 the spec's scheme ``i`` shows
+unit set ``(i + v) mod sets`` (the paper's batch blocks A-D). Practice trials (units of their own) open
 each block type; catch trials (units of their own; the maximally activating query is a copy of
 a reference image, Fig. 15) sit at random places in every block with references (never first);
 ``repeated`` main trials per reference type are shown again at the end (same item id).
@@ -176,8 +176,8 @@ def _make(spec: StudySpec, step, v: int) -> list[TrialSpec]:
         refs.reverse()
     plan = []  # (reference, scheme, units of the block)
     main_units = {}
-    for i, scheme in enumerate(schemes):
-        units = sets["main"][(i + v) % len(sets["main"])]
+    for scheme in schemes:
+        units = sets["main"][(g["schemes"].index(scheme) + v) % len(sets["main"])]
         main_units[scheme] = units
         per = g["blocks_per_reference"]
         order = {r: rng.sample(units, len(units)) for r in refs}

@@ -62,8 +62,16 @@ def test_the_shipped_spec_states_the_papers_design():
     assert main == {"none": 44, "synthetic": 44, "natural": 44}
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["borowski-exp1", "borowski-exp2"])
+def test_the_shipped_specs_load_and_wait_for_their_stimuli(name, capsys):
+    call_command("load_study", str(REPO / "studies" / "specs" / f"{name}.yaml"))
+    out = capsys.readouterr().out
+    assert "loaded study" in out and "trial images not rendered yet (run render_stimuli)" in out
+
+
 @pytest.mark.parametrize(("old", "new", "message"), [
-    ("      practice: 5", "      practise: 5", r"steps\[2\]\.generate\.practise.*unknown key"),
+    ("      practice: 5", "      practise: 5", r"steps\[3\]\.generate\.practise.*unknown key"),
     ("schemes: [min_max_9]", "schemes: [min_max_8]", r"generate\.schemes.*'min_max_8' is not"),
     ('"layer3:1", ', '"layer3-1", ', r"generate\.units\.hand_picked.*not 'layer:channel'"),
     ("natural: {source_n: 5000,", "natural: {source_n: 50,", r"generate\.natural.*too small"),
@@ -155,3 +163,33 @@ def test_bots_walk_experiment_one_and_the_plan_runs_on_the_export(tmp_path, sett
                        correction=True, zero_method="wilcox")
     assert tests["natural_vs_synthetic"]["p"] == pytest.approx(w.pvalue)
     assert tests["catch_trials"]["n"] == 4 * 6 and tests["catch_trials"]["statistic"] == 0
+
+
+def test_experiment_two_counterbalances_schemes_unit_sets_and_reference_order():
+    spec = load_spec_file(REPO / "studies" / "specs" / "borowski-exp2.yaml")
+    step = spec.steps[spec.index_of("trials")]
+    seen_orders, seen_sets = set(), {}
+    for v in range(8):
+        trials = trials_of(spec, step, v)
+        assert Counter(t.kind for t in trials) == {"main": 8 * 12, "catch": 8 * 2,
+                                                   "practice": 8 * 3}
+        main = [t for t in trials if t.kind == "main"]
+        assert {t.factors["reference"] for t in main} == {"synthetic", "natural"}
+        schemes = list(dict.fromkeys(t.factors["scheme"] for t in main))
+        assert sorted(schemes) == ["max_1", "max_9", "min_max_1", "min_max_9"]
+        seen_orders.add(tuple(schemes))
+        first = main[0].factors["reference"]
+        assert first == ("synthetic" if (v // 4) % 2 == 0 else "natural")
+        for scheme in schemes:
+            units = frozenset(t.factors["unit"] for t in main if t.factors["scheme"] == scheme)
+            assert len(units) == 12
+            seen_sets.setdefault(scheme, set()).add(units)
+            shown = [t for t in main if t.factors["scheme"] == scheme]
+            n = 9 if scheme.endswith("9") else 1
+            assert all(len(t.references[1].images) == n for t in shown)
+            assert all(len(t.references[0].images) == (n if scheme.startswith("min") else 0)
+                       for t in shown)
+    assert len(seen_orders) == 4  # the rows of the Latin square
+    assert all(len(sets) == 4 for sets in seen_sets.values())  # each scheme shows every set
+    all_units = set().union(*(s for sets in seen_sets.values() for s in sets))
+    assert len(all_units) == 48
