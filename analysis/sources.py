@@ -18,3 +18,10 @@ def tidy_responses(study) -> pd.DataFrame:
     if not isinstance(frame, pd.DataFrame):
         raise AnalysisError("studies.exports.tidy_responses did not return a DataFrame")
     return frame
+
+
+def explorer_actions(study) -> pd.DataFrame:
+    """The explorer's action export of ``study`` (one row per action; empty without explorer)."""
+    from studies.exports import explorer_actions as export
+
+    return export(study)

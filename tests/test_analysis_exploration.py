@@ -34,5 +34,7 @@ def test_figure_reports_scipys_spearman():
     table = exploration_table(*frames())
     figure = exploration_figure(table)
     rho = stats.spearmanr(table["probes"], table["accuracy"]).statistic
-    assert f"rho = {rho:.2f}" in figure.axes[0].get_title()
-    assert figure.axes[1].get_xlabel() == "Seconds exploring"
+    assert f"rho = {rho:.2f}" in figure.axes[1].get_title()
+    assert figure.axes[2].get_xlabel() == "Seconds exploring"
+    heights = [bar.get_height() for bar in figure.axes[0].patches]
+    assert heights == pytest.approx([5.0, 2.0, 1.5])  # mean probes: body, appearance, scene

@@ -18,6 +18,12 @@ def _save(fig, path) -> None:
     plt.close(fig)
 
 
+def exploration_png(table: pd.DataFrame, path) -> None:
+    from ..exploration import exploration_figure
+
+    _save(exploration_figure(table), path)
+
+
 def correct_distribution_png(distribution: pd.DataFrame, path, *, labels: dict) -> None:
     _save(correct_distribution_figure(distribution, labels=labels), path)
 

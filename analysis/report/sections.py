@@ -60,6 +60,8 @@ def build(result: AnalysisResult, figures: dict) -> list[tuple[str, list[tuple]]
             kind = ("preregistered" if analysis.preregistered else
                     "planned, not preregistered" if analysis.planned else "exploratory")
             sections.append((f"Descriptive ({kind}): {analysis.id}", blocks))
+    if "exploration" in result.tables:
+        sections.append(("Exploration (described, not tested)", exploration(result, figures)))
     plan = [f"{a.id}: {a.description}" for a in prereg.analyses
             if a.preregistered and a.test not in DESCRIPTIVE]
     sections.append(("Preregistered tests", [("list", plan)]
@@ -75,6 +77,22 @@ def build(result: AnalysisResult, figures: dict) -> list[tuple[str, list[tuple]]
     if prereg.notes:
         sections.append(("Notes", [("list", list(prereg.notes))]))
     return sections
+
+
+def exploration(result: AnalysisResult, figures: dict) -> list[tuple]:
+    """The explorer participants' probes per factor group and time exploring against their
+    correctness, from the explorer's action export (analysis.exploration)."""
+    table, groups = result.tables["exploration"], result.tables["exploration_groups"]
+    text = (f"{len(table)} analysed participants of the explorer condition with logged actions. "
+            "A probe is a preview, mix or interpolation of one factor group; seconds exploring "
+            "run from the first to the last action. Described, not tested: the preregistered "
+            "comparison is between conditions.")
+    header, rows = frame_rows(groups, index=False)
+    blocks = [("p", text), ("table", header, rows)]
+    if "exploration" in figures:
+        blocks.append(("img", "exploration", "Probes per factor group; accuracy against probes "
+                                             "and seconds exploring"))
+    return blocks
 
 
 def _group(result: AnalysisResult, name: str) -> str:

@@ -41,6 +41,9 @@ def write_report(result: AnalysisResult, out: str | Path) -> dict[str, Path]:
                          paths[key], by=v("by"), order=list(v("order")), group=v("group"),
                          chance=v("chance"), ylabel=v("ylabel"),
                          title=analysis.description or analysis.id)
+    if "exploration" in result.tables:
+        paths["exploration"] = out / "exploration.png"
+        figures.exploration_png(result.tables["exploration"], paths["exploration"])
     paths["json"] = out / "results.json"
     write_json(result, paths["json"])
     figure_paths = {k: v for k, v in paths.items() if v.suffix == ".png"}

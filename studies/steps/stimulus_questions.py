@@ -149,9 +149,9 @@ class StimulusQuestions(StepType):
     def bot_answer(self, bot, step, *, correct=True):
         bot.clock.advance(step.min_seconds + 1)
         flip = {Relevance.RELEVANT: Relevance.IRRELEVANT, Relevance.IRRELEVANT: Relevance.RELEVANT}
-        data = {}
+        data, keys = {}, step.answer_key or bot.files.answer_key(step)  # or answer_key_from
         for a in step.attributes:
-            key = step.answer_key[a.id]
+            key = keys[a.id]
             data[f"relevance-{a.id}"] = key if correct else flip[key]
             data[f"justification-{a.id}"] = f"The {a.id} changes along the columns."
             data[f"rt-{a.id}"] = "12000"

@@ -33,7 +33,8 @@ class Command(BaseCommand):
                 provenance={"locked_at": record.locked_at.isoformat(timespec="seconds")
                             if record.locked_at else "",
                             "locked_sha256": record.sha256 if record.locked_at else ""},
-                deviations=[] if record.is_locked else ["the preregistration was never locked"])
+                deviations=[] if record.is_locked else ["the preregistration was never locked"],
+                explorer_actions=sources.explorer_actions(study_obj))
         except (PreregError, AnalysisError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"report written: {paths['html']}")

@@ -1,4 +1,5 @@
-"""python manage.py analyze --responses FILE.csv --prereg FILE.yaml --out DIR"""
+"""python manage.py analyze --responses FILE.csv --prereg FILE.yaml --out DIR
+[--explorer-actions ACTIONS.csv]"""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -17,13 +18,20 @@ class Command(BaseCommand):
         parser.add_argument("--annotations", help="CSV participant,annotator,label "
                                                   "(manual screening of free text)")
         parser.add_argument("--decisions", help="CSV participant,label (settled disagreements)")
+        parser.add_argument("--explorer-actions", help="the explorer's action export (CSV, one "
+                                                       "row per action; export_responses "
+                                                       "--explorer-actions): adds the "
+                                                       "exploration section")
 
     def handle(self, *args, **options):
         try:
             document = prereg.load(options["prereg"])
             raw = tidy.read_table(options["responses"])
             summary = screening.from_files(options["annotations"], options["decisions"])
-            result, paths = run_analysis(raw, document, options["out"], screening=summary)
+            actions = (tidy.read_table(options["explorer_actions"])
+                       if options.get("explorer_actions") else None)
+            result, paths = run_analysis(raw, document, options["out"], screening=summary,
+                                         explorer_actions=actions)
         except (prereg.PreregError, AnalysisError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"report written: {paths['html']}, {paths['md']}, {paths['json']}")
