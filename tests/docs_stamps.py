@@ -13,7 +13,10 @@ and the outputs' hashes, and fails naming the target to regenerate when either d
 - ``analysis``: docs/analysis/ reports and CSVs; inputs are the recipe, the preregistrations and
   specs it reads (not the analysis code: a change there is not detected);
 - ``screens``: docs/screens/ as test_browser_screens writes them; inputs are study 2's spec and
-  the screenshot recipe (not the templates: a change there is not detected).
+  the screenshot recipe (not the templates: a change there is not detected);
+- ``explorer-screens``: docs/screens/explorer-*.png; inputs are the explorer page's template,
+  script and style, the session's history wording, the step type, the fixture study and the
+  browser test that writes them.
 
     python -m tests.docs_stamps --write [TARGET ...]   # after regenerating (bin/regenerate-docs)
     python -m tests.docs_stamps                        # says which targets are stale
@@ -30,6 +33,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 STAMPS = REPO / "docs" / "stamps.json"
 STUDY2 = "studies/specs/two4two-study2.yaml"
+EXPLORER_PAGE = (  # what the explorer's screenshots show: the page, its wording, the recipe
+    "templates/studies/steps/explorer.html", "static/studies/explorer.js",
+    "static/studies/explorer.css", "studies/explorer/session.py", "studies/steps/explorer.py",
+    "tests/fixtures/explorer_study.py", "tests/browser/test_browser_explorer.py")
 
 
 def _sha(path: Path) -> str:
@@ -86,6 +93,10 @@ TARGETS = {
                                  "tests/browser/test_browser_screens.py"),
         # what test_browser_screens writes (the explorer's screenshots have their own recipe)
         "outputs": ("docs/screens/[0-9]*.png", "docs/screens/researcher/*.png"),
+    },
+    "explorer-screens": {  # test_browser_explorer with XAI_WRITE_SCREENS=1
+        "inputs": lambda: _files(*EXPLORER_PAGE),
+        "outputs": ("docs/screens/explorer-*.png",),
     },
 }
 
