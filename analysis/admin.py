@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
 from .models import Amendment, Annotation, Preregistration, ScreeningDecision
+from .prereg_agreement import disagreement
 
 
 class AmendmentInline(admin.StackedInline):
@@ -45,6 +46,11 @@ class PreregistrationAdmin(admin.ModelAdmin):
             except Exception as exc:  # noqa: BLE001 - show the validation message
                 self.message_user(request, f"{prereg.study}: not locked, invalid: {exc}",
                                   messages.ERROR)
+                continue
+            found = disagreement(prereg.study, prereg.current_text())
+            if found:
+                self.message_user(request, f"{prereg.study}: not locked, it disagrees with the "
+                                           f"study's spec: {found}", messages.ERROR)
                 continue
             locked += int(prereg.lock())
         self.message_user(request, f"{locked} preregistration(s) locked.")

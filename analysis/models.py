@@ -39,11 +39,24 @@ class Preregistration(models.Model):
             prereg_module.parse(self.text)
         except prereg_module.PreregError as exc:
             raise ValidationError({"text": str(exc)}) from exc
+        self._check_against_spec()
         if self.pk and self.is_locked:
             stored = type(self).objects.filter(pk=self.pk).values_list("text", flat=True).first()
             if stored is not None and stored != self.text:
                 raise ValidationError({"text": "the preregistration is locked; record an "
                                                "amendment with a reason instead"})
+
+    def _check_against_spec(self) -> None:
+        """A study loaded from a spec takes only a preregistration that agrees with it (a study
+        made without one, as in some tests, is checked when it is locked or goes live)."""
+        from studies.exports import loaded_spec_text
+
+        from .prereg_agreement import disagreement
+
+        if self.study_id and loaded_spec_text(self.study):
+            found = disagreement(self.study, self.text)
+            if found:
+                raise ValidationError({"text": f"disagrees with the study's spec: {found}"})
 
     def save(self, *args, **kwargs):
         if self.pk and self.is_locked:

@@ -80,6 +80,43 @@ payment:
   - {{id: completion, type: completion}}
 """
 
+BOT_PREREG = """\
+title: "Bot study"
+study: {slug}
+design: between
+hypotheses:
+  - {{id: H1, text: "The first two conditions differ in accuracy.", direction: two-sided}}
+dependent_variables:
+  - {{id: accuracy, description: "Proportion of the five relevance questions answered correctly."}}
+conditions: [{names}]
+attributes: [legs, color, background, shape, rotation]
+answer_key: {{legs: relevant, color: relevant, background: irrelevant, shape: relevant, rotation: irrelevant}}
+exclusions:
+  - {{rule: not_finished, text: "did not finish"}}
+  - {{rule: over_time_limit, minutes: 60, text: "did not finish in under 60 minutes"}}
+sample_size: {{total: {total}, per_condition: {per}, text: "the spec's targets"}}
+analyses:
+  - id: main
+    test: between_conditions
+    description: "Wilcoxon rank-sum test between the first two conditions"
+    dv: accuracy
+    normality_alpha: 0.05
+    levene_alpha: 0.05
+    expected_branch: not normal
+    comparisons:
+      - {{id: H1, a: {a}, b: {b}, alternative: two-sided}}
+    stated_choices: {{alpha: 0.05, correction: bonferroni, levene_center: median,
+                     rank_sum_method: asymptotic, continuity: true}}
+"""
+
+
+def bot_prereg(slug="bot-study", targets=(3, 3)) -> str:
+    """A preregistration that agrees with :func:`write_study`'s spec (equal targets)."""
+    names = ["alpha", "beta", "gamma"][: len(targets)]
+    return BOT_PREREG.format(slug=slug, names=", ".join(names), total=sum(targets),
+                             per=targets[0], a=names[0], b=names[1])
+
+
 TRIALS_YAML = """\
 slug: {slug}
 title: Trial bot study

@@ -86,7 +86,12 @@ def test_lock_prereg_command_and_aspredicted_export(study, tmp_path):
         call_command("lock_prereg", "nope")
 
 
+SPEC1 = (EXAMPLES.parents[2] / "studies/specs/two4two-study1.yaml").read_text()
+
+
 def test_admin_lock_action(study, admin_client):
+    study.source_yaml = SPEC1
+    study.save()
     record = Preregistration.objects.create(study=study, text=STUDY1)
     url = reverse("admin:analysis_preregistration_changelist")
     response = admin_client.post(url, {"action": "lock_selected",
@@ -96,6 +101,45 @@ def test_admin_lock_action(study, admin_client):
     assert record.is_locked
     page = admin_client.get(reverse("admin:analysis_preregistration_change", args=[record.pk]))
     assert page.status_code == 200 and b'name="text"' not in page.content  # read-only now
+
+
+def test_admin_lock_refuses_a_preregistration_that_disagrees_with_the_spec(study, admin_client):
+    record = Preregistration.objects.create(study=study, text=STUDY1.replace("minutes: 77",
+                                                                             "minutes: 60"))
+    url = reverse("admin:analysis_preregistration_changelist")
+    response = admin_client.post(url, {"action": "lock_selected",
+                                       "_selected_action": [record.pk]}, follow=True)
+    record.refresh_from_db()
+    assert not record.is_locked  # the study has no spec yet: nothing to check against
+    assert "no stored spec" in response.content.decode()
+    study.source_yaml = SPEC1
+    study.save()
+    response = admin_client.post(url, {"action": "lock_selected",
+                                       "_selected_action": [record.pk]}, follow=True)
+    record.refresh_from_db()
+    page = response.content.decode()
+    assert not record.is_locked
+    assert "disagrees with the study&#x27;s spec" in page and "77" in page and "60" in page
+
+
+def test_a_preregistration_that_disagrees_with_the_loaded_spec_is_refused_on_save(study):
+    study.source_yaml = SPEC1
+    study.save()
+    with pytest.raises(ValidationError, match="disagrees with the study's spec"):
+        Preregistration(study=study, text=STUDY1.replace("minutes: 77", "minutes: 60")).full_clean()
+    Preregistration(study=study, text=STUDY1).full_clean()  # the shipped pair agrees
+
+
+def test_a_study_whose_preregistration_disagrees_does_not_go_live():
+    from studies.loading import load_study
+    from studies.readiness import problems
+
+    study, _ = load_study(EXAMPLES.parents[2] / "studies/specs/two4two-study1.yaml")
+    record = Preregistration.objects.create(study=study, text=STUDY1)
+    assert not any("preregistration" in p for p in problems(study))
+    record.amend(STUDY1.replace("minutes: 77", "minutes: 60"), reason="shorter, as piloted")
+    found = [p for p in problems(study) if "preregistration" in p]
+    assert len(found) == 1 and "disagrees with the loaded spec" in found[0] and "60" in found[0]
 
 
 def test_analysis_report_from_the_database(study, tmp_path, monkeypatch):

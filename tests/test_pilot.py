@@ -25,7 +25,7 @@ from studies.loading import load_study
 from studies.models import BlockEntry, Event, EventKind, Participant, Status
 from studies.prolific.client import Submission
 from studies.prolific.sync import _match
-from tests.bots import FIELD, Bot, write_study
+from tests.bots import FIELD, Bot, bot_prereg, write_study
 
 pytestmark = pytest.mark.django_db
 STUDY1 = (Path(__file__).resolve().parent.parent / "analysis" / "examples" / "two4two"
@@ -63,7 +63,7 @@ def listed_study(tmp_path, settings, clock):
     settings.PROLIFIC_COMPLETE_URL = "https://prolific.test/complete?cc="
     study, _ = load_study(write_study(tmp_path, settings, slug="pilot-study", targets=(1, 1),
                                       block_list=True))
-    Preregistration.objects.create(study=study, text=STUDY1)
+    Preregistration.objects.create(study=study, text=bot_prereg("pilot-study", (1, 1)))
     return study
 
 
@@ -266,6 +266,9 @@ def test_pilots_do_not_freeze_the_design(listed_study, clock, tmp_path):
     call_command("load_study", str(spec), "--update", stdout=out)
     assert "removed 1 pilot session(s)" in out.getvalue()
     assert not Participant.objects.exists()
+    # a preregistration of two conditions no longer fits: it would keep the study from going
+    # live (tests/test_analysis_models.py), so the researcher withdraws it before the next arrival
+    Preregistration.objects.filter(study=listed_study).delete()
     Bot(listed_study, clock).enter()
     spec.write_text(one_condition)
     with pytest.raises(CommandError, match="participants exist already"):
