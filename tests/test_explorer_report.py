@@ -93,12 +93,36 @@ def independent(actions_csv: Path, responses_csv: Path, included: set[str]) -> p
     return table[table.index.isin(included)]
 
 
-def test_the_report_describes_the_bots_exploration_from_the_export(tmp_path, settings, clock):
+@pytest.fixture
+def shipped(tmp_path, settings, clock):
     settings.MEDIA_ROOT, settings.STIMULI_ROOT = str(tmp_path / "media"), str(tmp_path / "stimuli")
     settings.PROLIFIC_COMPLETE_URL = "https://app.prolific.com/submissions/complete?cc="
     fake_videos(tmp_path / "media")
     study, _ = load_study(SHIPPED)
     publish_stimulus(tmp_path / "stimuli", stimulus_keys(spec_of(study))[("baseline", 0)])
+    return study
+
+
+def test_a_wrong_answer_at_the_explorer_gate_sends_back_to_the_explorer_video(shipped, clock):
+    for _ in range(4):  # conditions are assigned in turn: one of the first bots is an explorer
+        bot = Bot(shipped, clock, pid=new_pid())
+        bot.enter()
+        bot.play(stop_at="gate-explanation")
+        if bot.participant.condition.name == "explorer":
+            break
+    else:
+        raise AssertionError("no bot was assigned the explorer condition")
+    step = bot.current_step()
+    assert "score near +1" in step.statements[0].text
+    bot.post(bot.answer(step, correct=False))
+    assert bot.current_step().id == "video-explanation"
+    assert "condition-explorer.mp4" in bot.get().content.decode()
+    bot.play()  # watches again, passes the gate, explores, answers
+    assert bot.participant.status == "completed" and bot.participant.gate_failures == 1
+
+
+def test_the_report_describes_the_bots_exploration_from_the_export(shipped, tmp_path, clock):
+    study = shipped
     run_bots(study, clock, np.random.default_rng(19))
 
     responses, actions = tmp_path / "responses.csv", tmp_path / "actions.csv"
