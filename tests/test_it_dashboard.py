@@ -42,3 +42,22 @@ def test_dashboard_counts_flags_and_downloads(study, clock, admin_client):
 
 def test_dashboard_index_lists_studies(study, admin_client):
     assert study.slug.encode() in admin_client.get("/dashboard/").content
+
+
+def test_dashboard_counts_the_rendered_images_of_a_generated_2afc_block(admin_client, settings):
+    from pathlib import Path
+
+    from django.core.management import call_command
+
+    from studies.loading import load_study
+
+    spec = Path(__file__).parent.parent / "studies" / "specs" / "two-afc-example.yaml"
+    study, _ = load_study(spec)
+    status = admin_client.get(f"/dashboard/{study.slug}/status.json").json()
+    assert status["render"] == {}  # no condition shows a rendered explanation
+    assert status["render_blocks"] == [{"step": "trials", "expected": 1, "published": 0}]
+    call_command("render_stimuli", str(spec))
+    status = admin_client.get(f"/dashboard/{study.slug}/status.json").json()
+    assert status["render_blocks"] == [{"step": "trials", "expected": 1, "published": 1}]
+    page = admin_client.get(f"/dashboard/{study.slug}/").content.decode()
+    assert 'data-block="trials">trials 1 / 1</span>' in page

@@ -18,6 +18,10 @@
           var r = data.render[c.name];
           row.querySelector('[data-field="render"]').textContent = r ? r.published + " / " + r.expected : "–";
         });
+        (data.render_blocks || []).forEach(function (b) {
+          var span = document.querySelector('[data-block="' + b.step + '"]');
+          if (span) span.textContent = b.step + " " + b.published + " / " + b.expected;
+        });
         document.getElementById("render-error").textContent = data.render_error || "";
         document.getElementById("updated").textContent = "updated " + new Date().toLocaleTimeString();
       }).catch(function () {});
