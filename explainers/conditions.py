@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 KEYS = ("name", "explainer", "params", "variants", "target", "label", "stimulus_key")
+#: ``explainer: none``: the condition shows no explanation (e.g. a 2AFC study's only condition)
+NO_EXPLAINER = "none"
 
 
 @dataclass(frozen=True)

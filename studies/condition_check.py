@@ -32,9 +32,10 @@ from .stimuli import checkpoint_path, image_options, shown_conditions, shows_exp
 
 def check_conditions(spec: StudySpec, text: str, source: str = "") -> None:
     """Raise :class:`SpecError` listing every condition that cannot be rendered."""
+    tree = load_yaml(text)
+    _unshown_explainers(spec, tree, source)
     if not shows_explanations(spec) and spec.images is None:
         return
-    tree = load_yaml(text)
     folder = checkpoint_path(spec)
     model = None  # a server without the bundle checks names and parameters (readiness says more)
     if folder.exists():
@@ -62,6 +63,27 @@ def check_conditions(spec: StudySpec, text: str, source: str = "") -> None:
             params_node = node.get("params") or {}
             line = line_of(params_node, param) if param else line_of(node, head)
             problems.append((f"conditions[{i}].{key}", line, message))
+    if problems:
+        raise SpecError(problems, source)
+
+
+def _unshown_explainers(spec: StudySpec, tree, source: str) -> None:
+    """A condition whose explanation no step shows renders nothing, but the explainer it names
+    must still exist (or be ``none``): a typo would otherwise pass until a step shows it."""
+    from explainers.conditions import NO_EXPLAINER
+    from explainers.plugins.registry import available
+
+    shown, known = shown_conditions(spec), available()
+    problems = []
+    for i, (condition, node) in enumerate(zip(spec.conditions, tree.get("conditions") or [],
+                                              strict=True)):
+        if (condition.stimulus_key or condition.name in shown
+                or condition.explainer in ("", NO_EXPLAINER) or condition.explainer in known):
+            continue
+        problems.append((f"conditions[{i}].explainer", line_of(node, "explainer"),
+                         f"unknown explainer {condition.explainer!r} (installed: "
+                         f"{', '.join(sorted(known))}; or {NO_EXPLAINER!r} for a condition that "
+                         f"shows no explanation)"))
     if problems:
         raise SpecError(problems, source)
 

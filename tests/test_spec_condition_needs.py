@@ -73,3 +73,23 @@ def test_a_matching_condition_loads(tmp_path, settings):
                                   " params: {layer: layer2}}\n")
     study, created = load_study(path)
     assert created and study.conditions.get().params == {"layer": "layer2"}
+
+
+@pytest.mark.django_db
+def test_an_unknown_explainer_is_refused_even_where_no_step_shows_it(tmp_path):
+    """A 2AFC study shows no condition's explanation, so nothing is rendered for it; the
+    explainer it names must still exist, or be `none`."""
+    from pathlib import Path
+
+    spec = (Path(__file__).parent.parent / "studies/specs/two-afc-example.yaml").read_text()
+    assert "{name: images, explainer: none, target: 20}" in spec
+    path = tmp_path / "typo.yaml"
+    path.write_text(spec.replace("explainer: none", "explainer: nnoe"))
+    with pytest.raises(SpecError) as exc:
+        load_study(path)
+    ((key, (line, message)),) = problems_of(exc).items()
+    assert key == "conditions[0].explainer" and "unknown explainer 'nnoe'" in message
+    assert "or 'none' for a condition that shows no explanation" in message
+    assert "explainer: nnoe" in path.read_text().splitlines()[line - 1]
+    path.write_text(spec.replace("explainer: none", "explainer: baseline"))
+    assert load_study(path)[0].slug == "two-afc-example"  # registered: loads, renders nothing
