@@ -11,7 +11,10 @@ from scipy import stats
 
 from explainers.plugins import ParamError, get_explainer
 from explainers.plugins.concepts import ConceptError, factorize
+from explainers.plugins.grid import concept_patch, smooth_upsample
 from tests.fixtures.tiny_explainer_setup import blob_pool, tiny_model
+
+OUTLINE = (255, 214, 0)  # grid.concept_patch's default
 
 
 @pytest.fixture(scope="module")
@@ -78,12 +81,33 @@ def test_variants_show_the_same_concepts_with_other_exemplars(setup):
     assert refit.meta["fit_indices"] != stim.meta["fit_indices"]
 
 
-def test_highlight_dims_outside_the_concept(setup):
+def test_concept_cells_are_patches_of_the_shown_image(setup):
     _, data, stim = setup
     cell = stim.cells[0][0]
     original = data.pool().images[cell.extra["pool_index"]].permute(1, 2, 0).numpy()
-    assert (cell.image.astype(int) <= original.astype(int) + 1).all()
-    assert cell.image.mean() < original.mean()
+    outline = (cell.image == np.array(OUTLINE, np.uint8)).all(axis=2)
+    kept = (cell.image == original).all(axis=2)
+    assert outline.any() and kept.any()  # a patch as shown, with its edge marked
+    assert cell.image[~outline & ~kept].mean() < original[~outline & ~kept].mean()
+
+
+def test_concept_patch_is_smooth_kept_inside_and_outlined():
+    image = np.full((64, 64, 3), 200, np.uint8)
+    image[..., 0] = 40  # not grey: outside is greyed as well as dimmed
+    region = np.zeros((8, 8))
+    region[2, 2], region[2, 3] = 1.0, 0.8
+    smooth = smooth_upsample(region, (64, 64))
+    steps = max(np.abs(np.diff(smooth, axis=0)).max(), np.abs(np.diff(smooth, axis=1)).max())
+    assert steps < 0.15 * smooth.max()  # no 8x8 blocks (a nearest upsampling jumps by 1.0)
+    out = concept_patch(image, region, dim=0.35)
+    assert (out[20, 22] == image[20, 22]).all()  # the peak keeps its colours
+    far = out[60, 60].astype(float)
+    assert far.max() < 0.35 * 200 + 1 and abs(far[0] - far[1]) < abs(40 - 200) * 0.35
+    edge = (out == np.array(OUTLINE, np.uint8)).all(axis=2)
+    rows, cols = np.nonzero(edge)
+    assert 8 < rows.min() < 20 < rows.max() < 34 and 8 < cols.min() < 24 < cols.max() < 42
+    # the outline surrounds the peak: every row through it crosses the edge on both sides
+    assert edge[20, :22].any() and edge[20, 23:].any()
 
 
 @pytest.mark.parametrize("method", ["pca", "nmf"])

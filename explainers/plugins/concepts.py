@@ -18,6 +18,10 @@ Each concept fills two consecutive rows, as in the paper (which shows the two di
 separately rather than as "more Peeky / more Stretchy"): the row marked ``+`` shows the five
 images with the highest score and highlights where the concept's map is positive; the row
 marked ``-`` shows the five with the lowest score and highlights where the map is negative.
+A highlight is the paper's patch presentation (after Zhang et al. 2021): the map is upsampled
+smoothly (bicubic, then blurred by half an activation cell, so no 8x8 blocks show), the patch
+where it exceeds half its peak keeps its colours, the rest of the image is greyed and dimmed
+to ``dim``, and a thin yellow line marks the patch's edge (:func:`~.grid.concept_patch`).
 (For ``nmf``, whose scores are never negative, the second row shows the next five exemplars.)
 Each cell records the component index, r, direction and score; ``meta`` holds the linear
 projection and r of all components, so that the selection can be recomputed independently.
@@ -35,7 +39,7 @@ from sklearn.decomposition import NMF, PCA, FastICA
 from sklearn.exceptions import ConvergenceWarning
 
 from .base import Cell, Explainer, ParamError, Stimulus, StimulusError
-from .grid import highlight
+from .grid import concept_patch
 from .needs import Need
 
 
@@ -47,7 +51,7 @@ class ConceptParams:
     images: int = 500
     method: Literal["ica", "pca", "nmf"] = "ica"
     layer: str | None = None
-    dim: float = 0.2
+    dim: float = 0.35
     min_correlation: float = 0.0
     fit_seed: int = 0
 
@@ -70,7 +74,8 @@ class ConceptError(StimulusError):
 
 class Concepts(Explainer):
     name = "concepts"
-    version = "2"  # 2: concepts fitted once (fit_seed), exemplars drawn per variant
+    version = "3"  # 2: concepts fitted once (fit_seed), exemplars drawn per variant;
+    #                 3: smooth patches with an outline (grid.concept_patch), dim 0.35
     Params = ConceptParams
     needs = frozenset({Need.LOGITS, Need.LAYERS})
 
@@ -180,4 +185,4 @@ def _cell(pool, logits, index, signed_map, dim, extra) -> Cell:
     region = np.maximum(signed_map, 0)
     region = region / region.max() if region.max() > 0 else region
     image = pool.images[int(index)].permute(1, 2, 0).numpy()
-    return Cell(highlight(image, region, dim=dim), logits[index], pool.scene(index), extra)
+    return Cell(concept_patch(image, region, dim=dim), logits[index], pool.scene(index), extra)

@@ -73,12 +73,41 @@ def upsample(mask: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return np.asarray(img.resize((size[1], size[0]), Image.Resampling.BILINEAR), dtype=np.float64)
 
 
-def highlight(image, region: np.ndarray, *, dim: float = 0.25) -> np.ndarray:
-    """Keep ``region`` (values in [0, 1], any resolution) bright and dim everything else."""
-    image = as_uint8_image(image)
-    region = np.clip(upsample(region, image.shape[:2]), 0, 1)[..., None]
-    out = image.astype(np.float64) * (dim + (1 - dim) * region)
-    return out.round().astype(np.uint8)
+def smooth_upsample(mask: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """A small float map (e.g. 8x8) resized to ``size`` without its grid showing: bicubic
+    interpolation, then a Gaussian blur of half an input cell (the map's cells are one
+    activation's receptive-field centre each, not hard squares)."""
+    from scipy.ndimage import gaussian_filter
+
+    mask = np.asarray(mask, dtype=np.float64)
+    img = Image.fromarray(mask.astype(np.float32), mode="F")
+    big = np.asarray(img.resize((size[1], size[0]), Image.Resampling.BICUBIC), dtype=np.float64)
+    sigma = 0.5 * size[0] / max(mask.shape[0], 1)
+    return gaussian_filter(big, sigma=sigma, mode="nearest")
+
+
+def concept_patch(image, region: np.ndarray, *, dim: float = 0.35, level: float = 0.5,
+                  softness: float = 0.15, outline=(255, 214, 0)) -> np.ndarray:
+    """The paper's patch presentation of a concept (after Zhang et al. 2021): the image where
+    ``region`` (values >= 0, any resolution, 1 = the concept's peak) is high stays as it is,
+    the rest is greyed and dimmed to ``dim``, and a thin ``outline`` marks the patch's edge
+    (where the smoothly upsampled region crosses ``level``)."""
+    image = as_uint8_image(image).astype(np.float64)
+    region = smooth_upsample(region, image.shape[:2])
+    peak = region.max()
+    region = region / peak if peak > 0 else region
+    lo, hi = level - softness, level + softness
+    inside = np.clip((region - lo) / (hi - lo), 0, 1)
+    inside = inside * inside * (3 - 2 * inside)  # smoothstep
+    grey = image.mean(axis=2, keepdims=True) * np.ones(3)
+    outside = dim * (0.5 * image + 0.5 * grey)
+    out = inside[..., None] * image + (1 - inside[..., None]) * outside
+    above = region >= level
+    edge = np.zeros_like(above)
+    edge[:-1] |= above[:-1] != above[1:]
+    edge[:, :-1] |= above[:, :-1] != above[:, 1:]
+    out[edge] = outline
+    return np.clip(out, 0, 255).round().astype(np.uint8)
 
 
 def overlay_heatmap(image, heat: np.ndarray, *, alpha: float = 0.55, cmap: str = "inferno"):
