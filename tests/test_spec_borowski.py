@@ -12,13 +12,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from scipy import stats
 
 from studies.loading import load_study
 from studies.readiness import problems
 from studies.spec import SpecError, load_spec_file, parse_spec
 from studies.trial_lists import trials_of
-from tests.bots import PROLIFIC_URL, Bot, TrialAnswer
+from tests.bots import PROLIFIC_URL, Bot, TrialAnswer, fake_key, publish_stimulus
 from tests.fixtures.tiny_models import tiny_cnn_bundle
 
 REPO = Path(__file__).resolve().parent.parent
@@ -31,7 +32,7 @@ TINY = {  # shipped line -> the tiny configuration's
     "      catch_per_block: 3": "      catch_per_block: 1",
     "      repeated: 6": "      repeated: 2",
     "      batches: 20": "      batches: 3",
-    "      synthetic: {steps: 2560, size: 64, diversity_weight: 100, seed: 0}":
+    "      synthetic: {steps: 2560, size: 64, diversity_weight: 1, seed: 0}":
         "      synthetic: {steps: 2, size: 16, diversity_weight: 1, seed: 0}",
     "      natural: {source_n: 5000, source_seed: 0, seed: 0}":
         "      natural: {source_n: 60, source_seed: 0, seed: 0}",
@@ -114,6 +115,16 @@ def test_bots_walk_experiment_one_and_the_plan_runs_on_the_export(tmp_path, sett
     bots = [Bot(study, clock) for _ in range(4)]
     for b, bot in enumerate(bots):
         bot.enter()
+        if b == 0:  # the trial page's images come through the stimulus view, with access checks
+            bot.play(stop_at="trials")
+            page = bot.client.get(reverse("studies:step", args=[study.slug])).content.decode()
+            urls = re.findall(r'<img src="([^"]+)"', page)
+            assert len(urls) == 2  # the first block has no references: the two queries
+            assert all(bot.client.get(u).status_code == 200 for u in urls)
+            publish_stimulus(Path(settings.STIMULI_ROOT), fake_key("not-shown"))
+            other = reverse("studies:stimulus", args=[study.slug, fake_key("not-shown"),
+                                                      "r00c00.png"])
+            assert bot.client.get(other).status_code == 404
         last = bot.play(trials=lambda step, trial, b=b: answer(b, trial))
         assert last["Location"] == PROLIFIC_URL + "CBOR1OK"
     variants = {bot.participant.variant: bot for bot in bots}
