@@ -2,11 +2,16 @@
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from explainers.models.checkpoint import REPO_ROOT
 from explainers.models.model_plugin import BUNDLE_DESCRIPTOR
-from explainers.models.model_registry import available, describe_bundle, get_model_plugin
+from explainers.models.model_registry import (
+    available,
+    describe_bundle,
+    get_model_plugin,
+    installed,
+)
 
 
 class Command(BaseCommand):
@@ -18,8 +23,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         found = available()
-        if not found:
-            raise CommandError("no model plugins installed; run: pip install -e .")
+        if not installed():
+            self.stdout.write("(no entry points: this checkout is not installed, so only the "
+                              "shipped plugins are listed; pip install -e .)")
         self.stdout.write("plugins:")
         for name, where in found.items():
             try:
