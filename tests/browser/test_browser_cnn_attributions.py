@@ -84,3 +84,6 @@ def test_each_condition_is_walked_and_shown_at_native_size(
         assert (record.condition.name, record.status) == (condition, "completed")
     if shoot:
         shoot.write_index()
+        index = OUT / "README.md"
+        index.write_text(index.read_text().replace(
+            "tests/browser/test_browser_screens.py", "tests/browser/test_browser_cnn_attributions.py"))
