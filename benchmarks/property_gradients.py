@@ -29,7 +29,8 @@ import torch  # noqa: E402
 
 from explainers.interventions.paths import intervention_paths  # noqa: E402
 from explainers.interventions.permutation import permutation_test  # noqa: E402
-from explainers.models import load_checkpoint  # noqa: E402
+from explainers.models import DEFAULT_CHECKPOINT  # noqa: E402
+from explainers.models.model_registry import load_model  # noqa: E402
 from explainers.synthetic import FACTORS, get_sampler  # noqa: E402
 
 
@@ -45,7 +46,7 @@ def main(argv=None) -> int:
     p.add_argument("--json", default=None)
     a = p.parse_args(argv)
     load_before = os.getloadavg()
-    model = load_checkpoint(a.checkpoint, device=a.device).eval()
+    model = load_model(a.checkpoint or DEFAULT_CHECKPOINT, device=a.device).eval()
     total = a.n * len(FACTORS) * a.points
     scenes = total if a.sample == 0 else min(a.sample, total)
     n_base = max(1, scenes // (len(FACTORS) * a.points))
