@@ -204,3 +204,56 @@ def test_experiment_two_counterbalances_schemes_unit_sets_and_reference_order():
     assert all(len(sets) == 4 for sets in seen_sets.values())  # each scheme shows every set
     all_units = set().union(*(s for sets in seen_sets.values() for s in sets))
     assert len(all_units) == 48
+
+
+TINY_TWO = {
+    "        layers: [stem, layer1, layer2, layer3]": "        layers: [layer3]",
+    "        per_layer: 3": "        per_layer: 1",
+    "      practice: 3": "      practice: 1",
+    "      catch_per_block: 2": "      catch_per_block: 1",
+    "      batches: 20": "      batches: 3",
+    "      synthetic: {steps: 2560, size: 64, diversity_weight: 1, seed: 0}":
+        "      synthetic: {steps: 2, size: 16, diversity_weight: 1, seed: 0}",
+    "      natural: {source_n: 5000, source_seed: 0, seed: 0}":
+        "      natural: {source_n: 60, source_seed: 0, seed: 0}",
+    "target: 24, variants: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]":
+        "target: 4, variants: [0, 1, 2, 3]",
+}
+
+
+@pytest.mark.django_db
+def test_bots_walk_experiment_two_and_its_plan_runs_on_the_export(tmp_path, settings, clock,
+                                                                  capsys):
+    settings.PROLIFIC_COMPLETE_URL = PROLIFIC_URL
+    folder, _ = tiny_cnn_bundle(tmp_path / "cnn")
+    text = (REPO / "studies" / "specs" / "borowski-exp2.yaml").read_text()
+    for old, new in TINY_TWO.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    path = tmp_path / "borowski-exp2.yaml"
+    path.write_text(text.replace("checkpoint: checkpoints/cnn", f"checkpoint: {folder}"))
+    study, _ = load_study(path)
+    call_command("render_stimuli", study.slug)
+    assert "24 stimuli" in capsys.readouterr().out  # 6 units x (1, 9 images) x 2 kinds
+    assert problems(study) == []
+    for b in range(4):
+        bot = Bot(study, clock)
+        bot.enter()
+        assert bot.play(trials=lambda step, trial, b=b: answer(b, trial))["Location"] == \
+            PROLIFIC_URL + "CBOR2OK"
+    export = tmp_path / "responses.csv"
+    call_command("export_responses", study.slug, "--format", "csv", "--out", str(export))
+    rows = pd.read_csv(export).query("item_type == 'trial'")
+    main = rows[rows.trial_kind == "main"]
+    assert (main.groupby("participant").size() == 4 * 2).all()  # schemes x refs x 1 unit
+    assert set(rows.participant_group) == {"expert"}
+    call_command("analyze", "--responses", str(export), "--prereg",
+                 str(PLAN.with_name("exp2_cnn_units.yaml")), "--out", str(tmp_path / "report"))
+    results = json.loads((tmp_path / "report" / "results.json").read_text())
+    subject = main.groupby(["participant", "scheme", "reference"]).correct.mean()
+    table = {(r["scheme"], r["reference"]): r for r in results["tables"]["accuracy_by_scheme"]}
+    assert len(table) == 8
+    for (scheme, ref), row in table.items():
+        values = subject.xs((scheme, ref), level=("scheme", "reference"))
+        assert row["n_subjects"] == 4 and row["mean"] == pytest.approx(values.mean())
+    assert {r["participant_group"] for r in results["tables"]["accuracy_by_group"]} == {"expert"}
