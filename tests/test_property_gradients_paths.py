@@ -109,6 +109,22 @@ def test_command_errors_are_clear(tmp_path):
     folder, _ = tiny_checkpoint(tmp_path / "tiny")
     with pytest.raises(CommandError, match="positive integer"):
         call_command("property_gradients", checkpoint=str(folder), n=0, out=str(tmp_path / "o"))
+    # every bad value is refused before the first render, naming the option
+    for bad, match in [({"points": 1}, "at least 2 points"),
+                       ({"permutations": 0}, "permutations must be a positive integer"),
+                       ({"alpha": 1.5}, "significance level"),
+                       ({"batch_size": 0}, "--batch-size"),
+                       ({"sampler": "nope"}, "unknown sampler 'nope'"),
+                       ({"factors": ["color", "color"]}, "distinct"),
+                       ({"device": "gpu"}, "gpu")]:
+        with pytest.raises(CommandError, match=match):
+            call_command("property_gradients", checkpoint=str(folder), n=2,
+                         out=str(tmp_path / "o"), **bad)
+    assert not (tmp_path / "o").exists()
+    with pytest.raises(CommandError, match="invalid choice: 'hue'"):
+        call_command("property_gradients", "--factors", "hue", "--out", str(tmp_path / "o"))
+    with pytest.raises(CommandError, match="unrecognized arguments: --points-per-factor"):
+        call_command("property_gradients", "--points-per-factor", "3", "--out", str(tmp_path / "o"))
 
 
 def test_tiny_model_paths_are_finite():

@@ -180,6 +180,16 @@ def _p_value(less: np.ndarray, greater: np.ndarray, k: int, alternative: str) ->
     return np.minimum(1.0, 2.0 * np.minimum(less, greater) / k)
 
 
+def check_test_settings(permutations, alpha, alternative="two-sided") -> None:
+    """Refuse a bad K, significance level or alternative (before any model is read)."""
+    if isinstance(permutations, bool) or not isinstance(permutations, int) or permutations < 1:
+        raise ValueError(f"permutations must be a positive integer (K > 0), got {permutations!r}")
+    if not 0 < alpha < 1:
+        raise ValueError(f"the significance level must lie in (0, 1), got {alpha!r}")
+    if alternative not in ("two-sided", "less", "greater"):
+        raise ValueError(f"alternative must be two-sided, less or greater, got {alternative!r}")
+
+
 def permutation_test(
     y,
     x=None,
@@ -204,12 +214,7 @@ def permutation_test(
         raise ValueError(f"outputs must be [images, factors, points], got shape {y.shape}")
     if not np.all(np.isfinite(y)):
         raise ValueError("model outputs along an intervention must be finite")
-    if isinstance(permutations, bool) or not isinstance(permutations, int) or permutations < 1:
-        raise ValueError(f"permutations must be a positive integer (K > 0), got {permutations!r}")
-    if not 0 < alpha < 1:
-        raise ValueError(f"the significance level must lie in (0, 1), got {alpha!r}")
-    if alternative not in ("two-sided", "less", "greater"):
-        raise ValueError(f"alternative must be two-sided, less or greater, got {alternative!r}")
+    check_test_settings(permutations, alpha, alternative)
     n_images, n_factors, n_points = y.shape
     d = derivative_matrix(grid_or_steps(n_points, x), scheme=scheme)
     rng = np.random.default_rng(seed)

@@ -22,8 +22,13 @@ from explainers.synthetic import FACTORS, code_version, get_sampler, intervene
 from explainers.synthetic.distributions import ColorBias
 
 from . import plots
-from .paths import intervention_paths
-from .permutation import DEFAULT_ALPHA, DEFAULT_PERMUTATIONS, permutation_test
+from .paths import intervention_grid, intervention_paths
+from .permutation import (
+    DEFAULT_ALPHA,
+    DEFAULT_PERMUTATIONS,
+    check_test_settings,
+    permutation_test,
+)
 
 DEFAULT_POINTS = 11
 
@@ -39,10 +44,20 @@ def run(model, *, out, n: int, points: int = DEFAULT_POINTS,
     legs position evenly, including inside the overlap (the local-bias figure)."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"--n must be a positive integer, got {n!r}")
+    # every setting is checked before the first render (a bad --alpha must not cost the run)
+    check_test_settings(permutations, alpha)
+    factors = tuple(factors)
+    if not factors or len(set(factors)) != len(factors):
+        raise ValueError(f"--factors must be distinct and not empty, got {list(factors)}")
+    for factor in factors:
+        intervention_grid(factor, points)
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"--batch-size must be a positive integer, got {batch_size!r}")
+    draw = get_sampler(sampler)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    base = get_sampler(sampler).sample(n, generator=torch.Generator().manual_seed(seed))
+    base = draw.sample(n, generator=torch.Generator().manual_seed(seed))
     if legs_grid:
         base = intervene(base, "legs_position", value=torch.linspace(0, 1, n))
     paths = intervention_paths(model, base, factors=factors, points=points, output=output,

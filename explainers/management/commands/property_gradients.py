@@ -26,11 +26,21 @@ class Command(BaseCommand):
         parser.add_argument("--sampler", default="study")
         parser.add_argument("--output", default="probability", choices=["probability", "logit"])
         parser.add_argument("--factors", nargs="+", default=list(FACTORS), choices=list(FACTORS))
+        parser.add_argument("--legs-grid", action="store_true",
+                            help="set the images' legs positions to n equidistant values in [0, 1]")
         parser.add_argument("--batch-size", type=int, default=256)
         parser.add_argument("--device", default="cpu")
         parser.add_argument("--out", required=True)
 
     def handle(self, *args, **opts):
+        shown = [-1]
+
+        def progress(done, total):  # a line per 5 % of the renders and forward passes
+            step = 20 * done // total
+            if step > shown[0]:
+                shown[0] = step
+                self.stderr.write(f"{done}/{total} intervened images rendered and read")
+
         try:
             model = load_model(opts["checkpoint"] or DEFAULT_CHECKPOINT,
                                device=opts["device"]).eval()
@@ -38,7 +48,8 @@ class Command(BaseCommand):
                           permutations=opts["permutations"], alpha=opts["alpha"],
                           seed=opts["seed"], sampler=opts["sampler"], output=opts["output"],
                           factors=opts["factors"], batch_size=opts["batch_size"],
-                          device=opts["device"])
-        except (CheckpointError, FileNotFoundError, ValueError) as exc:
+                          device=opts["device"], legs_grid=opts["legs_grid"],
+                          progress=progress)
+        except (CheckpointError, FileNotFoundError, ValueError, RuntimeError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(json.dumps(summary, indent=2))
