@@ -119,6 +119,7 @@ def test_bots_walk_experiment_one_and_the_plan_runs_on_the_export(tmp_path, sett
             bot.play(stop_at="trials")
             page = bot.client.get(reverse("studies:step", args=[study.slug])).content.decode()
             urls = re.findall(r'<img src="([^"]+)"', page)
+            assert "Block 1 of 9: no reference images" in page
             assert len(urls) == 2  # the first block has no references: the two queries
             assert all(bot.client.get(u).status_code == 200 for u in urls)
             publish_stimulus(Path(settings.STIMULI_ROOT), fake_key("not-shown"))

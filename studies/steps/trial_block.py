@@ -63,6 +63,22 @@ def _images(trial) -> list:
     return [*trial.options, *(im for r in trial.references for im in r.images)]
 
 
+def _block(ctx, seq: list[int], pos: int, trial) -> dict:
+    """A generated design's block (``factors["block"]``): its number, the number of blocks,
+    its reference condition and the progress within it (the paper's progress bar counts the
+    trials of the current block)."""
+    block = trial.factors.get("block")
+    if block is None:
+        return {}
+    trials = _trials(ctx)
+    blocks = [trials[i].factors.get("block") for i in seq]
+    members = [k for k, b in enumerate(blocks) if b == block]
+    done = sum(1 for k in members if k < pos)
+    return {"design_block": {"number": block, "total": max(b for b in blocks if b is not None),
+                      "reference": trial.factors.get("reference", "")},
+            "progress_pct": round(100 * done / len(members))}
+
+
 class TrialBlock(StepType):
     name = "trial_block"
     spec = TrialBlockSpec
@@ -79,7 +95,7 @@ class TrialBlock(StepType):
                 "options": [url(o) for o in trial.options],
                 "references": [(r.label, [url(i) for i in r.images]) for r in trial.references],
                 "total": len(seq), "feedback": state.get("feedback"),
-                "progress_pct": round(100 * pos / len(seq)),
+                "progress_pct": round(100 * pos / len(seq)), **_block(ctx, seq, pos, trial),
                 "confidence": list(enumerate(ctx.step.confidence_labels, start=1))}
 
     def submit(self, ctx, data):
