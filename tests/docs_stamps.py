@@ -12,8 +12,9 @@ and the outputs' hashes, and fails naming the target to regenerate when either d
 - ``generator``: docs/generator/*.png; inputs are the generator's code version and the script;
 - ``analysis``: docs/analysis/ reports and CSVs; inputs are the recipe, the preregistrations and
   specs it reads (not the analysis code: a change there is not detected);
-- ``screens``: docs/screens/ as test_browser_screens writes them; inputs are study 2's spec and
-  the screenshot recipe (not the templates: a change there is not detected);
+- ``screens``: docs/screens/ as test_browser_screens and test_browser_2afc (docs/screens/2afc/)
+  write them; inputs are study 2's and Borowski Exp. I's specs and the screenshot recipes (not
+  the templates: a change there is not detected);
 - ``explorer-screens``: docs/screens/explorer-*.png; inputs are the explorer page's template,
   script and style, the session's history wording, the step type, the fixture study and the
   browser test that writes them.
@@ -90,9 +91,13 @@ TARGETS = {
     },
     "screens": {
         "inputs": lambda: _files(STUDY2, "tests/browser/make_screens.py",
-                                 "tests/browser/test_browser_screens.py"),
-        # what test_browser_screens writes (the explorer's screenshots have their own recipe)
-        "outputs": ("docs/screens/[0-9]*.png", "docs/screens/researcher/*.png"),
+                                 "tests/browser/test_browser_screens.py",
+                                 "studies/specs/borowski-exp1.yaml",
+                                 "tests/browser/test_browser_2afc.py"),
+        # what test_browser_screens and test_browser_2afc write (the explorer's screenshots
+        # have their own recipe)
+        "outputs": ("docs/screens/[0-9]*.png", "docs/screens/researcher/*.png",
+                    "docs/screens/2afc/*.png"),
     },
     "explorer-screens": {  # test_browser_explorer with XAI_WRITE_SCREENS=1
         "inputs": lambda: _files(*EXPLORER_PAGE),
