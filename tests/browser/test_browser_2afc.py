@@ -211,7 +211,7 @@ def test_a_participant_walks_experiment_one_in_the_browser(exp1, new_context):
         if first and trial.kind == "main" and ref == "natural" and shoot:
             page.hover(f"#pick-{trial.answer}-3")
             shoot(page, "confidence", "the confidence levels under each query (1 not "
-                  "confident ... 3 very confident); the pointer on 3 of one query",
+                  "confident ... 3 very confident): one click on a level is the answer",
                   full_page=False)
         wrong = n == 1
         choice = 1 - trial.answer if wrong else trial.answer
