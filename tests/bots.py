@@ -92,8 +92,15 @@ conditions: [{names}]
 attributes: [legs, color, background, shape, rotation]
 answer_key: {{legs: relevant, color: relevant, background: irrelevant, shape: relevant, rotation: irrelevant}}
 exclusions:
-  - {{rule: not_finished, text: "did not finish"}}
-  - {{rule: over_time_limit, minutes: 60, text: "did not finish in under 60 minutes"}}
+  - {{rule: withdrawn_or_returned}}
+  - {{rule: repeated_attempt}}
+  - {{rule: not_finished}}
+  - {{rule: over_time_limit, minutes: 60}}
+  - {{rule: videos_incomplete}}
+  - {{rule: gate_failures, max_failures: 1}}
+  - {{rule: device_too_small}}
+  - {{rule: relevance_too_fast, seconds: 30}}
+  - {{rule: manual_screening}}
 sample_size: {{total: {total}, per_condition: {per}, text: "the spec's targets"}}
 analyses:
   - id: main

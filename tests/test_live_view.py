@@ -11,12 +11,10 @@ from analysis.models import Preregistration
 from studies.live import live_view
 from studies.loading import load_study
 from studies.spec import SpecError, parse_spec
-from tests.bots import Bot, write_study
+from tests.bots import Bot, bot_prereg, write_study
 from tests.test_pilot import PilotBot
 
 pytestmark = pytest.mark.django_db
-STUDY1 = (Path(__file__).resolve().parent.parent / "analysis" / "examples" / "two4two"
-          / "study1.yaml").read_text()
 
 
 def run_study(study, clock):
@@ -97,7 +95,7 @@ def test_exclusions_by_rule_come_from_the_analysis_on_the_tidy_export(study, clo
                                                                       admin_client):
     url = reverse("analysis:live-exclusions", args=[study.slug])
     assert "no preregistration stored" in admin_client.get(url).json()["error"]
-    Preregistration.objects.create(study=study, text=STUDY1)
+    Preregistration.objects.create(study=study, text=bot_prereg(study.slug))
     run_study(study, clock)
     data = admin_client.get(url).json()
     assert data["collected"] == 4  # the pilot is not in the export
@@ -108,7 +106,7 @@ def test_exclusions_by_rule_come_from_the_analysis_on_the_tidy_export(study, clo
     assert rules["withdrawn_or_returned"]["first"] == 1
     assert (rules["not_finished"]["first"], rules["not_finished"]["any"]) == (1, 2)
     assert (rules["gate_failures"]["first"], rules["gate_failures"]["any"]) == (0, 1)
-    assert rules["over_time_limit"]["any"] == 0  # the bots finish in minutes, within 77
+    assert rules["over_time_limit"]["any"] == 0  # the bots finish in minutes, within 60
     assert sum(r["first"] for r in data["rules"]) + data["included"] == data["collected"]
     assert data["locked"] is True
     for rule in data["rules"]:  # named in the preregistration's words, as the report does
