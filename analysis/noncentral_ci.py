@@ -10,8 +10,11 @@ test", Psychological Methods 9(2)); it is then mapped to the effect size:
 - Cramér's V from chi²(df) on an r x c table of N counts: ``sqrt((lambda) / (N (min(r, c) - 1)))``
   (Smithson 2003, ch. 7; effectsize ``chisq_to_cramers_v`` without small-sample adjustment).
 
-Both intervals are two-sided at ``level`` (0.95 unless told), and a bound whose tail cannot be
-reached even at lambda = 0 is 0. scipy's ``ncf`` and ``ncx2`` give the distributions;
+Both intervals are two-sided at ``level``, **0.90 unless told**: the F and chi² tests are
+one-sided in lambda, so the 90 % interval excludes 0 exactly when the test is significant at
+alpha = .05 (Steiger 2004, p. 171, recommends the 1 - 2 alpha interval for this reason; a 95 %
+interval would include 0 for every p between .025 and .05). A bound whose tail cannot be reached
+even at lambda = 0 is 0. scipy's ``ncf`` and ``ncx2`` give the distributions;
 :func:`lambda_interval` inverts them with Brent's method.
 """
 
@@ -21,7 +24,7 @@ import math
 
 from scipy import optimize, stats
 
-LEVEL = 0.95
+LEVEL = 0.90
 
 
 def lambda_interval(cdf, observed: float, *, level: float = LEVEL) -> tuple[float, float]:

@@ -134,7 +134,7 @@ def test_one_row_per_preregistered_test_in_words(result, tmp_path):
     table = next(b for b in sections["Preregistered tests"] if b[0] == "table")
     header, rows = table[1], table[2]
     assert header == ["analysis", "test", "compared", "statistic", "df", "Z", "p", "p adjusted",
-                      "effect size [95% CI]", "decision", "how"]
+                      "effect size [CI, 95% unless the how says otherwise]", "decision", "how"]
     planned = [t for t in result.tests if t.preregistered and t.test != "decision"]
     assert len(rows) == len(planned)
     h2 = next(r for r in rows if r[2] == "H2: inn vs baseline")

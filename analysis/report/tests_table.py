@@ -9,7 +9,7 @@ from ..results import ResultRow
 from .text import fmt, fmt_p
 
 HEADER = ["analysis", "test", "compared", "statistic", "df", "Z", "p", "p adjusted",
-          "effect size [95% CI]", "decision", "how"]
+          "effect size [CI, 95% unless the how says otherwise]", "decision", "how"]
 ALTERNATIVE = {"two-sided": "two-sided", "less": "one-sided (less)",
                "greater": "one-sided (greater)"}
 METHOD = {"asymptotic": "normal approximation", "exact": "exact distribution",
@@ -18,7 +18,12 @@ ZERO = {"wilcox": "zero differences dropped", "pratt": "zero differences ranked 
         "zsplit": "zero differences split"}
 CI = {"fisher_z": "CI by Fisher's z", "conditional_exact": "exact conditional CI",
       "clopper_pearson": "exact (Clopper-Pearson) CI",
-      "bootstrap_percentile": "percentile bootstrap CI (resampled within conditions)"}
+      "bootstrap_percentile": "percentile bootstrap CI (resampled within conditions)",
+      "noncentral_F": "90% CI by noncentral F (Steiger 2004; excludes 0 exactly when F is "
+                      "significant at .05)",
+      "noncentral_chi2": "90% CI by noncentral chi² (excludes 0 exactly when chi² is "
+                         "significant at .05)",
+      "welch_t": "95% CI of the mean difference (Welch)"}
 CORRECTION_NAMES = {"bonferroni": "Bonferroni", "holm": "Holm"}
 
 
