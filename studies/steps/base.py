@@ -142,3 +142,20 @@ def number(value, limit: float = 1e6) -> float | None:
     except (TypeError, ValueError):
         return None
     return out if 0 <= out < limit else None
+
+
+def image_problem(ref, files) -> tuple[str, str] | None:
+    """What keeps one image reference (``studies.spec.two_afc.ImageRef``) from being served, for
+    a step type's ``problems``: ``("file", message)`` for a file missing under MEDIA_ROOT,
+    ``("stimulus", problem)`` for a published stimulus (``key``) not rendered yet,
+    ``("condition", problem)`` for a condition's cell; None when it can be served."""
+    if ref.file:
+        path = files.media_file(ref.file)
+        if path is None or not path.is_file():
+            return "file", f"image {ref.file} is missing under MEDIA_ROOT"
+        return None
+    if ref.key:
+        wrong = files.published_problem(ref.key)
+        return ("stimulus", wrong) if wrong else None
+    wrong = files.stimulus_problem(ref.condition, ref.variant)
+    return ("condition", wrong) if wrong else None

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from ..export_contract import ItemType
 from ..spec.two_afc import Reference, read_image
-from .base import StepSpec, StepType, client_ms, number
+from .base import StepSpec, StepType, client_ms, image_problem, number
 from .outcomes import Invalid, Next
 
 GRID_TOLERANCE = 1e-6
@@ -152,15 +152,10 @@ class Slider(StepType):
     def problems(self, step, files):
         out = []
         for image in (i for g in step.images for i in g.images):
-            if image.file:
-                path = files.media_file(image.file)
-                if path is None or not path.is_file():
-                    out.append(f"{step.id}: image {image.file} is missing under MEDIA_ROOT")
-            elif image.key:
-                if wrong := files.published_problem(image.key):
-                    out.append(f"{step.id}: rated images not rendered yet: {wrong}")
-            elif wrong := files.stimulus_problem(image.condition, image.variant):
-                out.append(f"{step.id}: {wrong}")
+            if found := image_problem(image, files):
+                kind, wrong = found
+                out.append(f"{step.id}: rated images not rendered yet: {wrong}"
+                           if kind == "stimulus" else f"{step.id}: {wrong}")
         return out
 
     def bot_answer(self, bot, step, *, correct=True):

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from ..export_contract import ItemType, TrialKind
 from ..spec.two_afc import TrialSpec, read_generate, read_trial
-from .base import StepSpec, StepType, client_ms
+from .base import StepSpec, StepType, client_ms, image_problem
 from .outcomes import Invalid, Next, Stay
 
 
@@ -148,15 +148,12 @@ class TrialBlock(StepType):
             if (ref.file, ref.key, ref.condition, ref.variant) in checked:
                 continue
             checked.add((ref.file, ref.key, ref.condition, ref.variant))
-            if ref.file:
-                path = files.media_file(ref.file)
-                if path is None or not path.is_file():
-                    out.append(f"{step.id}: image {ref.file} is missing under MEDIA_ROOT")
-            elif ref.key:
-                if wrong := files.published_problem(ref.key):
+            if found := image_problem(ref, files):
+                kind, wrong = found
+                if kind == "stimulus":
                     missing.append(wrong)
-            elif wrong := files.stimulus_problem(ref.condition, ref.variant):
-                out.append(f"{step.id}: {wrong}")
+                else:
+                    out.append(f"{step.id}: {wrong}")
         if missing:
             more = f" (and {len(missing) - 1} more stimuli)" if len(missing) > 1 else ""
             out.append(f"{step.id}: trial images not rendered yet (run render_stimuli): "

@@ -2,21 +2,11 @@
 
 import pytest
 
-from studies.loading import load_study
 from studies.models import Event, EventKind, Participant, Review, Status
 from studies.prolific.sync import sync_study
 from studies.prolific.tasks import poll_submissions
-from tests.bots import write_study
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def study(tmp_path, settings):
-    s, _ = load_study(write_study(tmp_path, settings, slug="s"))
-    s.prolific_study_id = "PSTUDY"
-    s.save()
-    return s
 
 
 def participant(study, pid, fake, *, status=Status.ACTIVE, prolific_status="ACTIVE", attempt=1):

@@ -6,7 +6,6 @@ from decimal import Decimal
 import pytest
 
 from studies import clock
-from studies.loading import load_study
 from studies.models import Event, EventKind, Participant, Status
 from studies.prolific.errors import ProlificUnavailable
 from studies.prolific.models import BonusKind
@@ -14,17 +13,8 @@ from studies.prolific.payouts import pay_bonuses
 from studies.prolific.places import ledger
 from studies.prolific.sync import sync_study
 from studies.sessions import expire_stale
-from tests.bots import write_study
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def study(tmp_path, settings):
-    s, _ = load_study(write_study(tmp_path, settings, slug="s"))
-    s.prolific_study_id = "PSTUDY"
-    s.save()
-    return s
 
 
 def timed_out_here(study, fake, pid):
