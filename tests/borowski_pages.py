@@ -23,18 +23,21 @@ GROUP_STEP = """\
 """
 
 
-def slider_step(step_id: str) -> str:
+def slider_step(step_id: str, optimized=("img/c.png", "img/d.png"),
+                natural=("img/a.png", "img/b.png"), title: str = "") -> str:
+    """The intuitiveness rating (the seed's question, -100..100) of these images."""
+    title_line = f"    title: {title}\n" if title else ""
     return f"""\
   - id: {step_id}
     type: slider
-    question: "How intuitive do you find the explanation of these optimized images for the given natural images?"
+{title_line}    question: "How intuitive do you find the explanation of these optimized images for the given natural images?"
     min: -100
     max: 100
     step: 1
     anchors: {{-100: Not intuitive, 100: Intuitive}}
     images:
-      - {{label: Optimized images, images: [img/c.png, img/d.png]}}
-      - {{label: Natural images, images: [img/a.png, img/b.png]}}
+      - {{label: Optimized images, images: [{", ".join(optimized)}]}}
+      - {{label: Natural images, images: [{", ".join(natural)}]}}
 """
 
 

@@ -33,6 +33,7 @@ from studies.models import Event, Participant, Status
 from studies.readiness import problems
 from studies.runtime import spec_of
 from studies.trial_lists import trials_of
+from tests.borowski_pages import slider_step
 from tests.bots import new_pid
 
 from .assets import REPO
@@ -67,19 +68,7 @@ FILES = [f"intuitive/synthetic-{i}.png" for i in range(3)] + \
 
 
 def rating(step_id: str) -> str:
-    return f"""\
-  - id: {step_id}
-    type: slider
-    title: How intuitive?
-    question: "How intuitive do you find the explanation of these optimized images for the given natural images?"
-    min: -100
-    max: 100
-    step: 1
-    anchors: {{-100: Not intuitive, 100: Intuitive}}
-    images:
-      - {{label: Optimized images, images: [{", ".join(FILES[:3])}]}}
-      - {{label: Natural images, images: [{", ".join(FILES[3:])}]}}
-"""
+    return slider_step(step_id, FILES[:3], FILES[3:], title="How intuitive?")
 
 
 def small_text(checkpoint: Path) -> str:
