@@ -72,3 +72,23 @@ def test_spec_package_imports_without_django():
             "assert not any(m.startswith('django') for m in sys.modules), 'django imported'")
     root = Path(__file__).parent.parent
     subprocess.run([sys.executable, "-c", code], cwd=root, check=True)
+
+
+def test_a_step_title_may_differ_per_condition_and_is_the_one_served():
+    spec = load_spec_file(Path(__file__).parent.parent / "studies/specs/two4two-explorer.yaml")
+    video = spec.index_of("video-explanation")
+    assert spec.step(video, "baseline").title == "Tutorial 3 of 3: reading the explanation"
+    assert spec.step(video, "explorer").title == "Tutorial 3 of 3: using the explorer"
+    summary = spec.index_of("summary-explanation")
+    assert spec.step(summary, "explorer").title == "Summary: using the explorer"
+
+
+@pytest.mark.parametrize("key, value", [("min_seconds", 5), ("time_limit_s", 60), ("id", "other"),
+                                        ("type", "consent")])
+def test_times_and_identity_of_a_step_cannot_change_per_condition(key, value):
+    text = (Path(__file__).parent / "spec_fixtures/bad-by-condition.yaml").read_text()
+    text = text.replace("two: {body: other}", f"one: {{{key}: {value}}}")
+    with pytest.raises(SpecError) as caught:
+        parse_spec(text)
+    assert (f"steps[1].by_condition.one.{key}", 15, "cannot be changed per condition") in \
+        caught.value.problems, caught.value.problems

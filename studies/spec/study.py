@@ -18,7 +18,7 @@ from .images import read_class_names, read_images
 from .loader import LineDict, line_of, load_yaml
 from .prolific import ProlificSpec, read_prolific
 from .steps import (
-    COMMON_KEYS,
+    FIXED_PER_CONDITION,
     CompletionSpec,
     ConsentSpec,
     StepSpec,
@@ -153,7 +153,7 @@ def _read_steps(r: Reader, ctx: dict, condition_names: list[str]):
             if cond not in condition_names:
                 by.error(cond, f"is not a condition ({', '.join(condition_names)})")
             o = Reader(r.problems, override, by.sub(str(cond)), by.node, cond)
-            bad = [k for k in o.node if k in COMMON_KEYS]
+            bad = [k for k in o.node if k in FIXED_PER_CONDITION]
             for key in bad:
                 o.error(key, "cannot be changed per condition")
             merged = LineDict({**node, **o.node})

@@ -30,7 +30,15 @@ This package imports no Django: specs are read without a server.
 
 from __future__ import annotations
 
-from .base import COMMON_KEYS, EVENT_KIND_CHARS, StepSpec, StepType, client_ms, number
+from .base import (
+    COMMON_KEYS,
+    EVENT_KIND_CHARS,
+    FIXED_PER_CONDITION,
+    StepSpec,
+    StepType,
+    client_ms,
+    number,
+)
 from .completion import Completion
 from .comprehension_gate import ComprehensionGate
 from .consent import Consent
@@ -105,6 +113,6 @@ for _kind in (Consent(), DeviceCheck(), Video(), Text(), ComprehensionGate(),
               Explorer(), Slider(), ParticipantGroup(), Completion()):
     register(_kind)
 
-__all__ = ["COMMON_KEYS", "Decline", "GoTo", "Invalid", "Next", "Outcome", "ScreenOut", "Stay",
+__all__ = ["COMMON_KEYS", "FIXED_PER_CONDITION", "Decline", "GoTo", "Invalid", "Next", "Outcome", "ScreenOut", "Stay",
            "StepSpec", "StepType", "client_ms", "number", "read_step", "register", "registered", "step_type",
            "unregister"]

@@ -28,6 +28,9 @@ from typing import ClassVar
 from .outcomes import Invalid, Next, Outcome
 
 COMMON_KEYS = ("id", "type", "title", "time_limit_s", "min_seconds", "by_condition")
+# what a step's ``by_condition`` may not change: which step it is, and the times every
+# condition must be held to alike (its title may differ, e.g. "using the explorer")
+FIXED_PER_CONDITION = ("id", "type", "time_limit_s", "min_seconds", "by_condition")
 EVENT_KIND_CHARS = 16  # Event.kind's length
 
 
