@@ -250,14 +250,15 @@ class Describe(StatisticalTest):
 class DotPlot(StatisticalTest):
     """Borowski et al. 2021, Fig. 3A: each participant's mean of ``dv`` per level of ``by`` (one
     dot each, joined across levels: the design is within-subject) and the mean over participants
-    ± 2 SEM per level; ``group`` (a participant column, e.g. ``participant_group``) splits the
-    participants into panels. Tables: ``<id>`` (mean ± 2 SEM per cell, as ``describe``) and
+    ± 2 SEM per level; ``group`` (a column, e.g. ``participant_group`` or ``reference``) splits
+    the data into panels. Tables: ``<id>`` (mean ± 2 SEM per cell, as ``describe``) and
     ``<id>_participants`` (the dots); the report draws the figure from them."""
 
     params = {"dv": P.text(), "by": P.text(doc="the column on the x axis, e.g. step"),
               "order": P.names(default=(), doc="the levels of 'by' left to right (default: "
                                                "sorted); every one must be in the data"),
-              "group": P.text(default="", doc="a participant column: one panel per value"),
+              "group": P.text(default="", doc="a column: one panel per value (e.g. "
+                                               "participant_group, reference)"),
               "chance": P.number(default=None, doc="a dashed line at this value"),
               "ylabel": P.text(default="", doc="the y axis' label (default: 'dv' and the "
                                                "statistic)"),

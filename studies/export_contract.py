@@ -146,6 +146,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("scheme", ITEM, None,
            "presentation scheme of a generated CNN-unit trial: max_1, min_max_1, max_9, min_max_9"),
     Column("unit", ITEM, None, "the CNN unit a generated trial probes, 'layer:channel'"),
+    Column("selection", ITEM, None,
+           "how a generated CNN-unit trial's unit was chosen: hand_picked or random"),
     Column("block", ITEM, "Int64", "block of a generated CNN-unit trial within its step, 1..n"),
     Column("answered_at", ITEM, None, "when the answer was stored, ISO 8601"),
     Column("pilot", PARTICIPANT, "boolean",

@@ -13,6 +13,9 @@ unit set ``(i + v) mod sets`` (the paper's batch blocks A-D). Practice trials (u
 each block type; catch trials (units of their own; the maximally activating query is a copy of
 a reference image, Fig. 15) sit at random places in every block with references (never first);
 ``repeated`` main trials per reference type are shown again at the end (same item id).
+A trial's ``selection`` factor says how its unit was chosen: ``hand_picked`` (listed under
+``units.hand_picked``) or ``random`` (drawn by the rule; practice and catch units too), the
+paper's H2 (Sec. 4.4, Fig. 5B).
 
 Images are cells of the published stimuli of render kinds ``unit_synthetic`` (per unit:
 rows max / min, the feature visualisations) and ``unit_natural`` (per unit: row ``2 b`` batch
@@ -153,6 +156,7 @@ class _Images:
 
 def _trial(images: _Images, rng, ident, kind, unit, scheme, ref, block, catch=False):
     n = SCHEMES[scheme][1]
+    hand_picked = tuple(unit) in {tuple(u) for u in images.g["units"]["hand_picked"]}
     refs = images.references(unit, scheme, ref)
     high = images.natural(unit, n, ref, 0, "max")
     low = images.natural(unit, n, ref, 0, "min")
@@ -161,7 +165,7 @@ def _trial(images: _Images, rng, ident, kind, unit, scheme, ref, block, catch=Fa
     answer = rng.randrange(2)
     options = [low, high] if answer == 1 else [high, low]
     factors = {"reference": ref, "scheme": scheme, "unit": f"{unit[0]}:{unit[1]}",
-               "block": block}
+               "selection": "hand_picked" if hand_picked else "random", "block": block}
     return TrialSpec(ident, kind, options, answer, refs, factors)
 
 

@@ -10,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 import pandas as pd
+import pingouin
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
@@ -88,11 +89,15 @@ def test_unknown_keys_and_values_are_errors_with_key_and_line(old, new, message)
 
 
 def answer(bot: int, trial) -> TrialAnswer:
-    """Designed answers: right with natural references, wrong on every second synthetic unit for
-    odd bots, at chance-like alternation without references; catch trials right."""
+    """Designed answers: right with natural references but on the hand-picked unit for bots 1
+    and 2, right on the hand-picked unit and wrong on every second random unit with synthetic
+    references for odd bots, at chance-like alternation without references; catch trials
+    right."""
     ref, kind = trial.factors["reference"], trial.kind
+    picked = trial.factors.get("selection") == "hand_picked"
     n = sum(map(ord, trial.id))
-    correct = {"natural": True, "synthetic": not (bot % 2 and n % 2), "none": n % 2 == 0}[ref]
+    correct = {"natural": not (picked and bot in (1, 2)),
+               "synthetic": picked or not (bot % 2 and n % 2), "none": n % 2 == 0}[ref]
     correct = True if kind == "catch" else correct
     seconds = 1.0 + (0.8 if ref == "synthetic" else 0.2) + 0.1 * bot
     return TrialAnswer(correct=correct, confidence=3 if ref == "natural" else 1 + n % 3,
@@ -169,12 +174,38 @@ def test_bots_walk_experiment_one_and_the_plan_runs_on_the_export(tmp_path, sett
         assert accuracy[ref]["n_subjects"] == 4
         assert accuracy[ref]["mean"] == pytest.approx(subject[ref].mean())
         assert accuracy[ref]["two_sem"] == pytest.approx(2 * stats.sem(subject[ref]))
-    assert accuracy["natural"]["mean"] == 1.0
+    assert accuracy["natural"]["mean"] == pytest.approx((1 + 0.8 + 0.8 + 1) / 4)  # answer()
     tests = {t["analysis_id"]: t for t in results["tests"]}
     w = stats.wilcoxon(subject["natural"], subject["synthetic"], method="asymptotic",
                        correction=True, zero_method="wilcox")
     assert tests["natural_vs_synthetic"]["p"] == pytest.approx(w.pvalue)
     assert tests["catch_trials"]["n"] == 4 * 6 and tests["catch_trials"]["statistic"] == 0
+
+    # H2 (Sec. 4.4, A.2.4): hand-picked vs random units, recomputed here with scipy / pingouin
+    assert set(main.selection) == {"hand_picked", "random"}
+    assert set(main[main.selection == "hand_picked"].unit) == {"layer3:0"}
+    assert set(rows[rows.trial_kind.isin(["practice", "catch"])].selection) == {"random"}
+    cells = main[main.reference != "none"].groupby(
+        ["participant", "reference", "selection"]).correct.mean()
+    for ref in ("natural", "synthetic"):
+        wide = cells.xs(ref, level="reference").unstack()
+        w = stats.wilcoxon(wide["hand_picked"], wide["random"], method="asymptotic",
+                           correction=True, zero_method="wilcox")
+        row = tests[f"handpicked_{ref}"]
+        assert row["p"] == pytest.approx(w.pvalue) and row["n"] == 4
+        d = (wide["hand_picked"] - wide["random"]).to_numpy()
+        d = d[d != 0]
+        assert row["statistic"] == pytest.approx(stats.rankdata(abs(d))[d > 0].sum())  # W+
+    anova = pingouin.rm_anova(cells.reset_index(), dv="correct", within=["reference", "selection"],
+                              subject="participant")
+    by_effect = {r["label"].rsplit(": ", 1)[1]: r for r in results["tests"]
+                 if r["analysis_id"] == "selection_mode_rm_anova"}
+    selection = anova.set_index("Source").loc["selection"]
+    assert by_effect["selection"]["statistic"] == pytest.approx(selection["F"])
+    assert by_effect["selection"]["p"] == pytest.approx(selection["p_unc"])
+    dots = pd.DataFrame(results["tables"]["selection_figure_participants"])
+    assert len(dots) == 4 * 2 * 2  # participants x reference x selection: Fig. 5B's dots
+    assert (tmp_path / "report" / "selection_figure.png").is_file()
 
 
 def test_experiment_two_counterbalances_schemes_unit_sets_and_reference_order():

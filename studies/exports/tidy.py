@@ -62,7 +62,8 @@ def _item_columns(r: Response) -> dict:
 def _factors(factors: dict) -> dict:
     """The columns of what a generated trial varies (studies.spec.two_afc.TrialSpec.factors)."""
     return {"reference": factors.get("reference", ""), "scheme": factors.get("scheme", ""),
-            "unit": factors.get("unit", ""), "block": factors.get("block")}
+            "unit": factors.get("unit", ""), "selection": factors.get("selection", ""),
+            "block": factors.get("block")}
 
 
 EMPTY_ITEM = {c.name: "" if c.dtype is None else None for c in CONTRACT if c.level == ITEM}
