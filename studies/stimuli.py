@@ -2,7 +2,9 @@
 
 The key of (condition, variant) comes from the condition's explicit ``stimulus_key`` in the spec,
 else from ``explainers.plan`` (``stimulus_key`` of explainer, params, checkpoint hash, validation
-data hash and the variant's seed). Keys are cached per process; manifests are content-addressed,
+data hash and the variant's seed). Keys are cached per process, by the spec, the bundle's and the
+image folder's files (:func:`images_stamp`: a changed image or CSV plans new keys at the next
+request, no restart); manifests are content-addressed,
 and a verified manifest is cached until a file of its folder changes size or modification time
 (then it is verified again: what is served is what was hashed).
 """
@@ -103,9 +105,33 @@ def render_jobs(spec: StudySpec) -> list:
     return jobs
 
 
+def images_stamp(spec: StudySpec) -> tuple:
+    """What changes when the spec's image files change: name, size and modification time of
+    every entry of an image folder and of its CSV (``()`` for a generated source). Part of the
+    key caches, so that a replaced image or CSV gives new keys without a restart."""
+    images = spec.images or {}
+    if images.get("source") != "image_folder":
+        return ()
+    out = []
+    for option in ("folder", "labels"):
+        if not images.get(option):
+            continue
+        p = Path(images[option])
+        p = p if p.is_absolute() else Path(settings.BASE_DIR) / p
+        try:
+            if p.is_dir():
+                out.append((option, _signature(p)))
+            else:
+                st = p.stat()
+                out.append((option, st.st_size, st.st_mtime_ns))
+        except OSError:
+            out.append((option, None))  # missing: planning says so
+    return tuple(out)
+
+
 @lru_cache(maxsize=16)
 def _plan_keys(sha256: str, seed: int, checkpoint: str, stamp: float, conditions: str,
-               images: str = "{}"):
+               images: str = "{}", images_stamp: tuple = ()):
     import json
 
     from explainers.plan import plan  # torch side, imported only when needed
@@ -131,7 +157,8 @@ def stimulus_keys(spec: StudySpec) -> dict[tuple[str, int], str]:
         try:
             found = _plan_keys(spec.sha256, spec.seed, str(ckpt), bundle.stat().st_mtime,
                                json.dumps(planned, sort_keys=True),
-                               json.dumps(image_options(spec), sort_keys=True))
+                               json.dumps(image_options(spec), sort_keys=True),
+                               images_stamp(spec))
         except (ValueError, LookupError, OSError, RuntimeError) as exc:
             raise StimulusMissing(f"cannot plan the stimuli: {exc}") from exc
         keys.update(found)
@@ -209,7 +236,7 @@ def progress(spec: StudySpec) -> dict[str, dict]:
     return out
 
 
-_BLOCK_KEYS: dict[str, tuple] = {}
+_BLOCK_KEYS: dict[tuple, tuple] = {}
 
 
 def _block_keys(spec: StudySpec) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -217,14 +244,15 @@ def _block_keys(spec: StudySpec) -> tuple[tuple[str, tuple[str, ...]], ...]:
     of a Borowski block takes about 0.1 s; the dashboard asks every 5 s)."""
     from .trial_lists import trial_jobs
 
-    if spec.sha256 not in _BLOCK_KEYS:
+    cache = (spec.sha256, images_stamp(spec))
+    if cache not in _BLOCK_KEYS:
         blocks = {step.id: step for step in _all_steps(spec) if getattr(step, "generate", None)}
         if len(_BLOCK_KEYS) > 16:
             _BLOCK_KEYS.clear()
-        _BLOCK_KEYS[spec.sha256] = tuple(
+        _BLOCK_KEYS[cache] = tuple(
             (step_id, tuple(job.key for job in trial_jobs(spec, step)))
             for step_id, step in blocks.items())
-    return _BLOCK_KEYS[spec.sha256]
+    return _BLOCK_KEYS[cache]
 
 
 def block_progress(spec: StudySpec) -> list[dict]:
