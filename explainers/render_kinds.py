@@ -17,7 +17,8 @@ kind of stimulus is a :class:`RenderKind`, registered here under its ``name``:
 manifest's key is verified with ``key(manifest["inputs"])``. ``trial_images`` (2AFC trial
 images drawn with the Two4Two generator, ``explainers.trial_images``), ``unit_synthetic`` and
 ``unit_natural`` (a CNN unit's feature visualisations and natural exemplars per participant
-batch, ``explainers.unit_synthetic`` / ``unit_natural``) are the kinds.
+batch, ``explainers.unit_synthetic`` / ``unit_natural``) and ``folder_images`` (an image
+folder's images chosen by its CSV, ``explainers.folder_images``) are the kinds.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ def get_kind(name: str) -> RenderKind:
 
 def _load_builtin() -> None:
     from explainers import (  # noqa: F401  (each registers its kind)
+        folder_images,  # "folder_images"
         trial_images,  # "trial_images"
         unit_natural,  # "unit_natural"
         unit_synthetic,  # "unit_synthetic"

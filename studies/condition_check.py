@@ -12,7 +12,8 @@ the conditions whose explanation is shown (``shown_conditions``: an interactive 
 condition shows none and needs no explainer); conditions with a fixed ``stimulus_key`` are
 served as published and not checked.
 
-The spec's image source (``images``) is built here, so that a missing folder or labels file, a
+2AFC blocks drawn from the spec's image folder are drawn here (``_folder_blocks``). The spec's
+image source (``images``) is built here, so that a missing folder or labels file, a
 bad value or a bad CSV row is refused with the option's key and line (and the CSV's row
 number); an explainer that needs a generator is refused on a source that is not one.
 """
@@ -34,6 +35,7 @@ def check_conditions(spec: StudySpec, text: str, source: str = "") -> None:
     """Raise :class:`SpecError` listing every condition that cannot be rendered."""
     tree = load_yaml(text)
     _unshown_explainers(spec, tree, source)
+    _folder_blocks(spec, tree, source)
     if not shows_explanations(spec) and spec.images is None:
         return
     folder = checkpoint_path(spec)
@@ -84,6 +86,32 @@ def _unshown_explainers(spec: StudySpec, tree, source: str) -> None:
                          f"unknown explainer {condition.explainer!r} (installed: "
                          f"{', '.join(sorted(known))}; or {NO_EXPLAINER!r} for a condition that "
                          f"shows no explanation)"))
+    if problems:
+        raise SpecError(problems, source)
+
+
+def _folder_blocks(spec: StudySpec, tree, source: str) -> None:
+    """Every 2AFC block drawn from the image folder (``generate: {source: image_folder}``) is
+    drawn now: no image folder, a missing CSV column, an unknown value, an empty cell (its CSV
+    row) or too few images per side is refused with ``steps[i].generate.KEY`` and its line."""
+    from explainers.image_sources import ImageSourceError
+
+    from .folder_trials import FolderTrialError, draw
+
+    problems = []
+    steps = tree.get("steps") or []
+    for i, step in enumerate(spec.steps):
+        if (getattr(step, "generate", None) or {}).get("source") != "image_folder":
+            continue
+        node = (steps[i] if i < len(steps) else {}).get("generate") or {}
+        try:
+            draw(spec, step)
+        except FolderTrialError as exc:
+            problems.append((f"steps[{i}].generate.{exc.key}", line_of(node, exc.key), str(exc)))
+        except ImageSourceError as exc:
+            key = f"images.{exc.key}" if exc.key else "images"
+            problems.append((key, line_of(tree.get("images") or {}, exc.key)
+                             if exc.key else line_of(tree, "images"), str(exc)))
     if problems:
         raise SpecError(problems, source)
 

@@ -1,8 +1,10 @@
 """Trials of a 2AFC block: listed in the spec, or generated from the study seed.
 
 ``generate: {source: cnn_units, ...}`` blocks (Borowski et al.'s design on a CNN's units) are
-made per participant variant by ``studies.unit_trials``; the rest of this module is the
-``synthetic`` (Two4Two) generator.
+made per participant variant by ``studies.unit_trials``, ``generate: {source: image_folder,
+...}`` blocks (drawn from the spec's image folder by a CSV column) by ``studies.folder_trials``;
+the rest of this module is the ``synthetic`` (Two4Two) generator and the two-row trial list
+both use (:func:`two_row_trials`).
 
 A generated block (``generate: {source: synthetic, ...}``) shows Peeky references on the left,
 Stretchy references on the right and asks which of two animals is a Stretchy. Its trial list is
@@ -39,6 +41,10 @@ def _key(seed: int, references: int, trials: int, size: int) -> str:
 
 def images_key(spec: StudySpec, step) -> str:
     """The stimulus key of a generated Two4Two block's images ('' for a listed block)."""
+    if step.generate and step.generate["source"] == "image_folder":
+        from .folder_trials import draw
+
+        return draw(spec, step).key
     return _key(**_inputs(spec, step)) if step.generate else ""
 
 
@@ -50,6 +56,10 @@ def trial_jobs(spec: StudySpec, step) -> list:
         from .unit_trials import jobs
 
         return jobs(spec, step)
+    if step.generate["source"] == "image_folder":
+        from .folder_trials import jobs as folder_jobs
+
+        return folder_jobs(spec, step)
     from explainers.plan import kind_job
 
     return [kind_job(KIND, _inputs(spec, step), label=step.id)]
@@ -69,23 +79,36 @@ def trials_of(spec: StudySpec, step, variant: int = 0) -> list[TrialSpec]:
         from .unit_trials import trials_for
 
         return trials_for(spec, step, variant)
+    if step.generate["source"] == "image_folder":
+        from .folder_trials import trials_for
+
+        return trials_for(spec, step)
     g, key = step.generate, images_key(spec, step)
-    n_refs = g["references"]
-    rng = random.Random(f"{spec.seed}:{step.id}")
+    return two_row_trials(key, ("Peeky", "Stretchy"), random.Random(f"{spec.seed}:{step.id}"),
+                          references=g["references"], practice=g["practice"], main=g["main"],
+                          catch=g["catch"])
+
+
+def two_row_trials(key: str, labels: tuple[str, str], rng: random.Random, *, references: int,
+                   practice: int, main: int, catch: int) -> list[TrialSpec]:
+    """The trials of a two-row stimulus ``key``: row 0 the references and options of class
+    ``labels[0]``, row 1 those of ``labels[1]`` (the right answer); columns
+    ``0..references-1`` the references, column ``references + i`` trial ``i``'s options. Catch
+    trials show a row-1 reference image as the right option."""
 
     def image(row: int, col: int) -> ImageRef:
         return ImageRef(key=key, row=row, col=col)
 
-    # the cells of explainers.trial_images: row 0 Peekies, row 1 Stretchies; references first
-    refs = [Reference("Peeky", [image(0, k) for k in range(n_refs)]),
-            Reference("Stretchy", [image(1, k) for k in range(n_refs)])]
-    kinds = ["practice"] * g["practice"] + _mix(rng, g["main"], g["catch"])
+    n_refs = references
+    refs = [Reference(labels[0], [image(0, k) for k in range(n_refs)]),
+            Reference(labels[1], [image(1, k) for k in range(n_refs)])]
+    kinds = ["practice"] * practice + _mix(rng, main, catch)
     trials = []
     for i, kind in enumerate(kinds):
-        peeky = image(0, n_refs + i)
-        stretchy = image(1, rng.randrange(n_refs) if kind == "catch" else n_refs + i)
-        answer = rng.randrange(2)  # which side the Stretchy is on
-        options = [peeky, stretchy] if answer == 1 else [stretchy, peeky]
+        other = image(0, n_refs + i)
+        right = image(1, rng.randrange(n_refs) if kind == "catch" else n_refs + i)
+        answer = rng.randrange(2)  # which side the right option is on
+        options = [other, right] if answer == 1 else [right, other]
         trials.append(TrialSpec(f"t{i + 1}", kind, options, answer, refs))
     return trials
 

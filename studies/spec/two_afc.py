@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from .fields import Reader
 
 TRIAL_KINDS = ("practice", "main", "catch", "repeated")
-GENERATORS = ("synthetic", "cnn_units")
+GENERATORS = ("synthetic", "cnn_units", "image_folder")
 
 
 @dataclass
@@ -103,6 +103,12 @@ def read_generate(r: Reader) -> dict:
         from .unit_trials import read_cnn_units
 
         out = read_cnn_units(g)
+        g.finish()
+        return out
+    if source == "image_folder":
+        from .folder_trials import read_folder_trials
+
+        out = read_folder_trials(g)
         g.finish()
         return out
     out = {"source": source,
