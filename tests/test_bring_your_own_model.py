@@ -1,6 +1,6 @@
 """docs/bring-your-own-model.md: its Python blocks run as written (a tiny TorchScript model,
-a folder of generated images with a labels.csv), and its YAML snippet plans the very stimulus
-the document rendered."""
+a folder of generated images with a labels.csv), its spec snippet plans the very stimulus the
+document rendered, and its trial block draws 2AFC trials whose answers are the CSV's."""
 
 import re
 from pathlib import Path
@@ -58,10 +58,53 @@ def test_document_runs_as_written(tmp_path, monkeypatch):
     assert manifest["checkpoint_hash"] == info.bundle_hash
     assert manifest["dataset_hash"] == ns["data"].hash
     assert {c["scene"]["background"] for c in manifest["cells"]} <= {"indoor", "outdoor"}
-    (snippet,) = blocks("yaml")
+    snippet, _ = blocks("yaml")
     spec = yaml.safe_load(snippet)
     ig = [c for c in spec["conditions"] if c["name"] == "ig"]
     jobs = plan(ig, study_seed=7, checkpoint=tmp_path / spec["checkpoint"],
                 images=spec["images"], base=tmp_path)
     assert [j.variant for j in jobs] == [0] and jobs[0].seed == variant_seed(7, 0)
     assert jobs[0].key == manifest["key"]
+
+
+def test_documents_trial_block_draws_its_answers_from_the_csv(tmp_path):
+    import csv
+    import textwrap
+
+    from studies.condition_check import check_conditions
+    from studies.folder_trials import draw
+    from studies.spec import parse_spec
+    from studies.trial_lists import trials_of
+
+    folder = tmp_path / "my-images"
+    generated_images(folder)
+    _, step = blocks("yaml")
+    text = textwrap.dedent(f"""\
+        slug: byom-trials
+        title: "Photos"
+        seed: 3
+        design: within
+        class_names: [cat, dog]
+        images: {{source: image_folder, folder: {folder}, labels: {folder / 'labels.csv'}}}
+        prolific:
+          codes: {{completion: CBYOMOK, screened_out: CBYOMSO, no_consent: CBYOMNC}}
+        payment: {{base: 1.00}}
+        conditions:
+          - {{name: photos, explainer: none, target: 10}}
+        steps:
+          - {{id: consent, type: consent, text: "Agree?"}}
+        """) + step + "  - {id: completion, type: completion}\n"
+    spec = parse_spec(text)
+    check_conditions(spec, text)  # what load_study checks: column, value, images per side
+    block = spec.steps[spec.index_of("trials")]
+    rows = draw(spec, block).inputs["rows"]
+    with (folder / "labels.csv").open(newline="") as fh:
+        background = {r["image"]: r["background"] for r in csv.DictReader(fh)}
+    assert {background[n] for n in rows[1]} == {"outdoor"}
+    assert {background[n] for n in rows[0]} == {"indoor"}
+    trials = trials_of(spec, block)
+    assert [t.kind for t in trials].count("main") == 6 and len(trials) == 9
+    for t in trials:
+        right, other = t.options[t.answer], t.options[1 - t.answer]
+        assert background[rows[right.row][right.col]] == "outdoor"
+        assert background[rows[other.row][other.col]] == "indoor"
