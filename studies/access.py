@@ -1,7 +1,9 @@
 """What one participant may download: the tutorial videos, trial images and published stimuli
 of the steps their own condition shows (a participant of one condition cannot fetch another
 condition's tutorial or explanation by guessing its URL). Each step type says what its page
-shows (``StepType.shows``)."""
+shows (``StepType.shows``): a whole published stimulus, or single cells of one (a trial block's
+images: a participant fetches only the cells their own trials show, not another batch's cell
+of the same CNN unit's stimulus, nor its grid)."""
 
 from __future__ import annotations
 
@@ -9,14 +11,16 @@ from .models import Participant
 from .runtime import spec_of
 from .step_context import StudyFiles
 from .steps import step_type
-from .stimuli import stimulus_keys
+from .steps.base import StimulusCell
+from .stimuli import stimulus_keys, verified_manifest
 
-_SHOWN: dict[tuple[str, str, int], tuple[frozenset, frozenset]] = {}
+_SHOWN: dict[tuple[str, str, int], tuple[frozenset, frozenset, dict]] = {}
 
 
-def _shown(spec, condition: str, variant: int) -> tuple[frozenset, frozenset]:
-    """Files under MEDIA_ROOT and (condition, variant) stimuli of the condition's steps
-    (cached per spec hash, condition and variant)."""
+def _shown(spec, condition: str, variant: int) -> tuple[frozenset, frozenset, dict]:
+    """Files under MEDIA_ROOT, whole stimuli (keys or (condition, variant)) and the shown cells
+    per stimulus, ``{stimulus: {(row, col), ...}}``, of the condition's steps (cached per spec
+    hash, condition and variant)."""
     seen = (spec.sha256, condition, variant)
     if seen not in _SHOWN:
         if len(_SHOWN) > 1024:
@@ -25,14 +29,18 @@ def _shown(spec, condition: str, variant: int) -> tuple[frozenset, frozenset]:
     return _SHOWN[seen]
 
 
-def _collect(spec, condition: str, variant: int) -> tuple[frozenset, frozenset]:
-    files, stimuli, study_files = set(), set(), StudyFiles(spec, spec.slug)
+def _collect(spec, condition: str, variant: int) -> tuple[frozenset, frozenset, dict]:
+    files, stimuli, cells, study_files = set(), set(), {}, StudyFiles(spec, spec.slug)
     for index in range(len(spec.steps)):
         step = spec.step(index, condition)
         media, shown = step_type(step).shows(step, study_files, condition, variant)
         files |= media
-        stimuli |= shown
-    return frozenset(files), frozenset(stimuli)
+        for s in shown:
+            if isinstance(s, StimulusCell):
+                cells.setdefault(s.stimulus, set()).add((s.row, s.col))
+            else:
+                stimuli.add(s)
+    return frozenset(files), frozenset(stimuli), {k: frozenset(v) for k, v in cells.items()}
 
 
 def _of(participant: Participant):
@@ -43,18 +51,26 @@ def _of(participant: Participant):
 
 def may_download(participant: Participant, path: str) -> bool:
     """Whether ``path`` (under MEDIA_ROOT) is a video or trial image of the participant's steps."""
-    _, (files, _) = _of(participant)
+    _, (files, _, _) = _of(participant)
     return path in files
 
 
-def may_see_stimulus(participant: Participant, key: str) -> bool:
-    """Whether the published stimulus ``key`` is shown on the participant's steps; raises
-    StimulusMissing while the study's stimulus keys cannot be planned."""
-    spec, (_, stimuli) = _of(participant)
-    if key in stimuli:  # a published stimulus named by its key (a generated trial block's)
+def may_see_stimulus(participant: Participant, key: str, name: str) -> bool:
+    """Whether file ``name`` (a cell or the grid) of the published stimulus ``key`` is shown on
+    the participant's steps; raises StimulusMissing while the study's stimulus keys cannot be
+    planned or a stimulus whose cells are checked is not published."""
+    spec, (_, stimuli, cells) = _of(participant)
+    if key in stimuli:  # a whole published stimulus named by its key
         return True
-    planned = [s for s in stimuli if isinstance(s, tuple)]
-    if not planned:
+    positions = set(cells.get(key, ()))
+    planned = [s for s in (*stimuli, *cells) if isinstance(s, tuple)]
+    if planned:
+        keys = stimulus_keys(spec)
+        if any(keys.get(s) == key for s in stimuli if isinstance(s, tuple)):
+            return True
+        for s in (s for s in cells if isinstance(s, tuple) and keys.get(s) == key):
+            positions |= cells[s]
+    if not positions:
         return False
-    keys = stimulus_keys(spec)
-    return any(keys.get(s) == key for s in planned)
+    cell = next((c for c in verified_manifest(key)["cells"] if c["file"] == name), None)
+    return cell is not None and (cell["row"], cell["col"]) in positions

@@ -19,6 +19,7 @@ from scipy import stats
 from studies.loading import load_study
 from studies.readiness import problems
 from studies.spec import SpecError, load_spec_file, parse_spec
+from studies.stimuli import verified_manifest
 from studies.trial_lists import trials_of
 from tests.bots import PROLIFIC_URL, Bot, TrialAnswer, fake_key, publish_stimulus
 from tests.fixtures.tiny_models import tiny_cnn_bundle
@@ -131,6 +132,27 @@ def test_bots_walk_experiment_one_and_the_plan_runs_on_the_export(tmp_path, sett
             other = reverse("studies:stimulus", args=[study.slug, fake_key("not-shown"),
                                                       "r00c00.png"])
             assert bot.client.get(other).status_code == 404
+            # access is per cell: the participant's own images are served; another batch's cell
+            # of the same unit's natural stimulus (participant v - 1's natural references) and
+            # the stimulus' grid are not
+            spec = load_spec_file(path)
+            v = bot.participant.variant
+            own = 2 * (v % 3)  # the first row of batch v (3 batches)
+            trials = trials_of(spec, spec.steps[spec.index_of("trials")], v)
+            shown = {(i.key, i.row, i.col) for t in trials for i in
+                     [*t.options, *(i for r in t.references for i in r.images)]}
+            mine = next(t for t in trials if t.factors["reference"] == "natural").references[1]
+            key, row = mine.images[0].key, mine.images[0].row
+            assert row == 2 * ((v + 1) % 3)  # batch v + 1's maximally activating images
+            assert (key, own, 1) not in shown  # batch v only as queries (column 0)
+
+            def url(name, key=key):
+                return reverse("studies:stimulus", args=[study.slug, key, name])
+
+            assert bot.client.get(url(f"r{row:02d}c01.png")).status_code == 200
+            assert bot.client.get(url(f"r{own:02d}c00.png")).status_code == 200  # a query
+            assert bot.client.get(url(f"r{own:02d}c01.png")).status_code == 404
+            assert bot.client.get(url(verified_manifest(key)["grid_image"])).status_code == 404
         last = bot.play(trials=lambda step, trial, b=b: answer(b, trial))
         assert last["Location"] == PROLIFIC_URL + "CBOR1OK"
     variants = {bot.participant.variant: bot for bot in bots}

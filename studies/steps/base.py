@@ -28,6 +28,19 @@ from typing import ClassVar
 from .outcomes import Invalid, Next, Outcome
 
 COMMON_KEYS = ("id", "type", "title", "time_limit_s", "min_seconds", "by_condition")
+
+
+@dataclass(frozen=True)
+class StimulusCell:
+    """One cell (``row``, ``col``) of a published stimulus, as :meth:`StepType.shows` names it
+    where a page shows single cells rather than the whole stimulus (a trial block's images):
+    ``stimulus`` is its key or ``(condition, variant)``. A participant may fetch only those cells
+    of it (a CNN unit's natural stimulus holds every batch's images; Borowski et al. show each
+    participant their own)."""
+
+    stimulus: str | tuple
+    row: int
+    col: int
 # what a step's ``by_condition`` may not change: which step it is, and the times every
 # condition must be held to alike (its title may differ, e.g. "using the explorer")
 FIXED_PER_CONDITION = ("id", "type", "time_limit_s", "min_seconds", "by_condition")
@@ -103,8 +116,9 @@ class StepType:
     # --- the study around it ---------------------------------------------------------------
     def shows(self, step: StepSpec, files, condition: str, variant: int) -> tuple[set, set]:
         """The files its page shows a participant of ``condition`` and ``variant``: paths under
-        MEDIA_ROOT and published stimuli ``(condition, variant)``; a participant may download
-        only these (``studies.access``)."""
+        MEDIA_ROOT, and published stimuli: a key or ``(condition, variant)`` for all of one
+        (its grid and every cell), a :class:`StimulusCell` for one cell; a participant may
+        download only these (``studies.access``)."""
         return set(), set()
 
     def problems(self, step: StepSpec, files) -> list[str]:

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from ..export_contract import ItemType, TrialKind
 from ..spec.two_afc import TrialSpec, read_generate, read_trial
-from .base import StepSpec, StepType, client_ms, image_problem
+from .base import StepSpec, StepType, StimulusCell, client_ms, image_problem
 from .outcomes import Invalid, Next, Stay
 
 
@@ -134,10 +134,9 @@ class TrialBlock(StepType):
             for ref in _images(trial):
                 if ref.file:
                     media.add(ref.file)
-                elif ref.key:
-                    stimuli.add(ref.key)
-                else:
-                    stimuli.add((ref.condition, ref.variant))
+                else:  # only the cells its trials show (not another batch's, not the grid)
+                    stimuli.add(StimulusCell(ref.key or (ref.condition, ref.variant), ref.row,
+                                             ref.col))
         return media, stimuli
 
     def problems(self, step, files):

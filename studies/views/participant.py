@@ -93,7 +93,7 @@ def stimulus(request, slug, key, name):
     if participant is None:
         return _no_session(request, study)
     try:
-        if not may_see_stimulus(participant, key):
+        if not may_see_stimulus(participant, key, name):
             raise Http404("not a stimulus of this participant's steps")
         return _file(request, published_image(key, name))
     except StimulusMissing:
