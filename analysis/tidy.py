@@ -26,6 +26,15 @@ BLANK = {"", "nan", "none", "<na>", "nat"}
 # Contract 4: in CSV, a text cell that would start with = + - @ tab or CR (optionally after
 # quotes) carries one extra leading ' against spreadsheet formula injection.
 ESCAPED = re.compile(r"'+[=+\-@\t\r]")
+# The columns every Contract 4 export has had (studies.export_contract's first version): a CSV
+# with them is this platform's export, whatever columns added since (participant_group,
+# reference, ...) it predates, so its escapes are undone too. (An export from before the
+# escaping itself, 2026-12-02, would lose one leading ' of a text starting '= ; none is known.)
+CONTRACT_4_CORE = ("study", "participant", "prolific_pid", "condition", "variant", "status",
+                   "attempt", "started_at", "completed_at", "duration_s", "device_ok", "step",
+                   "item_type", "item", "response", "answer_key", "correct", "justification",
+                   "rt_ms", "rt_server_ms", "step_duration_s", "trial", "trial_kind",
+                   "confidence", "answered_at")
 
 
 def unescape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
@@ -35,8 +44,9 @@ def unescape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
-    """A responses file (CSV or Parquet) as written; a CSV with Contract 4's columns has its
-    formula escapes undone, other layouts are read verbatim."""
+    """A responses file (CSV or Parquet) as written; a CSV of this platform's export (Contract 4's
+    core columns, CONTRACT_4_CORE) has its formula escapes undone, other layouts are read
+    verbatim."""
     path = Path(path)
     if not path.exists():
         raise AnalysisError(f"responses file {path} does not exist")
@@ -49,7 +59,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
                             f"(expected the tidy export, Contract 4)") from exc
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise AnalysisError(f"cannot read {path} as CSV: {exc}") from exc
-    return unescape_formulas(frame) if set(TIDY_COLUMNS) <= set(frame.columns) else frame
+    return unescape_formulas(frame) if set(CONTRACT_4_CORE) <= set(frame.columns) else frame
 
 
 def text(series: pd.Series) -> pd.Series:

@@ -89,3 +89,21 @@ def test_other_layouts_are_read_verbatim(tmp_path):
     path = tmp_path / "public.csv"
     path.write_text("subject,answer\ns1,'=kept as written\n")
     assert tidy.read_table(path)["answer"].tolist() == ["'=kept as written"]
+
+
+def test_an_export_older_than_the_newest_columns_has_its_escapes_undone(study, attacker, tmp_path):
+    call_command("export_responses", study.slug, "--format", "csv", "--out",
+                 str(tmp_path / "r.csv"))
+    older = pd.read_csv(tmp_path / "r.csv", dtype=str, keep_default_na=False).drop(
+        columns=["participant_group", "expertise_level", "reference", "scheme", "unit", "block",
+                 "pilot", "videos_completed", "gate_failures", "retake_allowed"])
+    older.to_csv(tmp_path / "older.csv", index=False)
+    read = tidy.read_table(tmp_path / "older.csv")
+    mine = read[(read["prolific_pid"] == attacker.pid) & (read["item_type"] == "relevance")]
+    assert mine.set_index("item")["justification"].to_dict() == JUSTIFICATIONS
+
+
+def test_the_core_columns_are_contract_4s(tmp_path):
+    from studies.export_contract import COLUMN_NAMES
+
+    assert set(tidy.CONTRACT_4_CORE) <= set(COLUMN_NAMES)
