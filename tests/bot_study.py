@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import tempfile
 from pathlib import Path
 
@@ -89,6 +90,7 @@ def run(out: Path, seed: int, target: int) -> None:
         settings.STIMULI_ROOT = Path(media) / "stimuli"
         study = load_cohort_study(Path(media), settings, target=target)
         rng = np.random.default_rng(seed)
+        _seeded_ids(seed)
         index = 0
         while not _full(study):
             if index > 10 * target * study.conditions.count():
@@ -99,6 +101,21 @@ def run(out: Path, seed: int, target: int) -> None:
         call_command("export_responses", study.slug, "--out", str(out))
         done = Participant.objects.filter(study=study, status=Status.COMPLETED).count()
         print(f"{index} arrivals, {done} completed sessions")
+
+
+def _seeded_ids(seed: int) -> None:
+    """The bots' Prolific ids and the sessions' public ids drawn from ``seed``, not from the
+    system's randomness: the export's participant ids decide the order in which the analysis
+    groups, bootstraps and annotates, so a regenerated worked example is the same file."""
+    import uuid
+
+    from studies.models import Participant
+    from tests import bots, cohort
+
+    ids = random.Random(seed)
+    bots.new_pid = cohort.new_pid = lambda: f"{ids.getrandbits(96):024x}"
+    Participant._meta.get_field("public_id").default = lambda: uuid.UUID(int=ids.getrandbits(128),
+                                                                         version=4)
 
 
 def _full(study) -> bool:
