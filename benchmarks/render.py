@@ -5,9 +5,14 @@
     python benchmarks/render.py --pictures docs/explainers        # also keep variant 0's grids
     python benchmarks/render.py --set concepts.min_correlation=0  # override a spec parameter
     python benchmarks/render.py --per-variant                     # one render call per variant
+    python benchmarks/render.py --condition '{name: saliency, explainer: saliency}'  # add one
+    python benchmarks/render.py --interleave --only baseline --only gradcam  # side by side
 
 Renders into a fresh temporary STIMULI_ROOT (or ``--root``), so nothing is skipped as already
-published. Prints one line per condition and the total; ``--json FILE`` writes the figures.
+published. ``--interleave`` renders variant by variant, variant ``v`` of every condition before
+variant ``v + 1`` (so that a change of the machine's load hits every condition alike), and
+records each variant's seconds and their median (``variant_seconds``, ``median_s``) and the
+load average before and after (``loadavg``). Prints one line per condition and the total; ``--json FILE`` writes the figures.
 Exit status 1 if a condition failed (its error is printed; the others still run).
 """
 
@@ -102,6 +107,14 @@ def main(argv=None) -> int:
                              "condition's variants in one render_many call")
     parser.add_argument("--set", action="append", default=[], metavar="COND.PARAM=VALUE",
                         help="override a condition's parameter (recorded in the output)")
+    parser.add_argument("--interleave", action="store_true",
+                        help="variant v of every condition before variant v + 1; per-variant "
+                             "seconds and medians in the output")
+    parser.add_argument("--only", action="append", default=[], metavar="CONDITION",
+                        help="render only these conditions (repeat the option)")
+    parser.add_argument("--condition", action="append", default=[], metavar="YAML",
+                        help="add a condition to the spec's, e.g. '{name: saliency, explainer: "
+                             "saliency}' (recorded in the output)")
     args = parser.parse_args(argv)
 
     registered = ensure_builtin_explainers()
@@ -117,7 +130,19 @@ def main(argv=None) -> int:
                "checkpoint": str(checkpoint), "spec": str(args.spec), "conditions": {}}
     if args.device.startswith("cuda"):
         figures["gpu"] = torch.cuda.get_device_name(0)
+    for text in args.condition:
+        added = yaml.safe_load(text)
+        if not isinstance(added, dict) or not isinstance(added.get("name"), str):
+            parser.error(f"--condition {text!r}: expected a mapping with a name")
+        spec["conditions"].append(added)
+    if args.condition:
+        figures["added_conditions"] = list(args.condition)
     figures["overrides"] = apply_overrides(spec["conditions"], args.set, parser)
+    if args.only:
+        unknown = sorted(set(args.only) - {c["name"] for c in spec["conditions"]})
+        if unknown:
+            parser.error(f"--only {unknown}: not conditions of the spec")
+        spec["conditions"] = [c for c in spec["conditions"] if c["name"] in args.only]
 
     t0 = time.perf_counter()
     model = load_model(checkpoint, device=args.device)  # any model plugin's bundle
@@ -129,6 +154,15 @@ def main(argv=None) -> int:
     figures["setup_s"] = round(time.perf_counter() - t0, 2)
     print(f"model + {len(pool)} validation images ({model.image_size}px) + logits: "
           f"{figures['setup_s']} s on {args.device}")
+
+    if args.interleave:
+        failed = interleaved(spec, args, model, data, root, figures)
+        figures["total_s"] = round(time.perf_counter() - t0, 2)
+        if args.json:
+            Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
+        if not args.root:
+            shutil.rmtree(root, ignore_errors=True)
+        return 1 if failed else 0
 
     failed = False
     for cond in spec["conditions"]:
@@ -169,6 +203,44 @@ def main(argv=None) -> int:
     if not args.root:
         shutil.rmtree(root, ignore_errors=True)
     return 1 if failed else 0
+
+
+def interleaved(spec: dict, args, model, data, root, figures: dict) -> bool:
+    """Variant ``v`` of every condition, then ``v + 1``; each render timed on its own."""
+    import os
+    import statistics
+
+    figures["loadavg"] = {"before": os.getloadavg()}
+    times: dict[str, list[float]] = {c["name"]: [] for c in spec["conditions"]}
+    keys: dict[str, list[str]] = {c["name"]: [] for c in spec["conditions"]}
+    failed = False
+    for v in range(args.variants):
+        seed = variant_seed(spec.get("seed", 0), v)
+        for cond in spec["conditions"]:
+            name = cond["name"]
+            if name in figures["conditions"]:  # failed before
+                continue
+            start = time.perf_counter()
+            try:
+                manifest = render_stimulus(cond.get("explainer", name), cond.get("params") or {},
+                                           model=model, data=data, seed=seed, root=root)
+                sync(args.device)
+            except Exception as exc:  # noqa: BLE001 - report and go on with the other conditions
+                failed = True
+                figures["conditions"][name] = {"error": f"{type(exc).__name__}: {exc}"}
+                print(f"{name}: FAILED at variant {v}: {type(exc).__name__}: {exc}")
+                continue
+            times[name].append(round(time.perf_counter() - start, 3))
+            keys[name].append(manifest["key"])
+            print(f"variant {v} {name}: {times[name][-1]:.2f} s")
+    figures["loadavg"]["after"] = os.getloadavg()
+    for name, seconds in times.items():
+        if name in figures["conditions"]:
+            continue
+        figures["conditions"][name] = {"variant_seconds": seconds, "keys": keys[name],
+                                       "median_s": round(statistics.median(seconds), 3)}
+        print(f"{name}: median {statistics.median(seconds):.2f} s per variant ({seconds})")
+    return failed
 
 
 if __name__ == "__main__":

@@ -45,3 +45,31 @@ def test_variants_rendered_together_publish_what_each_render_would(bench, tmp_pa
             c["extra"]["start_index"] for c in alone["cells"]]
         assert [c["logit"] for c in manifest["cells"]] == pytest.approx(
             [c["logit"] for c in alone["cells"]], abs=1e-3)
+
+
+def test_interleaved_renders_variant_by_variant_and_times_each(bench, tmp_path, capsys):
+    import argparse
+    import statistics
+
+    from explainers.prerender import render_stimulus, variant_seed
+    from tests.fixtures.tiny_explainer_setup import blob_pool, tiny_model
+
+    model, data = tiny_model(), blob_pool()
+    spec = {"seed": 4, "conditions": [{"name": "b", "explainer": "baseline"},
+                                      {"name": "cf", "explainer": "inn"}]}
+    figures = {"conditions": {}}
+    args = argparse.Namespace(variants=2, device="cpu")
+    assert bench.interleaved(spec, args, model, data, tmp_path / "s", figures) is False
+    order = [line.split(":")[0] for line in capsys.readouterr().out.splitlines()
+             if line.startswith("variant")]
+    assert order == ["variant 0 b", "variant 0 cf", "variant 1 b", "variant 1 cf"]
+    for name, explainer in (("b", "baseline"), ("cf", "inn")):
+        found = figures["conditions"][name]
+        assert len(found["variant_seconds"]) == 2
+        assert found["median_s"] == pytest.approx(statistics.median(found["variant_seconds"]),
+                                                  abs=1e-3)
+        assert found["keys"] == [render_stimulus(explainer, {}, model=model, data=data,
+                                                 seed=variant_seed(4, v),
+                                                 root=tmp_path / "alone")["key"]
+                                 for v in range(2)]
+    assert set(figures["loadavg"]) == {"before", "after"}
