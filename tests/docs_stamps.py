@@ -17,7 +17,12 @@ and the outputs' hashes, and fails naming the target to regenerate when either d
   the templates: a change there is not detected);
 - ``explorer-screens``: docs/screens/explorer-*.png; inputs are the explorer page's template,
   script and style, the session's history wording, the step type, the fixture study and the
-  browser test that writes them.
+  browser test that writes them;
+- ``explainers-cnn``: docs/explainers/cnn/*.png and *.manifest.json; inputs are the stimulus
+  keys planned for variant 0 of the CNN study's conditions and of :data:`CNN_EXTRA` (saliency,
+  concepts) on checkpoints/cnn, as for ``explainers``;
+- ``screens-cnn``: docs/screens/cnn-attributions/*.png as test_browser_cnn_attributions writes
+  them; inputs are the CNN study's spec, the recipe and the keys of the stimuli they show.
 
     python -m tests.docs_stamps --write [TARGET ...]   # after regenerating (bin/regenerate-docs)
     python -m tests.docs_stamps                        # says which targets are stale
@@ -34,6 +39,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 STAMPS = REPO / "docs" / "stamps.json"
 STUDY2 = "studies/specs/two4two-study2.yaml"
+CNN_STUDY = "studies/specs/cnn-attributions.yaml"
+# the conditions docs/explainers/cnn/ shows beside the CNN study's (bin/regenerate-docs adds
+# them with benchmarks/render.py --condition)
+CNN_EXTRA = ({"name": "saliency", "explainer": "saliency"},
+             {"name": "concepts", "explainer": "concepts", "params": {"layer": "layer3"}})
 EXPLORER_PAGE = (  # what the explorer's screenshots show: the page, its wording, the recipe
     "templates/studies/steps/explorer.html", "static/studies/explorer.js",
     "static/studies/explorer.css", "studies/explorer/session.py", "studies/steps/explorer.py",
@@ -62,6 +72,26 @@ def _explainer_keys() -> dict[str, str]:
     first = [c for c in spec.conditions if c.rendered]
     jobs = plan(first, study_seed=spec.seed, checkpoint=checkpoint)
     return {f"{j.condition}/{j.variant}": j.key for j in jobs if j.variant == 0}
+
+
+def _cnn_keys() -> dict[str, str]:
+    import dataclasses
+
+    from explainers.plan import plan
+    from studies.spec import load_spec_file
+
+    spec = load_spec_file(REPO / CNN_STUDY)
+    conditions = [dataclasses.asdict(c) for c in spec.conditions if c.rendered]
+    conditions += [{**c, "variants": [0]} for c in CNN_EXTRA]
+    jobs = plan(conditions, study_seed=spec.seed, checkpoint=REPO / spec.checkpoint)
+    return {f"{j.condition}/{j.variant}": j.key for j in jobs if j.variant == 0}
+
+
+def _cnn_screen_inputs() -> dict[str, str]:
+    shown = {c["name"] for c in CNN_EXTRA}
+    keys = {k: v for k, v in _cnn_keys().items() if k.split("/")[0] not in shown}
+    return {**_files(CNN_STUDY, "tests/browser/make_screens.py",
+                     "tests/browser/test_browser_cnn_attributions.py"), **keys}
 
 
 def _generator_inputs() -> dict[str, str]:
@@ -102,6 +132,14 @@ TARGETS = {
     "explorer-screens": {  # test_browser_explorer with XAI_WRITE_SCREENS=1
         "inputs": lambda: _files(*EXPLORER_PAGE),
         "outputs": ("docs/screens/explorer-*.png",),
+    },
+    "explainers-cnn": {
+        "inputs": _cnn_keys,
+        "outputs": ("docs/explainers/cnn/*.png", "docs/explainers/cnn/*.manifest.json"),
+    },
+    "screens-cnn": {  # test_browser_cnn_attributions with XAI_WRITE_SCREENS=1
+        "inputs": _cnn_screen_inputs,
+        "outputs": ("docs/screens/cnn-attributions/*.png",),
     },
 }
 

@@ -26,6 +26,21 @@ def test_the_explainer_pictures_are_the_stimuli_study2_would_serve():
         assert manifest["key"] == key
 
 
+def test_the_cnn_pictures_are_the_stimuli_the_cnn_study_would_serve():
+    """docs/explainers/cnn/ (the CNN study's conditions, saliency and concepts) and the stimuli
+    docs/screens/cnn-attributions/ shows are the ones planned now."""
+    keys = docs_stamps.current("explainers-cnn")["inputs"]
+    assert set(keys) == {"baseline/0", "gradcam/0", "integrated_gradients/0", "saliency/0",
+                         "concepts/0"}
+    for name, key in keys.items():
+        manifest = json.loads((docs_stamps.REPO / "docs" / "explainers" / "cnn" /
+                               f"{name.split('/')[0]}.manifest.json").read_text())
+        assert manifest["key"] == key
+    screens = docs_stamps.current("screens-cnn")["inputs"]
+    assert {k: v for k, v in screens.items() if "/" in k and not k.endswith((".py", ".yaml"))} \
+        == {k: keys[k] for k in ("baseline/0", "gradcam/0", "integrated_gradients/0")}
+
+
 def test_a_changed_input_or_output_is_named(tmp_path, monkeypatch):
     stamps = tmp_path / "stamps.json"
     monkeypatch.setattr(docs_stamps, "STAMPS", stamps)
