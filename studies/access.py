@@ -12,16 +12,17 @@ from .runtime import spec_of
 from .step_context import StudyFiles
 from .steps import step_type
 from .steps.base import StimulusCell
-from .stimuli import stimulus_keys, verified_manifest
+from .stimuli import images_stamp, stimulus_keys, verified_manifest
 
-_SHOWN: dict[tuple[str, str, int], tuple[frozenset, frozenset, dict]] = {}
+_SHOWN: dict[tuple, tuple[frozenset, frozenset, dict]] = {}
 
 
 def _shown(spec, condition: str, variant: int) -> tuple[frozenset, frozenset, dict]:
     """Files under MEDIA_ROOT, whole stimuli (keys or (condition, variant)) and the shown cells
     per stimulus, ``{stimulus: {(row, col), ...}}``, of the condition's steps (cached per spec
-    hash, condition and variant)."""
-    seen = (spec.sha256, condition, variant)
+    hash, image folder files (a trial block drawn from a changed folder shows another
+    stimulus), condition and variant)."""
+    seen = (spec.sha256, images_stamp(spec), condition, variant)
     if seen not in _SHOWN:
         if len(_SHOWN) > 1024:
             _SHOWN.clear()

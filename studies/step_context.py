@@ -77,8 +77,17 @@ class StudyFiles:
 
     def trials(self, step: StepSpec, variant: int = 0) -> list[TrialSpec]:
         """The trials of a trial block a participant of ``variant`` sees (listed, or generated
-        from the study seed)."""
-        return trial_images.trials_of(self.spec, step, variant)
+        from the study seed); raises ``StimulusMissing`` when a block drawn from the image
+        folder cannot be drawn from its files as they are now (the pages answer 503)."""
+        from explainers.image_sources import ImageSourceError
+
+        from .folder_trials import FolderTrialError
+
+        try:
+            return trial_images.trials_of(self.spec, step, variant)
+        except (FolderTrialError, ImageSourceError) as exc:
+            raise StimulusMissing(f"{step.id}: the trials cannot be drawn from the image "
+                                  f"folder: {exc}") from exc
 
     def keeps_order(self, step: StepSpec) -> bool:
         return trial_images.keeps_order(step)

@@ -202,9 +202,12 @@ def test_a_changed_image_or_csv_changes_the_key_without_a_restart(tmp_path, sett
     bot = Bot(study, clock)
     assert bot.enter().status_code == 302
     bot.play(stop_at="trials")
-    first = set(re.findall(r"/stimulus/([0-9a-f]{64})/", bot.get().content.decode()))
+    page = bot.get().content.decode()
+    first = set(re.findall(r"/stimulus/([0-9a-f]{64})/", page))
     assert len(first) == 1
     (key,) = first
+    url = re.search(r'src="(/s/folder-trials/stimulus/[0-9a-f]{64}/r\d\dc\d\d\.png)"', page)
+    assert bot.client.get(url.group(1)).status_code == 200  # served (and the access cached)
     shown = {c["scene"]["image"] for c in verified_manifest(key)["cells"]}
     victim = sorted(shown)[0]
     px = np.asarray(Image.open(folder / victim)).copy()
@@ -213,8 +216,15 @@ def test_a_changed_image_or_csv_changes_the_key_without_a_restart(tmp_path, sett
     page = bot.get()
     assert page.status_code == 503  # the new key is not published: refused, not the old one
     call_command("render_stimuli", str(path))
-    second = set(re.findall(r"/stimulus/([0-9a-f]{64})/", bot.get().content.decode()))
+    page = bot.get().content.decode()
+    second = set(re.findall(r"/stimulus/([0-9a-f]{64})/", page))
     assert len(second) == 1 and second != first
+    # the new images are served to the participant (the access check follows the folder too)
+    url = re.search(r'src="(/s/folder-trials/stimulus/[0-9a-f]{64}/r\d\dc\d\d\.png)"', page)
+    image = bot.client.get(url.group(1))
+    assert image.status_code == 200 and b"".join(image.streaming_content)[:4] == b"\x89PNG"
+    old = url.group(1).replace(next(iter(second)), key)
+    assert bot.client.get(old).status_code == 404  # the old images are no longer this page's
     text = (folder / "labels.csv").read_text()
     (folder / "labels.csv").write_text(text.replace("size_px", "side_px"))  # CSV only
     assert bot.get().status_code == 503
@@ -222,3 +232,22 @@ def test_a_changed_image_or_csv_changes_the_key_without_a_restart(tmp_path, sett
     third = set(re.findall(r"/stimulus/([0-9a-f]{64})/", bot.get().content.decode()))
     assert len(third) == 1 and third.isdisjoint(first | second)
 
+
+
+def test_a_folder_that_no_longer_fits_the_block_is_reported_not_crashed_on(tmp_path, clock):
+    from studies.readiness import problems
+
+    folder = make_folder(tmp_path)
+    path = write(tmp_path, spec_text(folder, GENERATE))
+    study, _ = load_study(path)
+    call_command("render_stimuli", str(path))
+    assert problems(study) == []
+    bot = Bot(study, clock)
+    bot.enter()
+    bot.play(stop_at="trials")
+    text = (folder / "labels.csv").read_text()
+    (folder / "labels.csv").write_text(text.replace(",red,", ",green,", 15))  # 5 reds left
+    assert bot.get().status_code == 503
+    (found,) = problems(study)
+    assert found.startswith("trials: the trials cannot be drawn from the image folder: the CSV "
+                            "has 5 images with colour = red; the block needs 9"), found

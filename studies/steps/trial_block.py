@@ -142,8 +142,11 @@ class TrialBlock(StepType):
     def problems(self, step, files):
         out, missing, checked = [], [], set()
         variants = sorted({v for vs in files.variants().values() for v in vs}) or [0]
-        for ref in (ref for v in variants for trial in files.trials(step, v)
-                    for ref in _images(trial)):
+        try:
+            trials = [t for v in variants for t in files.trials(step, v)]
+        except LookupError as exc:  # StimulusMissing: e.g. an image folder that changed
+            return [str(exc)]
+        for ref in (ref for trial in trials for ref in _images(trial)):
             if (ref.file, ref.key, ref.condition, ref.variant) in checked:
                 continue
             checked.add((ref.file, ref.key, ref.condition, ref.variant))
