@@ -105,13 +105,34 @@ def render_jobs(spec: StudySpec) -> list:
     return jobs
 
 
+_STAMPS: dict[str, tuple[float, tuple]] = {}
+
+
 def images_stamp(spec: StudySpec) -> tuple:
     """What changes when the spec's image files change: name, size and modification time of
     every entry of an image folder and of its CSV (``()`` for a generated source). Part of the
-    key caches, so that a replaced image or CSV gives new keys without a restart."""
+    key caches, so that a replaced image or CSV gives new keys without a restart. Read at most
+    every ``IMAGE_FOLDER_RECHECK_S`` seconds per process (default 1; a folder of 1,000 images
+    takes a few ms to list, and a page asks several times)."""
+    import json
+    import time
+
     images = spec.images or {}
     if images.get("source") != "image_folder":
         return ()
+    wait = float(getattr(settings, "IMAGE_FOLDER_RECHECK_S", 1.0))
+    seen = json.dumps(images, sort_keys=True, default=str)
+    now = time.monotonic()
+    cached = _STAMPS.get(seen)
+    if cached and now - cached[0] < wait:
+        return cached[1]
+    if len(_STAMPS) > 64:
+        _STAMPS.clear()
+    _STAMPS[seen] = (now, stamp := _read_stamp(images))
+    return stamp
+
+
+def _read_stamp(images: dict) -> tuple:
     out = []
     for option in ("folder", "labels"):
         if not images.get(option):

@@ -25,6 +25,11 @@ pytestmark = pytest.mark.django_db
 N = 40
 
 
+@pytest.fixture(autouse=True)
+def _recheck_at_once(settings):
+    settings.IMAGE_FOLDER_RECHECK_S = 0  # the folder is listed on every call (default: 1 s)
+
+
 def make_folder(root: Path) -> Path:
     """``N`` PNGs, a red or blue square on grey; labels.csv: label independent of colour."""
     folder = root / "shapes"
