@@ -100,14 +100,21 @@ def _folder_blocks(spec: StudySpec, tree, source: str) -> None:
 
     problems = []
     steps = tree.get("steps") or []
+    blocks = []  # (path, generate node, step): each step, and each condition's version of it
     for i, step in enumerate(spec.steps):
+        node = steps[i] if i < len(steps) else {}
+        blocks.append((f"steps[{i}]", node.get("generate") or {}, step))
+        for cond, variant in spec.overrides.get(step.id, {}).items():
+            override = (node.get("by_condition") or {}).get(cond) or {}
+            blocks.append((f"steps[{i}].by_condition.{cond}",
+                           override.get("generate") or node.get("generate") or {}, variant))
+    for path, node, step in blocks:
         if (getattr(step, "generate", None) or {}).get("source") != "image_folder":
             continue
-        node = (steps[i] if i < len(steps) else {}).get("generate") or {}
         try:
             draw(spec, step)
         except FolderTrialError as exc:
-            problems.append((f"steps[{i}].generate.{exc.key}", line_of(node, exc.key), str(exc)))
+            problems.append((f"{path}.generate.{exc.key}", line_of(node, exc.key), str(exc)))
         except ImageSourceError as exc:
             key = f"images.{exc.key}" if exc.key else "images"
             problems.append((key, line_of(tree.get("images") or {}, exc.key)

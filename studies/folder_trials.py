@@ -102,7 +102,11 @@ _DRAWS: dict[tuple, Drawn] = {}
 
 
 def _draw(spec: StudySpec, step, stamp) -> Drawn:
-    cache = (spec.sha256, step.id, stamp)
+    import json
+
+    # the step's generate keys too: a condition's version of the block (by_condition) has the
+    # same id
+    cache = (spec.sha256, step.id, json.dumps(step.generate, sort_keys=True), stamp)
     if cache not in _DRAWS:
         if len(_DRAWS) > 64:
             _DRAWS.clear()

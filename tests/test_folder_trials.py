@@ -256,3 +256,32 @@ def test_a_folder_that_no_longer_fits_the_block_is_reported_not_crashed_on(tmp_p
     (found,) = problems(study)
     assert found.startswith("trials: the trials cannot be drawn from the image folder: the CSV "
                             "has 5 images with colour = red; the block needs 9"), found
+
+
+def test_a_conditions_own_version_of_the_block_is_checked_too(tmp_path):
+    folder = make_folder(tmp_path)
+    text = spec_text(folder, GENERATE).replace(
+        "  - {name: images, explainer: none, target: 10}\n",
+        "  - {name: images, explainer: none, target: 10}\n"
+        "  - {name: sizes, explainer: none, target: 10}\n")
+    assert f"    generate: {GENERATE}\n" in text
+    text = text.replace(f"    generate: {GENERATE}\n", f"    generate: {GENERATE}\n"
+                        "    by_condition:\n"
+                        "      sizes:\n"
+                        "        generate: {source: image_folder, attribute: size_px, value: 99,"
+                        " size: 32}\n")
+    with pytest.raises(SpecError) as exc:
+        load_study(write(tmp_path, text))
+    (line,) = [x for x in str(exc.value).splitlines() if "by_condition" in x]
+    assert line.strip().startswith("steps[1].by_condition.sizes.generate.value: '99' is not a "
+                                   "value of column 'size_px'") and line.endswith("(line 23)"), \
+        str(exc.value)
+    # a valid version of the block for that condition is drawn as its own (not the base's)
+    from studies.folder_trials import draw
+    from studies.spec import load_spec_file
+
+    spec = load_spec_file(write(tmp_path, text.replace("attribute: size_px, value: 99",
+                                                       "attribute: label, value: dog")))
+    base, own = spec.steps[1], spec.step(1, "sizes")
+    assert draw(spec, base).labels == ("blue", "red")
+    assert draw(spec, own).labels == ("cat", "dog")
