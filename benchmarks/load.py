@@ -209,6 +209,7 @@ def prepare(args, workdir: Path) -> dict:
         "CELERY_BROKER_URL": "",
         "LOG_LEVEL": "ERROR",
         "ARRIVALS_PER_ADDRESS_PER_MINUTE": "0",  # every simulated participant is 127.0.0.1
+        "SERVER_TIMING_CPU": "1",  # CPU per request in a header (studyserver.timing)
     }
     os.environ.update(env)
     per_condition = -(-args.participants // 3) + 5  # room for everyone: nobody is refused "full"
@@ -339,11 +340,18 @@ class Bot:
     ended: float = 0.0
 
     cached: set = field(default_factory=set)  # static files the browser has already
+    server_cpu: list = field(default_factory=list)  # (kind, ms): the Server-Timing header's
 
-    def request(self, session, method, url, **kw):
-        """One timed request (kinds GET, POST, ASSET, STATIC, REPORT)."""
+    def request(self, session, method, url, cpu_kind: str = "", **kw):
+        """One timed request (kinds GET, POST, ASSET, STATIC, REPORT). The server's CPU time
+        (``Server-Timing: cpu``, studyserver.timing) is kept by ``cpu_kind`` (default: the
+        request's kind; the entry link is ARRIVE, an asset VIDEO or IMAGE)."""
         verb = {"ASSET": "GET", "STATIC": "GET", "REPORT": "POST"}.get(method, method)
-        return timed_request(self.timings, method, session, verb, url, **kw)
+        response = timed_request(self.timings, method, session, verb, url, **kw)
+        cpu = server_cpu_ms(response.headers.get("Server-Timing", ""))
+        if cpu is not None:
+            self.server_cpu.append((cpu_kind or method, cpu))
+        return response
 
     def load_page_files(self, session, url, form: Form):
         """What the browser fetches with a page: scripts and styles (once, then cached), the
@@ -353,9 +361,9 @@ class Bot:
                 self.cached.add(src)
                 self.request(session, "STATIC", urljoin(url, src))
         for src in form.images:
-            self.request(session, "ASSET", urljoin(url, src))
+            self.request(session, "ASSET", urljoin(url, src), cpu_kind="IMAGE")
         if form.video:
-            self.request(session, "ASSET", urljoin(url, form.video))
+            self.request(session, "ASSET", urljoin(url, form.video), cpu_kind="VIDEO")
 
     def watch(self, session, url, form: Form, deadline: float):
         """Play the video in real time, reporting the position every 2 s as video.js does."""
@@ -408,7 +416,7 @@ class Bot:
         session = requests.Session()
         url = entry_url(self.base, SLUG, self.pid, study_id=STUDY_ID)
         try:
-            response = self.request(session, "GET", url)
+            response = self.request(session, "GET", url, cpu_kind="ARRIVE")
             for _ in range(60):
                 if response.status_code in (301, 302, 303):
                     location = response.headers["Location"]
@@ -450,6 +458,41 @@ class Bot:
 
 
 # -- checks and figures ---------------------------------------------------------------------------
+
+CPU_KINDS = ("ARRIVE", "GET", "POST", "REPORT", "STATIC", "VIDEO", "IMAGE")
+
+
+def server_cpu_ms(header: str) -> float | None:
+    """The ``cpu`` duration (ms) of a ``Server-Timing`` header, None without one."""
+    for metric in header.split(","):
+        name, _, params = metric.strip().partition(";")
+        if name == "cpu":
+            for param in params.split(";"):
+                key, _, value = param.strip().partition("=")
+                if key == "dur":
+                    try:
+                        return float(value)
+                    except ValueError:
+                        return None
+    return None
+
+
+def cpu_by_kind(bots: list[Bot]) -> dict:
+    """Django's CPU ms per request (Server-Timing) by kind: count, median, mean, share of all
+    of it; and the mean over every request."""
+    rows = [r for b in bots for r in b.server_cpu]
+    total = sum(ms_ for _, ms_ in rows) or 1.0
+    out = {}
+    for kind in CPU_KINDS:
+        values = [ms_ for k, ms_ in rows if k == kind]
+        if values:
+            out[kind] = {"n": len(values), "median": round(statistics.median(values), 2),
+                         "mean": round(statistics.fmean(values), 2),
+                         "share_of_cpu": round(sum(values) / total, 3)}
+    if rows:
+        out["all"] = {"n": len(rows), "mean": round(statistics.fmean(v for _, v in rows), 2)}
+    return out
+
 
 ANSWERED = ("relevance", "likert", "expertise", "choice", "comprehension")
 
@@ -598,6 +641,8 @@ def main(argv=None) -> int:
         "errors": dict(errors), "connection_errors": dict(connection_errors),
         "cpu_ms_per_request": {"gunicorn": round(server_cpu * 1000 / max(1, len(timings)), 1),
                                "bots": round(bots_cpu * 1000 / max(1, len(timings)), 1)},
+        # in Django only (Server-Timing); the rest of gunicorn's is its own parsing and sending
+        "django_cpu_ms_by_kind": cpu_by_kind(bots),
         "load_average_1_5_15min": {"before": [round(x, 1) for x in load_before],
                                    "after": [round(x, 1) for x in load_after]},
         "outcomes": dict(outcomes), "completion_codes": dict(codes),

@@ -81,6 +81,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+if env_bool("SERVER_TIMING_CPU", False):  # benchmarks/load.py: CPU per request, by kind
+    MIDDLEWARE.insert(0, "studyserver.timing.CpuTiming")
+
 ROOT_URLCONF = "studyserver.urls"
 
 TEMPLATES = [

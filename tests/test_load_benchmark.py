@@ -102,3 +102,30 @@ def test_the_benchmark_walks_the_shipped_study_2_flow(tmp_path):
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     spec = load_spec_file(path)  # a valid study spec
     assert spec.time_limit_minutes == 77 and spec.prolific.codes["completion"] == "C2T4T2OK"
+
+
+def test_the_servers_cpu_per_request_is_read_from_server_timing():
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from benchmarks.load import server_cpu_ms
+    from studyserver.timing import CpuTiming
+
+    def busy(request):
+        sum(i * i for i in range(200_000))  # some CPU in the view
+        return HttpResponse("ok")
+
+    header = CpuTiming(busy)(RequestFactory().get("/"))["Server-Timing"]
+    assert header.startswith("cpu;dur=") and server_cpu_ms(header) > 1.0
+    assert server_cpu_ms('db;dur=3, cpu;desc="x";dur=2.5') == 2.5
+    assert server_cpu_ms("") is None and server_cpu_ms("cpu;dur=x") is None
+
+
+def test_cpu_by_kind_counts_each_kind_and_its_share():
+    from benchmarks.load import cpu_by_kind
+
+    bot = Bot("http://x", "pid", random.Random(0), (0, 0))
+    bot.server_cpu = [("REPORT", 2.0), ("REPORT", 4.0), ("GET", 6.0)]
+    out = cpu_by_kind([bot])
+    assert out["REPORT"] == {"n": 2, "median": 3.0, "mean": 3.0, "share_of_cpu": 0.5}
+    assert out["GET"]["share_of_cpu"] == 0.5 and out["all"] == {"n": 3, "mean": 4.0}
