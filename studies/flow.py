@@ -20,6 +20,7 @@ from django.urls import reverse
 from . import clock
 from .end_notes import end_note
 from .free_text import printable
+from .lookups import LOCKED
 from .models import EventKind, Participant, Status
 from .runtime import spec_of
 from .sessions import end_session, expire_if_due, time_out_reason
@@ -30,8 +31,12 @@ from .stimuli import StimulusMissing
 
 
 def locked(participant: Participant) -> Participant:
-    return Participant.objects.select_for_update(of=("self",)).select_related("study", "condition") \
-        .get(pk=participant.pk)
+    """The participant read again with its row locked (inside a transaction), with study and
+    condition (``studies.lookups.LOCKED``)."""
+    found = LOCKED.first(pk=participant.pk)
+    if found is None:
+        raise Participant.DoesNotExist(f"participant {participant.pk} is gone")
+    return found
 
 
 def context_of(p: Participant) -> StepContext:

@@ -10,6 +10,7 @@ from django.core import signing
 from django.shortcuts import get_object_or_404
 
 from .assignment import ProlificIds
+from .lookups import BY_TOKEN
 from .models import Participant, Study
 
 PROLIFIC_ID = re.compile(r"^[0-9a-fA-F]{24}$")
@@ -59,12 +60,11 @@ def _token(request, slug: str) -> str:
 
 def session_of(request, slug: str) -> tuple[Study, Participant | None]:
     """The study ``slug`` (404 if there is none) and the participant whose signed cookie the
-    request carries (None without one), with study and condition loaded: one query when the
-    cookie is valid."""
+    request carries (None without one), with study and condition loaded: one query, compiled
+    once per thread (``studies.lookups``), when the cookie is valid."""
     token = _token(request, slug)
     if token:
-        participant = Participant.objects.select_related("study", "condition") \
-            .filter(study__slug=slug, token=token).first()
+        participant = BY_TOKEN.first(slug=slug, token=token)
         if participant is not None:
             return participant.study, participant
     return get_object_or_404(Study, slug=slug), None
