@@ -110,6 +110,7 @@ class StepContext:
     now: datetime
     errors: dict = field(default_factory=dict)
     values: dict = field(default_factory=dict)
+    pending: list | None = None  # Events held back until the caller saves them
 
     @property
     def state(self) -> dict:
@@ -143,7 +144,13 @@ class StepContext:
             raise Invalid({"page": "This answer was already stored."}) from None
 
     def log(self, kind: str, client_ms: float | None = None, **data) -> Event:
-        """One timestamped Event of this step (``client_ms``: the browser's clock)."""
-        return Event.objects.create(study_id=self.study.pk, participant=self.participant,
-                                    kind=kind, step=self.step.id, step_index=self.step.index,
-                                    data=data, client_ms=client_ms)
+        """One timestamped Event of this step (``client_ms``: the browser's clock); kept in
+        ``pending`` instead of saved when the caller holds them back (``studies.beacons``)."""
+        event = Event(study_id=self.study.pk, participant=self.participant, kind=kind,
+                      step=self.step.id, step_index=self.step.index, data=data,
+                      client_ms=client_ms)
+        if self.pending is not None:
+            self.pending.append(event)
+        else:
+            event.save(force_insert=True)
+        return event

@@ -8,7 +8,7 @@ from django.test import RequestFactory
 
 from studies import flow
 from studies.models import Event, EventKind, Status
-from tests.bots import Bot
+from tests.bots import FIELD, Bot
 
 pytestmark = pytest.mark.django_db
 
@@ -111,3 +111,51 @@ def test_a_page_whose_context_changes_a_shown_page_takes_the_lock(study, clock, 
         bot.get()
     assert any("FOR UPDATE" in q["sql"] for q in captured.captured_queries)
     assert bot.participant.state["consent"] == {"seen": True}
+
+
+REPORT_QUERIES = 2  # session (compiled once per thread), the conditional state UPDATE
+
+
+def test_a_progress_report_costs_two_queries_and_no_lock(study, clock,
+                                                          django_assert_max_num_queries):
+    bot = Bot(study, clock)
+    bot.enter()
+    bot.play(stop_at="video")
+    bot.get()
+    clock.advance(2)
+    bot.beacon("video", position="2.00")  # the first report of the step logs an Event
+    clock.advance(2)
+    with django_assert_max_num_queries(REPORT_QUERIES) as captured:
+        answer = bot.beacon("video", position="4.00").json()
+    assert answer == {"ok": True, "accepted": 4.0, "complete": False}
+    assert not any("FOR UPDATE" in q["sql"] for q in captured.captured_queries)
+    assert bot.participant.state["video"]["until"] == 4.0
+
+
+def test_a_report_whose_state_changed_since_the_read_is_counted_once_under_the_lock(
+        study, clock):
+    """Two reports read the same state; the second's UPDATE finds it changed and replays under
+    the lock from what the first wrote, so their credit is what one after the other earns."""
+    import json
+
+    from studies import beacons
+    from studies.identity import session_of
+
+    bot = Bot(study, clock)
+    bot.enter()
+    bot.play(stop_at="video")
+    form = dict(FIELD.findall(bot.get().content.decode()))
+    request = RequestFactory().get(bot.step_url)
+    request.COOKIES = {k: v.value for k, v in bot.client.cookies.items()}
+    _, stale = session_of(request, study.slug)  # read before the report below
+    clock.advance(2)
+    assert bot.beacon("video", position="2.00").json()["accepted"] == 2.0
+    clock.advance(2)
+    report = RequestFactory().post("/", {"kind": "video", "position": "60", "step": form["step"],
+                                         "nonce": form["nonce"]})
+    answer = json.loads(beacons.handle(report, stale).content)
+    state = bot.participant.state["video"]
+    # after 2.0: 2 s of wall time at 1.25x plus the 2 s slack = 6.5 (from the stale read: 7.0)
+    assert answer["accepted"] == state["until"] == 6.5
+    assert state["seeks"] == 1  # the refused skip is logged once: by the replay, not the race
+    assert Event.objects.filter(participant=stale, kind="video").count() == 2
