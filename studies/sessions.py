@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Q
 
 from . import clock
 from .amounts_owed import settle
@@ -79,13 +80,20 @@ def expire_if_due(participant: Participant) -> bool:
 
 
 def expire_stale(study: Study) -> int:
-    """Time out every active participant of ``study`` past a limit (frees their slots)."""
+    """Time out every active participant of ``study`` past a limit (frees their slots). Only
+    candidates are locked and checked: started before the overall limit, or on their step for
+    longer than the shortest step limit (every step's version of every condition), so the work
+    grows with the sessions that are due, not with all active ones (it runs on every arrival)."""
     n = 0
     spec = spec_of(study)
-    active = Participant.objects.filter(study=study, status=Status.ACTIVE)
-    if not any(s.time_limit_s for s in spec.steps):
-        cutoff = clock.now() - timedelta(minutes=spec.time_limit_minutes)
-        active = active.filter(started_at__lt=cutoff)
+    now = clock.now()
+    due = Q(started_at__lt=now - timedelta(minutes=spec.time_limit_minutes))
+    limits = [s.time_limit_s for s in spec.steps if s.time_limit_s] + [
+        s.time_limit_s for versions in spec.overrides.values() for s in versions.values()
+        if s.time_limit_s]
+    if limits:
+        due |= Q(step_started_at__lt=now - timedelta(seconds=min(limits)))
+    active = Participant.objects.filter(due, study=study, status=Status.ACTIVE)
     ids = list(active.values_list("pk", flat=True))
     for pk in ids:
         with transaction.atomic():

@@ -209,6 +209,31 @@ def test_per_step_time_limit(tmp_path, settings, clock, db):
     assert "60 s on step 'video'" in p.end_reason
 
 
+def test_expiry_on_arrival_locks_only_the_sessions_that_may_be_due(tmp_path, settings, clock,
+                                                                    db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from studies.sessions import expire_stale
+
+    path = write_study(tmp_path, settings, slug="steplimit2", targets=(5, 5))
+    path.write_text(path.read_text().replace("    file: tutorials/bot.mp4\n",
+                                             "    file: tutorials/bot.mp4\n    time_limit_s: 60\n"))
+    study, _ = load_study(path)
+    waiting = Bot(study, clock)
+    waiting.enter()
+    waiting.play(stop_at="video")
+    waiting.get()  # on the video: its 60 s clock runs
+    for _ in range(3):  # on the consent page, shown: within every limit
+        Bot(study, clock).enter()
+    clock.advance(61)
+    with CaptureQueriesContext(connection) as captured:
+        assert expire_stale(study) == 1
+    assert sum("FOR UPDATE" in q["sql"] for q in captured.captured_queries) == 1
+    assert waiting.participant.status == Status.TIMED_OUT
+    assert expire_stale(study) == 0
+
+
 def test_expire_task(tmp_path, settings, clock, db):
     from studies.tasks import expire_sessions
 
