@@ -14,14 +14,16 @@
 # after training, then the examples picture and one reports_<name>.tar (logs, evaluation, ground
 # truth), so that at most 8 files come back:
 #   cat checkpoint.tar.part-* | tar -x -C checkpoints/   (unpacks to checkpoints/<run name>/)
-# Environment: DEVICE (default cuda), VARIANTS (default 20), CF_N (counterfactual rows, 200),
-# GT_N (ground-truth scenes, 5000), OBSERVER (the observer folder the ground truth uses, default
+# Environment: DEVICE (default cuda), VARIANTS (default 20), EVAL_N (held-out scenes, 2000),
+# CF_N (counterfactual rows, 200), GT_N (ground-truth scenes, 5000), GT_CF (the ground truth's
+# counterfactual rows, 100), OBSERVER (the observer folder the ground truth uses, default
 # checkpoints/study/observer; after a change to the generator, train one with `observer` first,
 # copy the returned observer/ folder into the working tree and name it here), LIMIT (seconds the
 # device call may run, 590: the checks after training are cut off before it, and the bundle is
 # packed first so it comes back regardless; a check that was cut off can be rerun on any machine
 # from the bundle).
-# DEVICE=cpu VARIANTS=1 CF_N=8 GT_N=50 is a quick dry run.
+# DEVICE=cpu VARIANTS=1 EVAL_N=100 CF_N=8 GT_N=50 GT_CF=4 is a quick dry run. After the ground
+# truth, `train` prints benchmarks/cf_levers.py's verdict (issue #21's target, what it keeps).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PYTHONUNBUFFERED=1
@@ -30,6 +32,8 @@ DEVICE=${DEVICE:-cuda}
 VARIANTS=${VARIANTS:-20}
 CF_N=${CF_N:-200}
 GT_N=${GT_N:-5000}
+EVAL_N=${EVAL_N:-2000}
+GT_CF=${GT_CF:-100}
 LIMIT=${LIMIT:-590}
 OBSERVER=${OBSERVER:-checkpoints/study/observer}
 PY=${PYTHON:-python3}
@@ -104,7 +108,7 @@ train_and_check() {
   fi
   tar -C /tmp/gpu_runs --exclude train_state.pt -cf - "$name" | split -b 15M - "$OUT/checkpoint.tar.part-"
   stamp "held-out accuracy and counterfactual check"
-  in_time $PY -m explainers.models.evaluate --checkpoint "$run" --n 2000 --seed 1 --device "$DEVICE" \
+  in_time $PY -m explainers.models.evaluate --checkpoint "$run" --n "$EVAL_N" --seed 1 --device "$DEVICE" \
     --counterfactuals "$CF_N" --examples "$OUT/cf_examples_$name.png" \
     > "$OUT/eval_$name.json"
   [ -s "$OUT/eval_$name.json" ] && $PY - "$OUT/eval_$name.json" <<'EOF'
@@ -118,12 +122,15 @@ for targets, rows in r.get("counterfactuals", {}).items():
 EOF
   stamp "ground truth (with the observer in $OBSERVER)"
   in_time $PY -m explainers.models.feature_importance --checkpoint "$run" --n "$GT_N" \
-    --observer "$OBSERVER" --out "$OUT/ground_truth_$name" --device "$DEVICE" \
-    > "$OUT/ground_truth_$name.txt" 2>&1
+    --observer "$OBSERVER" --counterfactuals "$GT_CF" --out "$OUT/ground_truth_$name" \
+    --device "$DEVICE" > "$OUT/ground_truth_$name.txt" 2>&1
   thin_progress < "$OUT/ground_truth_$name.txt" | tail -n 40
+  [ -s "$OUT/ground_truth_$name/ground_truth.json" ] && [ -s "$OUT/eval_$name.json" ] \
+    && { $PY benchmarks/cf_levers.py verdict --ground-truth "$OUT/ground_truth_$name/ground_truth.json" \
+           --eval "$OUT/eval_$name.json" | tee "$OUT/verdict_$name.txt" || true; }
   # at most 8 files come back: the bundle's pieces, the examples picture and one tar of the rest
   mv "$OUT/machine.txt" "$OUT/train_$name.txt" "$OUT/eval_$name.json" "$OUT/ground_truth_$name.txt" \
-    "$OUT/ground_truth_$name" "$OUT/reports_$name/" 2>/dev/null || true
+    "$OUT/ground_truth_$name" "$OUT/verdict_$name.txt" "$OUT/reports_$name/" 2>/dev/null || true
   tar -C "$OUT" -cf "$OUT/reports_$name.tar" "reports_$name" && rm -rf "$OUT/reports_$name"
   ls -l "$OUT"
 }
