@@ -155,3 +155,55 @@ def test_cached_pool_encodings_equal_encoding_again(setup):
     torch.testing.assert_close(cached.z, again.z)
     for a, b in zip(cached.faded, again.faded, strict=True):
         torch.testing.assert_close(a, b)
+
+
+def test_threaded_cpu_search_equals_one_batched_search(setup, monkeypatch):
+    """On the CPU the rows are searched in parts by Python threads with single-threaded kernels:
+    the same rows, counts and cells (to the convolutions' float rounding) as one search of all
+    rows in one batch, as before."""
+    from explainers.plugins import counterfactuals
+
+    model, data, _ = setup
+    parts = []
+    real = counterfactuals.map_on_cpu
+
+    def counting(fn, items, workers=None):
+        parts.append([len(item) for item in items])
+        return real(fn, items, workers=workers)
+
+    monkeypatch.setattr(counterfactuals, "map_on_cpu", counting)
+    monkeypatch.setattr(counterfactuals, "ROWS_PER_PART", 3)
+    threaded = render(setup, seed=21)
+    assert parts and max(max(p) for p in parts) <= 3 and len(parts[0]) >= 4  # 10 rows in parts
+    parts.clear()
+    monkeypatch.setattr(counterfactuals, "ROWS_PER_PART", 10**6)
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        one_batch = render(setup, seed=21)  # one part: the single search of before
+    finally:
+        torch.set_num_threads(previous)
+    assert not parts  # one thread, one part: a single search, not split
+    assert threaded.meta["start_indices"] == one_batch.meta["start_indices"]
+    assert threaded.meta["starts_tried"] == one_batch.meta["starts_tried"]
+    span = np.subtract(*one_batch.meta["logit_range"][::-1])
+    for (_, _, t), (_, _, o) in zip(threaded, one_batch, strict=True):
+        assert t.logit == pytest.approx(o.logit, abs=1e-3 * span)
+        assert t.extra["alpha"] == pytest.approx(o.extra["alpha"], rel=1e-2, abs=1e-4)
+        assert np.abs(t.image.astype(int) - o.image.astype(int)).mean() < 0.5
+
+
+def test_map_on_cpu_keeps_order_and_restores_the_thread_count():
+    from explainers.models.cpu_threads import map_on_cpu
+
+    previous = torch.get_num_threads()
+    seen = []
+
+    def work(n):
+        seen.append((torch.get_num_threads(), torch.is_grad_enabled()))
+        return torch.full((n,), float(n)) * 2
+
+    out = map_on_cpu(work, [1, 2, 3, 4], workers=2)
+    assert [o.tolist() for o in out] == [[2.0], [4.0, 4.0], [6.0] * 3, [8.0] * 4]
+    assert set(seen) == {(1, False)}
+    assert torch.get_num_threads() == previous

@@ -33,6 +33,7 @@ import numpy as np
 import torch
 
 from explainers.models import counterfactual
+from explainers.models.cpu_threads import map_on_cpu
 
 from .base import Cell, Explainer, ParamError, Stimulus, StimulusError, as_uint8_image
 from .baseline import BinnedParams
@@ -149,6 +150,7 @@ class INNCounterfactuals(Explainer):
 
 
 ROWS_PER_SEARCH = 64  # start images per batched search (x 5 cells): bounds the memory
+ROWS_PER_PART = 8  # start images per thread's search on the CPU: the threads share the work
 
 
 class _Plan:
@@ -181,13 +183,26 @@ class _Plan:
 @torch.no_grad()
 def _reach(model, pool, starts: list[int], centres: np.ndarray, refine_steps: int, *, tol: float):
     """Per start image: its counterfactual images (uint8 [K, H, W, 3]) as shown, their logits,
-    the alphas, the search steps used and the share of each image's pixel values clamped."""
-    target = torch.as_tensor(np.tile(centres, (len(starts), 1)), dtype=torch.float32)
-    result = counterfactual(model, None, target.to(model.device), search_steps=refine_steps,
-                            tol=tol, quantize=True, encoding=pool.encodings(model, starts))
-    images = np.stack([[as_uint8_image(im) for im in row] for row in result.images.cpu()])
-    shown = result.achieved_logits.double().cpu().numpy()
-    alphas = result.alphas.float().cpu().numpy()
-    steps = result.steps.amax(dim=1).cpu().numpy()
-    clipped = result.clipped.double().cpu().numpy()
+    the alphas, the search steps used and the share of each image's pixel values clamped.
+
+    On the CPU the start images are searched in parts of at most ``ROWS_PER_PART`` by Python
+    threads with single-threaded kernels (:func:`explainers.models.cpu_threads.map_on_cpu`):
+    each cell's search is its own, so only the convolutions' float rounding differs."""
+
+    def search(part):
+        target = torch.as_tensor(np.tile(centres, (len(part), 1)), dtype=torch.float32)
+        return counterfactual(model, None, target.to(model.device), search_steps=refine_steps,
+                              tol=tol, quantize=True, encoding=pool.encodings(model, part))
+
+    n_parts = max(min(torch.get_num_threads(), len(starts)), -(-len(starts) // ROWS_PER_PART))
+    if torch.device(model.device).type == "cpu" and n_parts > 1:
+        results = map_on_cpu(search, [list(part) for part in np.array_split(starts, n_parts)])
+    else:
+        results = [search(starts)]
+    images = np.stack([[as_uint8_image(im) for im in row]
+                       for result in results for row in result.images.cpu()])
+    shown = torch.cat([r.achieved_logits for r in results]).double().cpu().numpy()
+    alphas = torch.cat([r.alphas for r in results]).float().cpu().numpy()
+    steps = torch.cat([r.steps for r in results]).amax(dim=1).cpu().numpy()
+    clipped = torch.cat([r.clipped for r in results]).double().cpu().numpy()
     return [(images[i], shown[i], alphas[i], steps[i], clipped[i]) for i in range(len(starts))]
