@@ -41,7 +41,8 @@ class ItemType(StrEnum):
     are the participant columns ``participant_group`` and ``expertise_level``."""
     SLIDER = "slider"
     """A rating on a slider step's scale (e.g. Borowski et al.'s intuitiveness, -100..100);
-    ``response`` is the value, ``item`` the step's item."""
+    ``response`` is the value, ``item`` the step's item (an intuitiveness step's: the rated
+    unit, also in ``unit``, with ``when``)."""
 
 
 class TrialKind(StrEnum):
@@ -145,10 +146,14 @@ COLUMNS: tuple[Column, ...] = (
            "reference images of a generated CNN-unit trial: synthetic, natural or none"),
     Column("scheme", ITEM, None,
            "presentation scheme of a generated CNN-unit trial: max_1, min_max_1, max_9, min_max_9"),
-    Column("unit", ITEM, None, "the CNN unit a generated trial probes, 'layer:channel'"),
+    Column("unit", ITEM, None,
+           "the CNN unit a generated trial probes or an intuitiveness rating rates, "
+           "'layer:channel'"),
     Column("selection", ITEM, None,
            "how a generated CNN-unit trial's unit was chosen: hand_picked or random"),
     Column("block", ITEM, "Int64", "block of a generated CNN-unit trial within its step, 1..n"),
+    Column("when", ITEM, None,
+           "an intuitiveness rating's place: before or after the trial block it names"),
     Column("answered_at", ITEM, None, "when the answer was stored, ISO 8601"),
     Column("pilot", PARTICIPANT, "boolean",
            "a pilot session (researcher's walk-through); exported only when asked for"),

@@ -89,6 +89,20 @@ class StudyFiles:
             raise StimulusMissing(f"{step.id}: the trials cannot be drawn from the image "
                                   f"folder: {exc}") from exc
 
+    def rated_images(self, step: StepSpec, unit: str) -> dict[str, list[ImageRef]]:
+        """The images an intuitiveness step shows of ``unit`` ('layer:channel'), per image
+        type (studies.unit_trials.rating_images)."""
+        from .unit_trials import rating_images
+
+        layer, _, channel = unit.rpartition(":")
+        return rating_images(self.spec, step, (layer, int(channel)))
+
+    def rating_problems(self, step: StepSpec) -> list[str]:
+        """What is wrong with an intuitiveness step's units for the model and its block."""
+        from .unit_trials import rating_problems
+
+        return rating_problems(self.spec, step)
+
     def keeps_order(self, step: StepSpec) -> bool:
         return trial_images.keeps_order(step)
 

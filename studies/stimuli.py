@@ -88,14 +88,14 @@ def render_jobs(spec: StudySpec) -> list:
     message (unknown explainer, bad params, checkpoint missing)."""
     from explainers.plan import plan  # torch side, imported only when needed
 
-    from .trial_lists import trial_jobs
+    from .trial_lists import renders_images, trial_jobs
 
     jobs = []
     shown = shown_conditions(spec)
     if shown:
         jobs += plan([c for c in spec.conditions if c.name in shown], study_seed=spec.seed,
                      checkpoint=checkpoint_path(spec), **image_options(spec))
-    blocks = {step.id: step for step in _all_steps(spec) if getattr(step, "generate", None)}
+    blocks = {step.id: step for step in _all_steps(spec) if renders_images(step)}
     keys = {j.key for j in jobs}
     for step in blocks.values():
         for job in trial_jobs(spec, step):
@@ -263,11 +263,11 @@ _BLOCK_KEYS: dict[tuple, tuple] = {}
 def _block_keys(spec: StudySpec) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """(step id, job keys) per generated block, cached by the spec's hash (planning the keys
     of a Borowski block takes about 0.1 s; the dashboard asks every 5 s)."""
-    from .trial_lists import trial_jobs
+    from .trial_lists import renders_images, trial_jobs
 
     cache = (spec.sha256, images_stamp(spec))
     if cache not in _BLOCK_KEYS:
-        blocks = {step.id: step for step in _all_steps(spec) if getattr(step, "generate", None)}
+        blocks = {step.id: step for step in _all_steps(spec) if renders_images(step)}
         if len(_BLOCK_KEYS) > 16:
             _BLOCK_KEYS.clear()
         _BLOCK_KEYS[cache] = tuple(

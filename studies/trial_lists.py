@@ -49,8 +49,13 @@ def images_key(spec: StudySpec, step) -> str:
 
 
 def trial_jobs(spec: StudySpec, step) -> list:
-    """The render jobs (explainers.plan.RenderJob) of a generated block's images."""
-    if not step.generate:
+    """The render jobs (explainers.plan.RenderJob) of a generated block's images, or of the
+    units an intuitiveness step rates (studies.steps.intuitiveness)."""
+    if getattr(step, "block_generate", None):
+        from .unit_trials import rating_jobs
+
+        return rating_jobs(spec, step)
+    if not getattr(step, "generate", None):
         return []
     if step.generate["source"] == "cnn_units":
         from .unit_trials import jobs
@@ -63,6 +68,12 @@ def trial_jobs(spec: StudySpec, step) -> list:
     from explainers.plan import kind_job
 
     return [kind_job(KIND, _inputs(spec, step), label=step.id)]
+
+
+def renders_images(step) -> bool:
+    """Whether the step shows images of its own that ``render_stimuli`` renders (a generated
+    2AFC block, an intuitiveness step)."""
+    return bool(getattr(step, "generate", None) or getattr(step, "block_generate", None))
 
 
 def keeps_order(step) -> bool:

@@ -225,3 +225,66 @@ def _make(spec: StudySpec, step, v: int) -> list[TrialSpec]:
         trials += [TrialSpec(t.id, "repeated", t.options, t.answer, t.references,
                              {**t.factors, "block": last}) for t in again]
     return trials
+
+
+# --- the intuitiveness trials (studies.steps.intuitiveness) of a block's settings ------------
+RATED_BATCH = 0  # the natural images rated: batch 0's references, the same for everyone
+
+
+def _rated_size(g: dict) -> int:
+    return max(SCHEMES[s][1] for s in g["schemes"])
+
+
+def rating_images(spec: StudySpec, step, unit: tuple[str, int]) -> dict[str, list[ImageRef]]:
+    """The maximally activating images an intuitiveness page shows of ``unit`` (Fig. 14),
+    per image type of ``step.show``: the synthetic ones (row 0) and natural batch 0's
+    references (row 0, columns 1..n), n the block's largest number of references."""
+    g = step.block_generate
+    images, n = _Images(g, _bundle(spec), RATED_BATCH), _rated_size(g)
+    out = {}
+    if "synthetic" in step.show:
+        out["synthetic"] = [images.synthetic(unit, n, k, "max") for k in range(n)]
+    if "natural" in step.show:
+        key = _key("unit_natural", tuple(sorted(natural_inputs(g, images.bundle, unit,
+                                                               n).items())))
+        out["natural"] = [ImageRef(key=key, row=2 * RATED_BATCH, col=k + 1) for k in range(n)]
+    return out
+
+
+def rating_jobs(spec: StudySpec, step) -> list:
+    """The render jobs of the images an intuitiveness step shows (its units, the block's
+    settings)."""
+    from explainers.plan import kind_job
+
+    g, bundle, n = step.block_generate, _bundle(spec), _rated_size(step.block_generate)
+    out = []
+    for unit in step.units:
+        name = f"{step.id} {unit[0]}:{unit[1]}"
+        if "natural" in step.show:
+            out.append(kind_job("unit_natural", natural_inputs(g, bundle, unit, n),
+                                label=f"{name} natural {n}"))
+        if "synthetic" in step.show:
+            out.append(kind_job("unit_synthetic", synthetic_inputs(g, bundle, unit, n),
+                                label=f"{name} synthetic {n}"))
+    return out
+
+
+def rating_problems(spec: StudySpec, step) -> list[str]:
+    """What is wrong with an intuitiveness step's units for the model: a unit the model does
+    not have, or one that is also a trial unit of the block (main, practice or catch)."""
+    from explainers.unit_selection import layer_channels
+
+    from .stimuli import checkpoint_path
+
+    if not step.block_generate:
+        return [f"its block {step.block!r} is not a generated CNN-unit block"]
+    channels = layer_channels(checkpoint_path(spec))
+    out = [f"unit {layer}:{unit} is not a channel of the model (its layers: {channels})"
+           for layer, unit in step.units if unit >= channels.get(layer, 0)]
+    sets = unit_sets(spec, step.block_generate)
+    trial_units = {u for s in sets["main"] for u in s} | set(sets["practice"]) | set(sets["catch"])
+    shared = [f"{u[0]}:{u[1]}" for u in step.units if u in trial_units]
+    if shared:
+        out.append(f"unit(s) {', '.join(shared)} are also trial units of block {step.block!r} "
+                   f"(the intuitiveness trials rate units of their own; pick others)")
+    return out

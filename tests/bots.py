@@ -412,9 +412,11 @@ class Bot:
         step_type(step).bot_play(self, step, trials=answers)
 
     def play(self, *, gate_failures: int = 0, stop_at: str | None = None,
-             trials: Callable[[str, object], TrialAnswer] | None = None):
+             trials: Callable[[str, object], TrialAnswer] | None = None,
+             ratings: Callable[[str, str], float] | None = None):
         """Walk the study from wherever the participant is; returns the last response.
-        ``trials`` answers the 2AFC trials (see :meth:`play_trials`)."""
+        ``trials`` answers the 2AFC trials (see :meth:`play_trials`), ``ratings(step_id,
+        unit)`` the intuitiveness ratings (studies.steps.intuitiveness)."""
         failures = gate_failures
         while self.participant.is_active:
             step = self.current_step()
@@ -423,5 +425,6 @@ class Bot:
             kind, correct = step_type(step), True
             if kind.checks_understanding and failures > 0:
                 failures, correct = failures - 1, False
-            kind.bot_play(self, step, correct=correct, trials=trials)
+            kind.bot_play(self, step, correct=correct, trials=trials,
+                          **({"ratings": ratings} if ratings else {}))
         return self.last

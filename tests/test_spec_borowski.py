@@ -40,6 +40,8 @@ TINY = {  # shipped line -> the tiny configuration's
         "      natural: {source_n: 60, source_seed: 0, seed: 0}",
     "variants: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]": "variants: [0, 1, 2, 3]",
     "target: 10": "target: 4",
+    # the intuitiveness units: channels of the tiny CNN that are no trial units of its design
+    'units: ["layer1:10", "layer2:1", "layer3:0"]': 'units: ["layer1:1", "layer2:0", "layer3:7"]',
 }
 
 
@@ -105,6 +107,15 @@ def answer(bot: int, trial) -> TrialAnswer:
                        seconds=seconds, rt_ms=seconds * 1000 - 50)
 
 
+def rating(bot: int, step: str, unit: str) -> int:
+    """Designed intuitiveness ratings: different per bot and unit; after the trials higher
+    for every bot but on the layer-2 unit, which changes by -3, -1, 1, 3."""
+    layer, channel = (int(x) for x in unit.removeprefix("layer").split(":"))
+    before = -70 + 37 * bot + 11 * layer + channel
+    change = 2 * bot - 3 if layer == 2 else 5 + 3 * bot
+    return before if step == "intuitive-before" else before + change
+
+
 @pytest.mark.django_db
 def test_bots_walk_experiment_one_and_the_plan_runs_on_the_export(tmp_path, settings, clock,
                                                                   capsys):
@@ -113,16 +124,24 @@ def test_bots_walk_experiment_one_and_the_plan_runs_on_the_export(tmp_path, sett
     path = tmp_path / "borowski-exp1.yaml"
     path.write_text(tiny_text(folder))
     study, _ = load_study(path)
-    assert any("trial images not rendered yet" in p for p in problems(study))
+    waiting = problems(study)
+    assert any("trial images not rendered yet" in p for p in waiting)
+    assert any(p.startswith("intuitive-before: rated images not rendered yet") for p in waiting)
     call_command("render_stimuli", study.slug)
-    assert "18 stimuli" in capsys.readouterr().out  # 9 units x (synthetic, natural)
+    # 9 trial units and 3 rated ones x (synthetic, natural)
+    assert "24 stimuli" in capsys.readouterr().out
     assert problems(study) == []
 
     bots = [Bot(study, clock) for _ in range(4)]
     for b, bot in enumerate(bots):
         bot.enter()
-        if b == 0:  # the trial page's images come through the stimulus view, with access checks
-            bot.play(stop_at="trials")
+        if b == 0:  # the pages' images come through the stimulus view, with access checks
+            bot.play(stop_at="intuitive-before")
+            page = bot.client.get(reverse("studies:step", args=[study.slug])).content.decode()
+            urls = re.findall(r'<img src="([^"]+)"', page)
+            assert "Rating 1 of 3" in page and len(urls) == 18  # 9 synthetic, 9 natural
+            assert all(bot.client.get(u).status_code == 200 for u in urls)
+            bot.play(stop_at="trials", ratings=lambda step, unit, b=b: rating(b, step, unit))
             page = bot.client.get(reverse("studies:step", args=[study.slug])).content.decode()
             urls = re.findall(r'<img src="([^"]+)"', page)
             assert "Block 1 of 9: no reference images" in page
@@ -153,7 +172,8 @@ def test_bots_walk_experiment_one_and_the_plan_runs_on_the_export(tmp_path, sett
             assert bot.client.get(url(f"r{own:02d}c00.png")).status_code == 200  # a query
             assert bot.client.get(url(f"r{own:02d}c01.png")).status_code == 404
             assert bot.client.get(url(verified_manifest(key)["grid_image"])).status_code == 404
-        last = bot.play(trials=lambda step, trial, b=b: answer(b, trial))
+        last = bot.play(trials=lambda step, trial, b=b: answer(b, trial),
+                        ratings=lambda step, unit, b=b: rating(b, step, unit))
         assert last["Location"] == PROLIFIC_URL + "CBOR1OK"
     variants = {bot.participant.variant: bot for bot in bots}
     assert sorted(variants) == [0, 1, 2, 3]  # one participant per counterbalancing slot
@@ -186,9 +206,25 @@ def test_bots_walk_experiment_one_and_the_plan_runs_on_the_export(tmp_path, sett
     assert set(rows[rows.trial_kind == "main"].groupby("participant").reference.nunique()) == {3}
     assert rows.unit.str.fullmatch(r"layer[23]:\d").all() and rows.block.notna().all()
 
+    ratings = frame[frame.item_type == "slider"]  # the intuitiveness trials, tidy
+    assert (ratings.groupby("participant").size() == 3).all()
+    assert set(ratings.when) == {"before"} and (ratings.unit == ratings["item"]).all()
+    assert set(ratings.unit) == {"layer1:1", "layer2:0", "layer3:7"}
+    by_pid = {bot.pid: b for b, bot in enumerate(bots)}
+    for _, row in ratings.iterrows():
+        assert float(row.response) == rating(by_pid[row.prolific_pid], row.step, row.unit)
+
     call_command("analyze", "--responses", str(export), "--prereg", str(PLAN),
                  "--out", str(tmp_path / "report"))
     results = json.loads((tmp_path / "report" / "results.json").read_text())
+    intuitive = {r["unit"]: r for r in results["tables"]["intuitiveness"]}
+    values = ratings.assign(value=ratings.response.astype(float)).groupby("unit").value
+    assert sorted(intuitive) == sorted(values.groups)
+    for unit, row in intuitive.items():  # Fig. 6A, recomputed from the CSV with pandas/scipy
+        assert row["n_subjects"] == 4 and row["mean"] == pytest.approx(values.mean()[unit])
+        assert row["two_sem"] == pytest.approx(2 * stats.sem(values.get_group(unit)))
+    dots = results["tables"]["intuitiveness_figure_participants"]
+    assert len(dots) == 12 and {d["mean"] for d in dots} == set(values.apply(list).sum())
     main = rows[rows.trial_kind == "main"]
     subject = main.groupby(["participant", "reference"]).correct.mean().unstack()
     accuracy = {r["reference"]: r for r in results["tables"]["accuracy"]}
@@ -272,6 +308,7 @@ TINY_TWO = {
         "      natural: {source_n: 60, source_seed: 0, seed: 0}",
     "target: 24, variants: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]":
         "target: 4, variants: [0, 1, 2, 3]",
+    'units: ["layer1:10", "layer2:1", "layer3:0"]': 'units: ["layer1:1", "layer2:0", "layer3:7"]',
 }
 
 
@@ -288,21 +325,31 @@ def test_bots_walk_experiment_two_and_its_plan_runs_on_the_export(tmp_path, sett
     path.write_text(text.replace("checkpoint: checkpoints/cnn", f"checkpoint: {folder}"))
     study, _ = load_study(path)
     call_command("render_stimuli", study.slug)
-    assert "24 stimuli" in capsys.readouterr().out  # 6 units x (1, 9 images) x 2 kinds
+    # 6 trial units x (1, 9 images) x 2 kinds; 3 rated units x 9 images x 2 kinds (shared by
+    # the ratings before and after)
+    assert "30 stimuli" in capsys.readouterr().out
     assert problems(study) == []
+    pids = []
     for b in range(4):
         bot = Bot(study, clock)
         bot.enter()
-        assert bot.play(trials=lambda step, trial, b=b: answer(b, trial))["Location"] == \
+        assert bot.play(trials=lambda step, trial, b=b: answer(b, trial),
+                        ratings=lambda step, unit, b=b: rating(b, step, unit))["Location"] == \
             PROLIFIC_URL + "CBOR2OK"
+        pids.append(bot.pid)
     export = tmp_path / "responses.csv"
     call_command("export_responses", study.slug, "--format", "csv", "--out", str(export))
     rows = pd.read_csv(export).query("item_type == 'trial'")
     main = rows[rows.trial_kind == "main"]
     assert (main.groupby("participant").size() == 4 * 2).all()  # schemes x refs x 1 unit
     assert set(rows.participant_group) == {"expert"}
-    call_command("analyze", "--responses", str(export), "--prereg",
-                 str(PLAN.with_name("exp2_cnn_units.yaml")), "--out", str(tmp_path / "report"))
+    plan = PLAN.with_name("exp2_cnn_units.yaml").read_text()
+    for old, new in (("layer1:10", "layer1:1"), ("layer2:1", "layer2:0"), ("layer3:0", "layer3:7")):
+        assert f'equals: "{old}"' in plan
+        plan = plan.replace(f'equals: "{old}"', f'equals: "{new}"')
+    (tmp_path / "exp2.yaml").write_text(plan)  # the plan's units are the tiny design's
+    call_command("analyze", "--responses", str(export), "--prereg", str(tmp_path / "exp2.yaml"),
+                 "--out", str(tmp_path / "report"))
     results = json.loads((tmp_path / "report" / "results.json").read_text())
     subject = main.groupby(["participant", "scheme", "reference"]).correct.mean()
     table = {(r["scheme"], r["reference"]): r for r in results["tables"]["accuracy_by_scheme"]}
@@ -311,3 +358,24 @@ def test_bots_walk_experiment_two_and_its_plan_runs_on_the_export(tmp_path, sett
         values = subject.xs((scheme, ref), level=("scheme", "reference"))
         assert row["n_subjects"] == 4 and row["mean"] == pytest.approx(values.mean())
     assert {r["participant_group"] for r in results["tables"]["accuracy_by_group"]} == {"expert"}
+
+    # the intuitiveness ratings before and after (Fig. 6B+C), from the CSV with pandas/scipy
+    ratings = pd.read_csv(export).query("item_type == 'slider'")
+    assert len(ratings) == 4 * 3 * 2 and set(ratings.when) == {"before", "after"}
+    for _, row in ratings.iterrows():
+        assert float(row.response) == rating(pids.index(row.prolific_pid), row.step, row.unit)
+    wide = ratings.assign(value=ratings.response.astype(float)).pivot_table(
+        index=["unit", "participant"], columns="when", values="value")
+    table = {(r["unit"], r["when"]): r for r in results["tables"]["intuitiveness"]}
+    assert len(table) == 6
+    for (unit, when), row in table.items():
+        assert row["mean"] == pytest.approx(wide.loc[unit][when].mean())
+        assert row["two_sem"] == pytest.approx(2 * stats.sem(wide.loc[unit][when]))
+    tests = {t["analysis_id"]: t for t in results["tests"]}
+    for layer, unit in (("layer1", "layer1:1"), ("layer2", "layer2:0"), ("layer3", "layer3:7")):
+        w = stats.wilcoxon(wide.loc[unit]["after"], wide.loc[unit]["before"],
+                           method="asymptotic", correction=True, zero_method="wilcox")
+        assert tests[f"intuitiveness_change_{layer}"]["p"] == pytest.approx(w.pvalue)
+        plus = stats.wilcoxon(wide.loc[unit]["after"], wide.loc[unit]["before"],
+                              alternative="greater").statistic  # the report's W: R+
+        assert tests[f"intuitiveness_change_{layer}"]["statistic"] == pytest.approx(plus)

@@ -60,10 +60,11 @@ def _item_columns(r: Response) -> dict:
 
 
 def _factors(factors: dict) -> dict:
-    """The columns of what a generated trial varies (studies.spec.two_afc.TrialSpec.factors)."""
+    """The columns of what a generated trial varies (studies.spec.two_afc.TrialSpec.factors)
+    and of an intuitiveness rating (its ``unit``, ``when``)."""
     return {"reference": factors.get("reference", ""), "scheme": factors.get("scheme", ""),
             "unit": factors.get("unit", ""), "selection": factors.get("selection", ""),
-            "block": factors.get("block")}
+            "block": factors.get("block"), "when": factors.get("when", "")}
 
 
 EMPTY_ITEM = {c.name: "" if c.dtype is None else None for c in CONTRACT if c.level == ITEM}

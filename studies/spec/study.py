@@ -180,6 +180,8 @@ def _check_flow(r: Reader, steps: list[StepSpec]) -> None:
     for s in steps:
         if isinstance(s, CompletionSpec) and s is not steps[-1]:
             r.problems.add(f"steps[{s.index}]", s.line, "'completion' must be the last step")
+        for message in s.link(steps):
+            r.problems.add(f"steps[{s.index}]", s.line, message)
 
 
 def _check_places(r: Reader, spec: StudySpec) -> None:
@@ -220,6 +222,10 @@ def parse_spec(text: str, source: str = "") -> StudySpec:
         blind_outcomes=r.bool("blind_outcomes", True),
         sha256=hashlib.sha256(text.encode()).hexdigest())
     _check_flow(r, steps)
+    for by_condition in overrides.values():  # a step's version for a condition links alike
+        for variant in by_condition.values():
+            for message in variant.link(steps):
+                r.problems.add(f"steps[{variant.index}]", variant.line, message)
     _check_places(r, spec)
     r.finish()
     problems.raise_if_any(source)

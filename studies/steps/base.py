@@ -13,7 +13,7 @@ needs from the server arrives through its arguments:
 - ``records`` (``studies.summaries.Records``): one participant's stored records, from which
   ``summary`` derives the per-participant summaries (``videos_completed``, ...);
 - ``files`` (``studies.step_context.StudyFiles``): the files of a study's pages (media files,
-  videos, published stimuli, answer keys, trial images and their URLs);
+  videos, published stimuli, answer keys, trial images, the images of rated CNN units and their URLs);
 - ``bot`` (``tests.bots.Bot``): a scripted participant with ``clock``, ``get()``, ``form()``,
   ``post(data, form)``, ``answer(step, correct=)`` (this type's ``bot_answer``),
   ``beacon(kind, **fields)``, ``watch_video()``, ``participant``, ``current_step()`` and
@@ -67,6 +67,12 @@ class StepSpec:
 
     def items(self) -> list[str]:
         """Ids of the answer items this step stores (for counting rows)."""
+        return []
+
+    def link(self, steps: list[StepSpec]) -> list[str]:
+        """Once every step is read: resolve what this step names of other ``steps`` (e.g. the
+        trial block whose units it rates) and return the problems (messages; none by
+        default)."""
         return []
 
 

@@ -97,6 +97,22 @@ class SliderSpec(StepSpec):
                      if abs(v - value) < GRID_TOLERANCE), "")
 
 
+def rating_value(step: SliderSpec, data) -> float:
+    """The posted ``rating`` on the step's scale and grid (raises Invalid, also while the
+    slider was not moved where it must be)."""
+    try:
+        value = float(data.get("rating", ""))
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and step.min <= value <= step.max
+            and on_grid(value, step.min, step.step)):
+        raise Invalid({"rating": f"Please choose a value from {fmt(step.min)} to "
+                                 f"{fmt(step.max)} with the slider."})
+    if step.require_move and data.get("moved") != "1":
+        raise Invalid({"rating": "Please move the slider to your rating."})
+    return value
+
+
 class Slider(StepType):
     name = "slider"
     spec = SliderSpec
@@ -126,16 +142,7 @@ class Slider(StepType):
 
     def submit(self, ctx, data):
         step = ctx.step
-        try:
-            value = float(data.get("rating", ""))
-        except ValueError:
-            value = math.nan
-        if not (math.isfinite(value) and step.min <= value <= step.max
-                and on_grid(value, step.min, step.step)):
-            raise Invalid({"rating": f"Please choose a value from {fmt(step.min)} to "
-                                     f"{fmt(step.max)} with the slider."})
-        if step.require_move and data.get("moved") != "1":
-            raise Invalid({"rating": "Please move the slider to your rating."})
+        value = rating_value(step, data)
         ctx.store(ItemType.SLIDER, step.item, fmt(round(value, 9)),
                   rt_ms=client_ms(data, "rt_ms"))
         return Next()
