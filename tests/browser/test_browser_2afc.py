@@ -1,14 +1,13 @@
 """Borowski et al.'s Experiment I (studies/specs/borowski-exp1.yaml) in a real browser, walked to
-the end: the expert/lay question, the intuitiveness rating before the trials (a slider moved with
-the keyboard), every 2AFC trial (references, queries, a confidence level clicked, feedback), the
-rating again after them, the strategy question and completion; then what the export holds.
+the end: the expert/lay question, the intuitiveness ratings before the trials (three units, a
+slider each, moved with the keyboard), every 2AFC trial (references, queries, a confidence level
+clicked, feedback), the strategy question and completion; then what the export holds.
 
 The design is the shipped spec's, at a small configuration so that its stimuli render here in
-a few CPU minutes: the shipped CNN (checkpoints/cnn), 3 units, 16 optimisation steps of 64 px
-feature visualisations, 3 natural batches from 90 source images. The intuitiveness pages (not
-in the shipped spec: its generator names no images for them) rate the rendered feature
-visualisations and natural exemplars of the hand-picked unit, copied into MEDIA_ROOT; the
-expert/lay question is the shipped spec's.
+a few CPU minutes: the shipped CNN (checkpoints/cnn), 3 trial units, 16 optimisation steps of
+64 px feature visualisations, 3 natural batches from 90 source images. The intuitiveness pages
+and the expert/lay question are the shipped spec's (its 3 rated units, rendered by the same
+render_stimuli run).
 
 With XAI_WRITE_SCREENS=1 the walk also writes docs/screens/2afc/ (numbered PNGs and README.md).
 """
@@ -16,10 +15,8 @@ With XAI_WRITE_SCREENS=1 the walk also writes docs/screens/2afc/ (numbered PNGs 
 from __future__ import annotations
 
 import io
-import json
 import os
 import re
-import shutil
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -33,7 +30,6 @@ from studies.models import Event, Participant, Status
 from studies.readiness import problems
 from studies.runtime import spec_of
 from studies.trial_lists import trials_of
-from tests.borowski_pages import slider_step
 from tests.bots import new_pid
 
 from .assets import REPO
@@ -63,12 +59,6 @@ MADE_BY_SCREENS = ("Made by `tests/browser/make_screens.py` (`XAI_WRITE_SCREENS=
                    "-m pytest tests/browser/test_browser_screens.py`)")
 MADE_BY_2AFC = ("Made by `tests/browser/test_browser_2afc.py` (`XAI_WRITE_SCREENS=1 bin/test "
                 "tests/browser/test_browser_2afc.py`, or `bin/regenerate-docs screens`)")
-FILES = [f"intuitive/synthetic-{i}.png" for i in range(3)] + \
-        [f"intuitive/natural-{i}.png" for i in range(3)]
-
-
-def rating(step_id: str) -> str:
-    return slider_step(step_id, FILES[:3], FILES[3:], title="How intuitive?")
 
 
 def small_text(checkpoint: Path) -> str:
@@ -79,26 +69,8 @@ def small_text(checkpoint: Path) -> str:
     text = text.replace("checkpoint: checkpoints/cnn", f"checkpoint: {checkpoint}")
     text = re.sub(r'hand_picked: \[[^]]*\]', f'hand_picked: ["{HAND_PICKED}"]', text, flags=re.S)
     assert "type: participant_group" in text  # the shipped spec asks for expert / lay
-    text = text.replace("  - id: trials\n", rating("intuitive-before") + "  - id: trials\n", 1)
-    return text.replace("  - id: strategy\n", rating("intuitive-after") + "  - id: strategy\n", 1)
-
-
-def copy_rated_images(study, media: Path, stimuli: Path) -> dict:
-    """The hand-picked unit's strongly activating synthetic and natural reference images (the
-    right-hand references of its main trials), copied to the slider's files."""
-    spec = spec_of(study)
-    trials = trials_of(spec, spec.steps[spec.index_of("trials")], 0)
-    found = {}
-    for ref in ("synthetic", "natural"):
-        trial = next(t for t in trials if t.kind == "main" and t.factors["reference"] == ref
-                     and t.factors["unit"] == HAND_PICKED)
-        found[ref] = trial.references[1].images[:3]
-    for name, image in zip(FILES, found["synthetic"] + found["natural"], strict=True):
-        manifest = json.loads((stimuli / image.key / "manifest.json").read_text())
-        cell = next(c for c in manifest["cells"] if (c["row"], c["col"]) == (image.row, image.col))
-        (media / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(stimuli / image.key / cell["file"], media / name)
-    return found
+    assert "type: intuitiveness" in text  # and rates three units before the trials
+    return text
 
 
 @pytest.fixture
@@ -107,8 +79,9 @@ def exp1(live_server, settings, tmp_path):
     path = tmp_path / "borowski-exp1.yaml"
     path.write_text(small_text(REPO / "checkpoints" / "cnn"))
     study, _ = load_study(path)
+    assert any(p.startswith("intuitive-before: rated images not rendered yet")
+               for p in problems(study))
     call_command("render_stimuli", study.slug, stdout=io.StringIO())
-    copy_rated_images(study, Path(settings.MEDIA_ROOT), Path(settings.STIMULI_ROOT))
     assert problems(study) == []
     return study, live_server.url
 
@@ -120,8 +93,8 @@ def test_a_participant_walks_experiment_one_in_the_browser(exp1, new_context):
         "configuration of `tests/browser/test_browser_2afc.py` (the shipped CNN "
         "`checkpoints/cnn`, 3 units, 16 optimisation steps at 64 px, 90 source images), so the "
         "feature visualisations are far from converged; the shipped spec renders 2560 steps",
-        "the two intuitiveness pages are added by the test (the rated images: the hand-picked "
-        "unit's rendered images, copied)"],
+        "the intuitiveness pages are the shipped spec's: three units, one page each, before the "
+        "trials (Exp. I; Exp. II asks again after them)"],
         title="Participant pages of a 2AFC study (Borowski et al. Exp. I)") if WRITE else None
 
     def shot(page, name, caption, **kw):
@@ -153,10 +126,13 @@ def test_a_participant_walks_experiment_one_in_the_browser(exp1, new_context):
     page.check("#choice-3")
     submit()
 
-    # intuitiveness before: the slider refuses Continue until moved, then takes the keyboard
+    # intuitiveness before: one page per unit; the slider refuses Continue until moved, then
+    # takes the keyboard
     at("intuitive-before")
+    expect(page.locator("#rating-progress")).to_have_text("Rating 1 of 3")
     slider = page.locator("#rating")
     expect(slider).to_have_value("0")
+    expect(page.locator("#slider-images img")).to_have_count(18)  # 9 synthetic, 9 natural
     for img in page.locator("#slider-images img").all():
         assert img.evaluate("i => i.complete && i.naturalWidth > 0")
     page.click("#continue")  # not moved: the page stays and says so
@@ -178,6 +154,17 @@ def test_a_participant_walks_experiment_one_in_the_browser(exp1, new_context):
     expect(slider).to_have_value("-95")
     shot(page, "intuitiveness-moved", "intuitiveness rating moved with the keyboard to -95")
     submit()
+    for n, key in ((2, "End"), (3, "PageDown")):  # the other two units: +100, -20
+        at("intuitive-before")
+        expect(page.locator("#rating-progress")).to_have_text(f"Rating {n} of 3")
+        for img in page.locator("#slider-images img").all():
+            assert img.evaluate("i => i.complete && i.naturalWidth > 0")
+        if n == 2:
+            shot(page, "intuitiveness-second", "the second of the three intuitiveness ratings: "
+                                               "another unit's images")
+        page.locator("#rating").focus()
+        page.keyboard.press(key)
+        submit()
 
     # the trials: every one answered by clicking a confidence level under an option
     at("trials")
@@ -213,11 +200,6 @@ def test_a_participant_walks_experiment_one_in_the_browser(exp1, new_context):
             text = page.locator("#trial-feedback").inner_text()
             assert ("Not quite" in text) if wrong else ("Correct" in text)
 
-    at("intuitive-after")
-    page.locator("#rating").focus()
-    page.keyboard.press("End")
-    shot(page, "intuitiveness-after", "intuitiveness rating after the trials (moved to +100)")
-    submit()
     at("strategy")
     page.fill("textarea", "I compared the colours of the images with the references.")
     with page.expect_request("https://app.prolific.com/**") as sent:  # completion: to Prolific
@@ -229,8 +211,12 @@ def test_a_participant_walks_experiment_one_in_the_browser(exp1, new_context):
     frame = tidy_responses(study)
     mine = frame[frame["prolific_pid"] == pid]
     assert set(mine["participant_group"]) == {"expert"} and set(mine["expertise_level"]) == {3}
-    ratings = mine[mine["item_type"] == "slider"].set_index("step")["response"].to_dict()
-    assert ratings == {"intuitive-before": "-95", "intuitive-after": "100"}
+    ratings = mine[mine["item_type"] == "slider"]
+    assert set(ratings["step"]) == {"intuitive-before"} and set(ratings["when"]) == {"before"}
+    order = p.state["intuitive-before"]["order"]  # the participant's order of the units
+    assert sorted(order) == ["layer1:10", "layer2:1", "layer3:0"]
+    assert ratings.set_index("unit")["response"].to_dict() == dict(
+        zip(order, ["-95", "100", "-20"], strict=True))
     rows = mine[mine["item_type"] == "trial"]
     assert len(rows) == len(trials) and rows["confidence"].notna().all()
     assert int((rows["correct"] == 0).sum()) == 1 and rows["rt_ms"].notna().all()
