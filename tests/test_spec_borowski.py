@@ -76,7 +76,7 @@ def test_the_shipped_specs_load_and_wait_for_their_stimuli(name, capsys):
 
 
 @pytest.mark.parametrize(("old", "new", "message"), [
-    ("      practice: 5", "      practise: 5", r"steps\[3\]\.generate\.practise.*unknown key"),
+    ("      practice: 5", "      practise: 5", r"steps\[4\]\.generate\.practise.*unknown key"),
     ("schemes: [min_max_9]", "schemes: [min_max_8]", r"generate\.schemes.*'min_max_8' is not"),
     ('"layer3:1", ', '"layer3-1", ', r"generate\.units\.hand_picked.*not 'layer:channel'"),
     ("natural: {source_n: 5000,", "natural: {source_n: 50,", r"generate\.natural.*too small"),
