@@ -125,8 +125,18 @@ class Pool:
         if model not in self._logits:
             device = _device_of(model)
             out, encodings = [], []
+            if hasattr(model, "encode") and device.type == "cpu":
+                # batches of 32 in Python threads with single-threaded kernels (the INN search's
+                # scheme, explainers.models.cpu_threads): the same numbers to float rounding
+                from explainers.models.cpu_threads import map_on_cpu
+
+                batches = [list(range(s, min(s + 32, len(self)))) for s in range(0, len(self), 32)]
+                encodings = map_on_cpu(lambda idx: model.encode(self.float_images(idx, device)),
+                                       batches)
+                with torch.no_grad():
+                    out = [model.logit_from_z(enc.z).float().cpu() for enc in encodings]
             with torch.no_grad():
-                for start in range(0, len(self), batch_size):
+                for start in range(0, len(self) if not encodings else 0, batch_size):
                     x = self.float_images(list(range(start, min(start + batch_size, len(self)))),
                                           device)
                     if hasattr(model, "encode"):
