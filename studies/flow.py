@@ -27,6 +27,7 @@ from .sessions import end_session, expire_if_due, time_out_reason
 from .spec.steps import CompletionSpec
 from .step_context import StepContext
 from .steps import Decline, GoTo, Invalid, Next, ScreenOut, Stay, step_type
+from .steps.participant_group import attributes
 from .stimuli import StimulusMissing
 
 
@@ -41,7 +42,8 @@ def locked(participant: Participant) -> Participant:
 
 def context_of(p: Participant) -> StepContext:
     spec = spec_of(p.study)
-    step = spec.step(p.step_index, p.condition.name if p.condition else None)
+    step = spec.step(p.step_index, p.condition.name if p.condition else None,
+                     group=attributes(spec, p.state)["participant_group"])
     return StepContext(participant=p, study=p.study, spec=spec, step=step, now=clock.now())
 
 

@@ -82,6 +82,17 @@ def test_the_shipped_specs_load_and_wait_for_their_stimuli(name, capsys):
     ("natural: {source_n: 5000,", "natural: {source_n: 50,", r"generate\.natural.*too small"),
     ("references: [synthetic, natural]", "references: [synthetic, painted]",
      r"generate\.references.*'painted' is not a reference type"),
+    # the lay wording (by_group): groups of the participant_group step before it, wording only
+    ("      lay:\n        instructions", "      lai:\n        instructions",
+     r"steps\[4\]\.by_group\.lai.*not a group of the participant_group step\(s\) before this "
+     r"step \(lay, expert\)"),
+    ("      lay:\n", "      lay:\n        feedback: none\n",
+     r"by_group\.lay\.feedback.*cannot be changed per group \(only the wording"),
+    ("      lay:\n", "      lay:\n        text: Hello\n", r"by_group\.lay\.text.*unknown key"),
+    ("reference_labels: [Non-favorite images, Favorite images]", "reference_labels: [Favorite]",
+     r"by_group\.lay\.reference_labels.*needs two labels"),
+    ("    type: device_check\n", "    type: device_check\n    by_group: {lay: {title: Screen}}\n",
+     r"steps\[1\]\.by_group.*needs a participant_group step before this step"),
 ])
 def test_unknown_keys_and_values_are_errors_with_key_and_line(old, new, message):
     text = SPEC.read_text()
@@ -330,9 +341,19 @@ def test_bots_walk_experiment_two_and_its_plan_runs_on_the_export(tmp_path, sett
     assert "30 stimuli" in capsys.readouterr().out
     assert problems(study) == []
     pids = []
-    for b in range(4):
+    for b in range(4):  # bots 0 and 1 lay, 2 and 3 experts (the last choice, level 3)
         bot = Bot(study, clock)
         bot.enter()
+        bot.play(stop_at="expertise")
+        bot.post({"choice": "0" if b < 2 else "3", "rt_ms": "2000"})
+        bot.play(stop_at="trials", ratings=lambda step, unit, b=b: rating(b, step, unit))
+        page = bot.client.get(reverse("studies:step", args=[study.slug])).content.decode()
+        lay = ("favorite images of the computer program" in page.replace("\n", " ")
+               or "is also a favorite image" in page)
+        assert lay == (b < 2), page  # the trial block's wording of the participant's group
+        assert ("Favorite images</h3>" in page) == (b < 2)
+        assert ("Maximally activating</h3>" in page) == (b >= 2)
+        assert ("Which image also strongly activates this unit?" in page) == (b >= 2)
         assert bot.play(trials=lambda step, trial, b=b: answer(b, trial),
                         ratings=lambda step, unit, b=b: rating(b, step, unit))["Location"] == \
             PROLIFIC_URL + "CBOR2OK"
@@ -342,7 +363,7 @@ def test_bots_walk_experiment_two_and_its_plan_runs_on_the_export(tmp_path, sett
     rows = pd.read_csv(export).query("item_type == 'trial'")
     main = rows[rows.trial_kind == "main"]
     assert (main.groupby("participant").size() == 4 * 2).all()  # schemes x refs x 1 unit
-    assert set(rows.participant_group) == {"expert"}
+    assert set(rows.participant_group) == {"expert", "lay"}
     plan = PLAN.with_name("exp2_cnn_units.yaml").read_text()
     for old, new in (("layer1:10", "layer1:1"), ("layer2:1", "layer2:0"), ("layer3:0", "layer3:7")):
         assert f'equals: "{old}"' in plan
@@ -379,3 +400,15 @@ def test_bots_walk_experiment_two_and_its_plan_runs_on_the_export(tmp_path, sett
         plus = stats.wilcoxon(wide.loc[unit]["after"], wide.loc[unit]["before"],
                               alternative="greater").statistic  # the report's W: R+
         assert tests[f"intuitiveness_change_{layer}"]["statistic"] == pytest.approx(plus)
+    assert {r["participant_group"] for r in results["tables"]["accuracy_by_group"]} == \
+        {"expert", "lay"}
+    # Fig. 5A, grouped: the panels' cells against pandas on the export
+    cells = main.groupby(["participant_group", "reference", "participant"]).correct.mean()
+    figure = {(r["participant_group"], r["reference"]): r
+              for r in results["tables"]["accuracy_figure"]}
+    assert set(figure) == {(g, r) for g in ("expert", "lay") for r in ("natural", "synthetic")}
+    for (group, ref), row in figure.items():
+        values = cells.xs((group, ref), level=("participant_group", "reference"))
+        assert row["n_subjects"] == 2 and row["mean"] == pytest.approx(values.mean())
+        assert row["two_sem"] == pytest.approx(2 * stats.sem(values))
+    assert (tmp_path / "report" / "accuracy_figure.png").is_file()

@@ -2,7 +2,7 @@
 defined in its step type's module (``studies.steps.<type>``), and ``studies.steps`` is the one
 registry from the YAML ``type:`` to a step type. New code imports from the step modules."""
 
-from ..steps import COMMON_KEYS, FIXED_PER_CONDITION, StepSpec, read_step
+from ..steps import COMMON_KEYS, FIXED_PER_CONDITION, WORDING_PER_GROUP, StepSpec, read_step
 from ..steps.completion import CompletionSpec
 from ..steps.comprehension_gate import ComprehensionGateSpec, Statement
 from ..steps.consent import ConsentSpec
@@ -22,7 +22,7 @@ from ..steps.trial_block import TrialBlockSpec
 from ..steps.video import VideoSpec
 from .fields import SLUG
 
-__all__ = ["ATTRIBUTES", "COMMON_KEYS", "FIXED_PER_CONDITION", "DEFAULT_QUESTIONS", "RELEVANCE", "SLUG", "Attribute",
+__all__ = ["ATTRIBUTES", "COMMON_KEYS", "FIXED_PER_CONDITION", "WORDING_PER_GROUP", "DEFAULT_QUESTIONS", "RELEVANCE", "SLUG", "Attribute",
            "CompletionSpec", "ComprehensionGateSpec", "ConsentSpec", "DeviceCheckSpec",
            "FreeTextSpec", "LikertItem", "LikertSpec", "MultipleChoiceSpec", "Statement",
            "StepSpec", "StimulusQuestionsSpec", "TextSpec", "TrialBlockSpec", "VideoSpec",

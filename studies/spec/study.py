@@ -12,6 +12,7 @@ import yaml
 
 from explainers.conditions import ConditionSpec, variants_problem
 
+from ..steps.participant_group import ParticipantGroupSpec
 from .errors import Problems, SpecError
 from .fields import Reader, money
 from .images import read_class_names, read_images
@@ -19,6 +20,7 @@ from .loader import LineDict, line_of, load_yaml
 from .prolific import ProlificSpec, read_prolific
 from .steps import (
     FIXED_PER_CONDITION,
+    WORDING_PER_GROUP,
     CompletionSpec,
     ConsentSpec,
     StepSpec,
@@ -66,14 +68,23 @@ class StudySpec:
     blind_outcomes: bool = True
     prolific: ProlificSpec = field(default_factory=ProlificSpec)
     overrides: dict[str, dict[str, StepSpec]] = field(default_factory=dict)
+    # step id -> participant group -> condition ('' for the step as written) -> the step in that
+    # group's wording (a step's ``by_group``)
+    by_group: dict[str, dict[str, dict[str, StepSpec]]] = field(default_factory=dict)
     sha256: str = ""
 
     def condition(self, name: str) -> ConditionSpec | None:
         return next((c for c in self.conditions if c.name == name), None)
 
-    def step(self, index: int, condition: str | None = None) -> StepSpec:
+    def step(self, index: int, condition: str | None = None, group: str = "") -> StepSpec:
+        """Step ``index`` as a participant of ``condition`` (its ``by_condition``) in
+        participant group ``group`` (its ``by_group``; '' or a group it does not name: as
+        written) sees it."""
         base = self.steps[index]
-        return self.overrides.get(base.id, {}).get(condition or "", base)
+        # the group's wording exists for the step as written ('') and each by_condition variant
+        worded = self.by_group.get(base.id, {}).get(group or "", {})
+        found = worded.get(condition or "", worded.get(""))
+        return found or self.overrides.get(base.id, {}).get(condition or "", base)
 
     def index_of(self, step_id: str) -> int:
         return next(i for i, s in enumerate(self.steps) if s.id == step_id)
@@ -137,7 +148,7 @@ def _read_block_list(r: Reader) -> BlockListSpec | None:
 
 
 def _read_steps(r: Reader, ctx: dict, condition_names: list[str]):
-    steps, overrides = [], {}
+    steps, overrides, by_group = [], {}, {}
     nodes = r.list("steps")
     ctx["prior_ids"] = []
     for i, node in enumerate(nodes):
@@ -162,7 +173,49 @@ def _read_steps(r: Reader, ctx: dict, condition_names: list[str]):
             variant = read_step(Reader(r.problems, merged, by.sub(str(cond))), i, ctx)
             if variant is not None:
                 overrides.setdefault(step.id, {})[cond] = variant
-    return steps, overrides
+        worded = _read_by_group(r, s, i, ctx, steps[:-1], by.node)
+        if worded:
+            by_group[step.id] = worded
+    return steps, overrides, by_group
+
+
+def _read_by_group(r: Reader, s: Reader, i: int, ctx: dict, before: list[StepSpec],
+                   by_condition: dict) -> dict[str, dict[str, StepSpec]]:
+    """A step's ``by_group: {GROUP: {KEY: value}}``: its wording (WORDING_PER_GROUP) for the
+    participants a ``participant_group`` step before it put in GROUP, for every condition."""
+    by = s.child("by_group", {})
+    if not by.node:
+        return {}
+    groups = list(dict.fromkeys(g for step in before if isinstance(step, ParticipantGroupSpec)
+                                for g in step.groups()))
+    if not groups:
+        by.error(None, "needs a participant_group step before this step (the groups it names)")
+        return {}
+    out = {}
+    for group, override in by.node.items():
+        by.used.add(group)
+        if group not in groups:
+            by.error(group, f"is not a group of the participant_group step(s) before this step "
+                            f"({', '.join(groups)})")
+            continue
+        o = Reader(r.problems, override, by.sub(str(group)), by.node, group)
+        if not isinstance(override, dict) or not override:
+            o.error(None, "needs the wording to change, e.g. {instructions: ...}")
+            continue
+        for key in (k for k in override if k not in WORDING_PER_GROUP):
+            o.error(key, f"cannot be changed per group (only the wording: "
+                         f"{', '.join(WORDING_PER_GROUP)})")
+        for cond, cond_override in {"": {}, **by_condition}.items():
+            merged = LineDict({**s.node, **(cond_override or {}), **override})
+            merged.line = s.line()
+            merged.key_lines = {**s.node.key_lines, **getattr(cond_override, "key_lines", {}),
+                                **override.key_lines}
+            merged.pop("by_condition", None)
+            merged.pop("by_group", None)
+            step = read_step(Reader(r.problems, merged, by.sub(str(group))), i, ctx)
+            if step is not None:
+                out.setdefault(group, {})[cond] = step
+    return out
 
 
 def _check_flow(r: Reader, steps: list[StepSpec]) -> None:
@@ -207,7 +260,7 @@ def parse_spec(text: str, source: str = "") -> StudySpec:
     device = r.child("device", {})
     ctx = {"device_min_px": device.int("min_px", 600, minimum=1)}
     device.finish()
-    steps, overrides = _read_steps(r, ctx, [c.name for c in conditions])
+    steps, overrides, by_group = _read_steps(r, ctx, [c.name for c in conditions])
     prolific = read_prolific(r)
     spec = StudySpec(
         slug=r.str("slug", slug=True), title=r.str("title"), seed=r.int("seed", 0),
@@ -216,7 +269,7 @@ def parse_spec(text: str, source: str = "") -> StudySpec:
         design=r.str("design", "between", choices=("between", "within")),
         time_limit_minutes=r.number("time_limit_minutes", 120.0, minimum=1),
         device_min_px=ctx["device_min_px"], conditions=conditions, steps=steps,
-        overrides=overrides, codes=prolific.codes, prolific_study_id=prolific.study_id,
+        overrides=overrides, by_group=by_group, codes=prolific.codes, prolific_study_id=prolific.study_id,
         prolific=prolific,
         payment=_read_payment(r, [s.id for s in steps]), block_list=_read_block_list(r),
         blind_outcomes=r.bool("blind_outcomes", True),

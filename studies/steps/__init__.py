@@ -34,6 +34,7 @@ from .base import (
     COMMON_KEYS,
     EVENT_KIND_CHARS,
     FIXED_PER_CONDITION,
+    WORDING_PER_GROUP,
     StepSpec,
     StepType,
     client_ms,
@@ -103,7 +104,7 @@ def read_step(r, index: int, ctx: dict) -> StepSpec | None:
               "time_limit_s": r.number("time_limit_s", None, minimum=1),
               "min_seconds": r.number("min_seconds", 0.0, minimum=0),
               "index": index, "line": r.line()}
-    r.used.add("by_condition")
+    r.used.update(("by_condition", "by_group"))  # read by studies.spec.study
     step = cls(**common, **cls.read_fields(r, ctx))
     r.finish()
     return step
@@ -114,6 +115,6 @@ for _kind in (Consent(), DeviceCheck(), Video(), Text(), ComprehensionGate(),
               Explorer(), Slider(), Intuitiveness(), ParticipantGroup(), Completion()):
     register(_kind)
 
-__all__ = ["COMMON_KEYS", "FIXED_PER_CONDITION", "Decline", "GoTo", "Invalid", "Next", "Outcome", "ScreenOut", "Stay",
+__all__ = ["COMMON_KEYS", "FIXED_PER_CONDITION", "WORDING_PER_GROUP", "Decline", "GoTo", "Invalid", "Next", "Outcome", "ScreenOut", "Stay",
            "StepSpec", "StepType", "client_ms", "number", "read_step", "register", "registered", "step_type",
            "unregister"]

@@ -27,7 +27,7 @@ from typing import ClassVar
 
 from .outcomes import Invalid, Next, Outcome
 
-COMMON_KEYS = ("id", "type", "title", "time_limit_s", "min_seconds", "by_condition")
+COMMON_KEYS = ("id", "type", "title", "time_limit_s", "min_seconds", "by_condition", "by_group")
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,12 @@ class StimulusCell:
     col: int
 # what a step's ``by_condition`` may not change: which step it is, and the times every
 # condition must be held to alike (its title may differ, e.g. "using the explorer")
-FIXED_PER_CONDITION = ("id", "type", "time_limit_s", "min_seconds", "by_condition")
+FIXED_PER_CONDITION = ("id", "type", "time_limit_s", "min_seconds", "by_condition", "by_group")
+# what a step's ``by_group`` may change: only the wording a participant reads (Borowski et al.
+# explain the task to lay participants in simpler words, A.1.1), so that what a participant is
+# shown and what is stored stay the same for every group (studies.access, readiness, export)
+WORDING_PER_GROUP = ("title", "text", "instructions", "question", "confidence_labels",
+                     "reference_labels")
 EVENT_KIND_CHARS = 16  # Event.kind's length
 
 

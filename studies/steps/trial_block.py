@@ -20,6 +20,7 @@ class TrialBlockSpec(StepSpec):
     instructions: str = ""
     question: str = ""
     confidence_labels: list[str] = field(default_factory=list)
+    reference_labels: list[str] = field(default_factory=list)  # [left, right]; []: the trials'
     feedback: str = "practice"
     shuffle: bool = True
     trials: list[TrialSpec] = field(default_factory=list)
@@ -34,8 +35,13 @@ class TrialBlockSpec(StepSpec):
         generate = read_generate(r)
         if not trials and not generate:
             r.error("trials", "a trial block needs 'trials' or 'generate'")
+        reference_labels = [str(x) for x in r.list("reference_labels", [])]
+        if reference_labels and len(reference_labels) != 2:
+            r.error("reference_labels", "needs two labels, [left, right] (e.g. minimally and "
+                                        "maximally activating)")
         return {"instructions": r.str("instructions", ""), "question": r.str("question"),
                 "confidence_labels": [str(x) for x in labels],
+                "reference_labels": reference_labels,
                 "feedback": r.str("feedback", "practice", choices=("none", "practice", "all")),
                 "shuffle": r.bool("shuffle", True), "trials": trials, "generate": generate}
 
@@ -79,6 +85,14 @@ def _block(ctx, seq: list[int], pos: int, trial) -> dict:
             "progress_pct": round(100 * done / len(members))}
 
 
+def _heading(step, side: int, reference) -> str:
+    """A reference side's heading: the step's ``reference_labels`` (its wording, which may
+    differ per participant group) where it has them, else the trial's own label."""
+    if step.reference_labels and reference.label and side < 2:
+        return step.reference_labels[side]
+    return reference.label
+
+
 class TrialBlock(StepType):
     name = "trial_block"
     spec = TrialBlockSpec
@@ -93,7 +107,8 @@ class TrialBlock(StepType):
         trial = _trials(ctx)[seq[pos]]
         return {"trial": trial, "pos": pos,
                 "options": [url(o) for o in trial.options],
-                "references": [(r.label, [url(i) for i in r.images]) for r in trial.references],
+                "references": [(_heading(ctx.step, k, r), [url(i) for i in r.images])
+                               for k, r in enumerate(trial.references)],
                 "total": len(seq), "feedback": state.get("feedback"),
                 "progress_pct": round(100 * pos / len(seq)), **_block(ctx, seq, pos, trial),
                 "confidence": list(enumerate(ctx.step.confidence_labels, start=1))}
