@@ -21,6 +21,7 @@ import argparse
 import os
 import random
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import django
@@ -78,6 +79,7 @@ def run(out: Path, seed: int, target: int) -> None:
     from tests.cohort import load_cohort_study, play
 
     fake = FakeClock()
+    fake.t = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # a fixed start: the export is one file
     import django.utils.timezone
 
     import studies.clock
