@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 import torch
 
+from explainers.models.cpu_threads import map_on_cpu
 from explainers.synthetic import FACTOR_RANGES, FACTORS, SceneBatch, intervene, render
 
 Output = Literal["probability", "logit"]
@@ -68,23 +68,10 @@ def read_on_cpu(read: Callable[[torch.Tensor], torch.Tensor], images: torch.Tens
     4.4 img/s with 2 OpenMP threads -> 31 img/s single-threaded, the CNN 310 -> 696 img/s. The
     outputs differ from one multi-threaded batch by float32 rounding only (the split changes
     the kernels' summation order: at most 3e-8 in P(Stretchy) on the shipped CNN, 1e-6 on the
-    deeper INN, as between two batch sizes before; p-values tested unchanged). The process-wide thread count is restored afterwards.
+    deeper INN, as between two batch sizes before; p-values tested unchanged). The threads are :func:`explainers.models.cpu_threads.map_on_cpu`'s.
     """
-    previous = torch.get_num_threads()
-    workers = min(previous if workers is None else workers, len(images))
-    torch.set_num_threads(1)
-    try:
-        if workers <= 1:
-            return read(images)
-        def part_read(part):  # inference mode is per thread
-            with torch.inference_mode():
-                return read(part)
-
-        parts = torch.tensor_split(images, workers)
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            return torch.cat(list(pool.map(part_read, parts)))
-    finally:
-        torch.set_num_threads(previous)
+    n = max(1, min(torch.get_num_threads() if workers is None else workers, len(images)))
+    return torch.cat(map_on_cpu(read, torch.tensor_split(images, n), workers=n))
 
 
 @dataclass
