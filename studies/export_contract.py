@@ -154,6 +154,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("block", ITEM, "Int64", "block of a generated CNN-unit trial within its step, 1..n"),
     Column("when", ITEM, None,
            "an intuitiveness rating's place: before or after the trial block it names"),
+    Column("shown", ITEM, None,
+           "the images the answer was given on, joined by ';': a published stimulus' key (a "
+           "whole grid), '<key>/<row>,<col>' (one cell of it), a file under MEDIA_ROOT or "
+           "'explorer:<sampler>:<seed>:<scenes>' (the interactive explorer); a trial's two options (left, right) first, then its reference images"),
     Column("answered_at", ITEM, None, "when the answer was stored, ISO 8601"),
     Column("pilot", PARTICIPANT, "boolean",
            "a pilot session (researcher's walk-through); exported only when asked for"),

@@ -107,6 +107,33 @@ def test_trial_rows(trial_study, clock):
     assert trials.trial.tolist() == [0, 1, 2, 3]
     assert trials.trial_kind.iloc[0] == "practice" and set(trials.trial_kind) == {
         "practice", "main", "catch"}
+    # shown: every image of the trial's page, the two options (left, right) first
+    from studies.runtime import spec_of
+
+    step = next(s for s in spec_of(trial_study).steps if s.type == "trial_block")
+    by_id = {t.id: t for t in step.trials}
+    for _, row in trials.iterrows():
+        t = by_id[row["item"]]
+        assert row["shown"] == ";".join(i.shown for i in [*t.options, *(
+            im for ref in t.references for im in ref.images)])
+    assert trials["shown"].str.split(";").str.len().min() >= 2
+
+
+def test_shown_names_the_stimulus_of_relevance_answers(study, finished):
+    frame = tidy_responses(study)
+    rel = frame[(frame.item_type == "relevance") & (frame.prolific_pid == finished["done1"].pid)]
+    (key,) = set(rel["shown"])
+    assert len(key) == 64 and set(key) <= set("0123456789abcdef")
+    assert (frame[frame.item_type == "expertise"]["shown"] == "").all()
+    # a row stored before the column existed: the relevance answer's extra had only 'stimulus'
+    r = Response.objects.filter(item_type="relevance",
+                                participant=finished["done1"].participant).first()
+    assert r.extra["shown"] == [key]
+    r.extra = {"stimulus": key}
+    r.save()
+    older = tidy_responses(study)
+    assert set(older[(older.item_type == "relevance")
+                     & (older.prolific_pid == finished["done1"].pid)]["shown"]) == {key}
 
 
 def test_prolific_files(study, finished):

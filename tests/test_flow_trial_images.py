@@ -36,3 +36,8 @@ def test_a_participant_sees_and_answers_the_published_trial_images(settings, clo
     trials = Response.objects.filter(participant=bot.participant, item_type="trial")
     assert trials.count() == 10
     assert all(o.startswith(key[:12] + "/") for t in trials for o in t.extra["options"])
+    # the export's shown column names every image of the page by its full key and cell
+    first = trials.get(trial=0).extra["shown"]
+    assert len(first) == len(urls) and all(s.startswith(key + "/") for s in first)
+    cells = {f"{key}/{int(f[1:3])},{int(f[4:6])}" for _, f in urls}
+    assert set(first) == cells

@@ -221,6 +221,11 @@ def test_bots_walk_experiment_one_and_the_plan_runs_on_the_export(tmp_path, sett
     assert (ratings.groupby("participant").size() == 3).all()
     assert set(ratings.when) == {"before"} and (ratings.unit == ratings["item"]).all()
     assert set(ratings.unit) == {"layer1:1", "layer2:0", "layer3:7"}
+    # shown: each rating names the cells of the unit's images it was given on, a trial its
+    # options first and then its references, every image by its full stimulus key and cell
+    assert ratings["shown"].str.fullmatch(r"([0-9a-f]{64}/\d+,\d+;?)+").all()
+    assert rows["shown"].str.fullmatch(r"([0-9a-f]{64}/\d+,\d+;?)+").all()
+    assert (rows[rows.reference == "none"]["shown"].str.count(";") == 1).all()  # two options
     by_pid = {bot.pid: b for b, bot in enumerate(bots)}
     for _, row in ratings.iterrows():
         assert float(row.response) == rating(by_pid[row.prolific_pid], row.step, row.unit)

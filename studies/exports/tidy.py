@@ -56,7 +56,17 @@ def _item_columns(r: Response) -> dict:
             "justification": r.justification, "rt_ms": r.rt_ms, "rt_server_ms": r.rt_server_ms,
             "step_duration_s": r.step_duration_s, "trial": r.trial, "trial_kind": r.trial_kind,
             "confidence": r.extra.get("confidence"), "answered_at": _iso(r.answered_at),
-            **_factors(r.extra.get("factors") or {})}
+            "shown": shown(r.extra), **_factors(r.extra.get("factors") or {})}
+
+
+def shown(extra: dict) -> str:
+    """The ``shown`` column: the images an answer was given on (``extra["shown"]``, stored
+    since this column exists); an older relevance answer's stimulus key (``extra["stimulus"]``);
+    else empty (an older trial row names its options only by 12-character key prefixes in
+    ``extra["options"]``, which is left there and not guessed from)."""
+    if extra.get("shown"):
+        return ";".join(extra["shown"])
+    return extra.get("stimulus", "")
 
 
 def _factors(factors: dict) -> dict:

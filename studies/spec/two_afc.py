@@ -33,6 +33,15 @@ class ImageRef:
             return f"{self.key[:12]}/{self.row},{self.col}"
         return f"{self.condition}/{self.variant}/{self.row},{self.col}"
 
+    @property
+    def shown(self) -> str:
+        """How the export's ``shown`` column names the image (studies.export_contract): the
+        file under MEDIA_ROOT, ``<stimulus key>/<row>,<col>`` (the full key) or
+        ``<condition>/<variant>/<row>,<col>``."""
+        if self.key:
+            return f"{self.key}/{self.row},{self.col}"
+        return self.label
+
 
 @dataclass
 class Reference:

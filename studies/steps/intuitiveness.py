@@ -135,7 +135,9 @@ class Intuitiveness(Slider):
         ctx.store(ItemType.SLIDER, units[pos], fmt(round(value, 9)),
                   rt_ms=client_ms(data, "rt_ms"),
                   rt_server_ms=(ctx.now - shown).total_seconds() * 1000.0,
-                  extra={"factors": {"unit": units[pos], "when": step.when}, "position": pos})
+                  extra={"factors": {"unit": units[pos], "when": step.when}, "position": pos,
+                         "shown": [i.shown for kind in step.show
+                                   for i in ctx.files.rated_images(step, units[pos])[kind]]})
         state["pos"] = pos + 1
         return Stay() if pos + 1 < len(units) else Next()
 

@@ -122,7 +122,7 @@ class StimulusQuestions(StepType):
             correct = choice == key[attr.id]
             ctx.store(ItemType.RELEVANCE, attr.id, choice, answer_key=key[attr.id], correct=correct,
                       justification=text, rt_ms=client_ms(data, f"rt-{attr.id}"),
-                      extra={"stimulus": shown})
+                      extra={"stimulus": shown, "shown": [shown]})
         return Next()
 
     def shown(self, ctx) -> str:

@@ -130,6 +130,7 @@ class TrialBlock(StepType):
                   rt_ms=client_ms(data, "rt_ms"), trial=pos, trial_kind=trial.kind,
                   rt_server_ms=(ctx.now - shown).total_seconds() * 1000.0,
                   extra={"confidence": int(conf), "options": [o.label for o in trial.options],
+                         "shown": [i.shown for i in _images(trial)],
                          **({"factors": trial.factors} if trial.factors else {})})
         show = ctx.step.feedback == "all" or (ctx.step.feedback == "practice"
                                               and trial.kind == TrialKind.PRACTICE)
