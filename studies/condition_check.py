@@ -36,6 +36,7 @@ def check_conditions(spec: StudySpec, text: str, source: str = "") -> None:
     tree = load_yaml(text)
     _unshown_explainers(spec, tree, source)
     _folder_blocks(spec, tree, source)
+    _choice_steps(spec, tree, source)
     if not shows_explanations(spec) and spec.images is None:
         return
     folder = checkpoint_path(spec)
@@ -119,6 +120,50 @@ def _folder_blocks(spec: StudySpec, tree, source: str) -> None:
             key = f"images.{exc.key}" if exc.key else "images"
             problems.append((key, line_of(tree.get("images") or {}, exc.key)
                              if exc.key else line_of(tree, "images"), str(exc)))
+    if problems:
+        raise SpecError(problems, source)
+
+
+def _choice_steps(spec: StudySpec, tree, source: str) -> None:
+    """Every ``image_choice`` step's images are drawn now (``studies.image_choice``): no image
+    folder, a key that is neither ``label``, ``model`` nor a CSV column, an empty cell (its CSV
+    row), ``key: model`` without a model bundle, a choice that is not a value of the key or an
+    image whose key is not among the choices is refused with ``steps[i].KEY`` and its line."""
+    from .folder_trials import FolderTrialError
+    from .image_choice import choices_problem
+
+    problems = []
+    steps = tree.get("steps") or []
+    for i, step in enumerate(spec.steps):
+        node = steps[i] if i < len(steps) else {}
+        versions = [(f"steps[{i}]", node, step)]
+        for cond, variant in spec.overrides.get(step.id, {}).items():
+            versions.append((f"steps[{i}].by_condition.{cond}",
+                             (node.get("by_condition") or {}).get(cond) or {}, variant))
+        for path, own, version in versions:
+            if not getattr(version, "choice_generate", None):
+                continue
+
+            def holder(key, own=own, node=node):  # where the key is written (condition, step)
+                return own if key in own else node
+
+            generate = holder("generate").get("generate") or {}
+            try:
+                found = choices_problem(spec, version)
+            except FolderTrialError as exc:
+                problems.append((f"{path}.generate.{exc.key}", line_of(generate, exc.key),
+                                 str(exc)))
+                continue
+            except ImageSourceError as exc:
+                key = f"images.{exc.key}" if exc.key else "images"
+                problems.append((key, line_of(tree.get("images") or {}, exc.key)
+                                 if exc.key else line_of(tree, "images"), str(exc)))
+                continue
+            if found:
+                key, message = found
+                head, _, sub = key.partition(".")
+                line = line_of(generate, sub) if sub else line_of(holder(head), head)
+                problems.append((f"{path}.{key}", line, message))
     if problems:
         raise SpecError(problems, source)
 

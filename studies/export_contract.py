@@ -43,6 +43,11 @@ class ItemType(StrEnum):
     """A rating on a slider step's scale (e.g. Borowski et al.'s intuitiveness, -100..100);
     ``response`` is the value, ``item`` the step's item (an intuitiveness step's: the rated
     unit, also in ``unit``, with ``when``)."""
+    IMAGE_CHOICE = "image_choice"
+    """One page of an ``image_choice`` step: a question about the shown image (``shown``) with
+    a right answer, e.g. what the model predicts for it; ``item`` is ``image<n>`` (its place
+    in the step's draw), ``trial`` the page's position, ``answer_key`` the image's key (the
+    model's prediction, its CSV label or attribute)."""
 
 
 class TrialKind(StrEnum):

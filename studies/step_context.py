@@ -89,6 +89,36 @@ class StudyFiles:
             raise StimulusMissing(f"{step.id}: the trials cannot be drawn from the image "
                                   f"folder: {exc}") from exc
 
+    def choice_image(self, step: StepSpec, index: int) -> ImageRef:
+        """Image ``index`` of an ``image_choice`` step's draw (a cell of its stimulus)."""
+        return ImageRef(key=self._choice(step).key, row=0, col=index)
+
+    def choice_keys(self, step: StepSpec) -> list[str]:
+        """Each image's answer key (studies.image_choice.answer_keys); raises StimulusMissing
+        when the images cannot be drawn, or for ``key: model`` are not rendered yet."""
+        from .image_choice import answer_keys
+
+        self._choice(step)
+        return answer_keys(self.spec, step)
+
+    def choice_options(self, step: StepSpec) -> list[str]:
+        from .image_choice import choices_of
+
+        self._choice(step)
+        return choices_of(self.spec, step)
+
+    def _choice(self, step: StepSpec):
+        from explainers.image_sources import ImageSourceError
+
+        from .folder_trials import FolderTrialError
+        from .image_choice import draw
+
+        try:
+            return draw(self.spec, step)
+        except (FolderTrialError, ImageSourceError) as exc:
+            raise StimulusMissing(f"{step.id}: the images cannot be drawn from the image "
+                                  f"folder: {exc}") from exc
+
     def rated_images(self, step: StepSpec, unit: str) -> dict[str, list[ImageRef]]:
         """The images an intuitiveness step shows of ``unit`` ('layer:channel'), per image
         type (studies.unit_trials.rating_images)."""

@@ -49,8 +49,13 @@ def images_key(spec: StudySpec, step) -> str:
 
 
 def trial_jobs(spec: StudySpec, step) -> list:
-    """The render jobs (explainers.plan.RenderJob) of a generated block's images, or of the
-    units an intuitiveness step rates (studies.steps.intuitiveness)."""
+    """The render jobs (explainers.plan.RenderJob) of a generated block's images, of the
+    units an intuitiveness step rates (studies.steps.intuitiveness) or of an image_choice
+    step's images (studies.image_choice)."""
+    if getattr(step, "choice_generate", None):
+        from .image_choice import jobs as choice_jobs
+
+        return choice_jobs(spec, step)
     if getattr(step, "block_generate", None):
         from .unit_trials import rating_jobs
 
@@ -72,8 +77,9 @@ def trial_jobs(spec: StudySpec, step) -> list:
 
 def renders_images(step) -> bool:
     """Whether the step shows images of its own that ``render_stimuli`` renders (a generated
-    2AFC block, an intuitiveness step)."""
-    return bool(getattr(step, "generate", None) or getattr(step, "block_generate", None))
+    2AFC block, an intuitiveness step, an image_choice step)."""
+    return bool(getattr(step, "generate", None) or getattr(step, "block_generate", None)
+                or getattr(step, "choice_generate", None))
 
 
 def keeps_order(step) -> bool:

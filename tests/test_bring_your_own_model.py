@@ -58,7 +58,7 @@ def test_document_runs_as_written(tmp_path, monkeypatch):
     assert manifest["checkpoint_hash"] == info.bundle_hash
     assert manifest["dataset_hash"] == ns["data"].hash
     assert {c["scene"]["background"] for c in manifest["cells"]} <= {"indoor", "outdoor"}
-    snippet, _ = blocks("yaml")
+    snippet, _, _ = blocks("yaml")
     spec = yaml.safe_load(snippet)
     ig = [c for c in spec["conditions"] if c["name"] == "ig"]
     jobs = plan(ig, study_seed=7, checkpoint=tmp_path / spec["checkpoint"],
@@ -78,7 +78,7 @@ def test_documents_trial_block_draws_its_answers_from_the_csv(tmp_path):
 
     folder = tmp_path / "my-images"
     generated_images(folder)
-    _, step = blocks("yaml")
+    _, step, _ = blocks("yaml")
     text = textwrap.dedent(f"""\
         slug: byom-trials
         title: "Photos"
@@ -108,3 +108,53 @@ def test_documents_trial_block_draws_its_answers_from_the_csv(tmp_path):
         right, other = t.options[t.answer], t.options[1 - t.answer]
         assert background[rows[right.row][right.col]] == "outdoor"
         assert background[rows[other.row][other.col]] == "indoor"
+
+
+def test_documents_prediction_step_keys_are_the_models_outputs(tmp_path, monkeypatch, settings):
+    """The document's image_choice step (key: model) on its TorchScript model: rendered, each
+    image's key is the sign of the model's logit computed here on the image as it sees it."""
+    import textwrap
+
+    import torch
+
+    from explainers.image_sources import image_source
+    from explainers.models.model_registry import load_model
+    from explainers.render_kinds import get_kind
+    from studies.condition_check import check_conditions
+    from studies.image_choice import draw
+    from studies.spec import parse_spec
+
+    settings.IMAGE_FOLDER_RECHECK_S = 0
+    monkeypatch.setenv("BUNDLE", str(tmp_path / "my-model"))
+    exec(compile(blocks("python")[0], str(DOC), "exec"), {"__name__": "byom"})  # noqa: S102
+    folder = tmp_path / "my-images"
+    generated_images(folder)
+    *_, step = blocks("yaml")
+    text = textwrap.dedent(f"""\
+        slug: byom-predict
+        title: "Photos"
+        seed: 3
+        design: within
+        checkpoint: {tmp_path / 'my-model'}
+        images: {{source: image_folder, folder: {folder}, labels: {folder / 'labels.csv'}}}
+        prolific:
+          codes: {{completion: CBYOMOK, screened_out: CBYOMSO, no_consent: CBYOMNC}}
+        payment: {{base: 1.00}}
+        conditions:
+          - {{name: photos, explainer: none, target: 10}}
+        steps:
+          - {{id: consent, type: consent, text: "Agree?"}}
+        """) + step + "  - {id: completion, type: completion}\n"
+    spec = parse_spec(text)
+    check_conditions(spec, text)
+    found = draw(spec, spec.steps[spec.index_of("predict")])
+    manifest = get_kind("folder_images").render(found.inputs, root=tmp_path / "stimuli")
+    model = load_model(tmp_path / "my-model")
+    source = image_source({**found.inputs["images"], "size": 64})
+    index = {n: i for i, n in enumerate(source.ids)}
+    with torch.no_grad():
+        logits = model.logit(source.images([index[n] for n in found.images])).numpy()
+    said = {n: ("dog" if v > 0 else "cat") for n, v in zip(found.images, logits, strict=True)}
+    cells = sorted(manifest["cells"], key=lambda c: c["col"])
+    assert [c["scene"]["image"] for c in cells] == list(found.images)
+    assert [c["scene"]["model"] for c in cells] == [said[n] for n in found.images]

@@ -46,6 +46,7 @@ from .consent import Consent
 from .device_check import DeviceCheck
 from .explorer import Explorer
 from .free_text_answer import FreeText
+from .image_choice import ImageChoice
 from .intuitiveness import Intuitiveness
 from .likert import Likert
 from .multiple_choice import MultipleChoice
@@ -112,7 +113,7 @@ def read_step(r, index: int, ctx: dict) -> StepSpec | None:
 
 for _kind in (Consent(), DeviceCheck(), Video(), Text(), ComprehensionGate(),
               StimulusQuestions(), FreeText(), Likert(), MultipleChoice(), TrialBlock(),
-              Explorer(), Slider(), Intuitiveness(), ParticipantGroup(), Completion()):
+              ImageChoice(), Explorer(), Slider(), Intuitiveness(), ParticipantGroup(), Completion()):
     register(_kind)
 
 __all__ = ["COMMON_KEYS", "FIXED_PER_CONDITION", "WORDING_PER_GROUP", "Decline", "GoTo", "Invalid", "Next", "Outcome", "ScreenOut", "Stay",
