@@ -56,6 +56,32 @@ def test_a_model_without_layers_is_refused_for_concepts(tmp_path, settings):
 
 
 @pytest.mark.django_db
+def test_gradcam_on_a_model_without_conv_layers_is_refused_with_key_and_line(tmp_path, settings):
+    """The issue's mismatched condition: Grad-CAM (and concepts) on a TorchScript model, whose
+    layers are hidden from hooks, beside saliency and Integrated Gradients, which it can run."""
+    folder = tiny_torchscript_bundle(tmp_path / "ts")
+    conditions = ("  - {name: s, explainer: saliency, target: 2}\n"
+                  "  - {name: g, explainer: gradcam, target: 2}\n"
+                  "  - {name: ig, explainer: integrated_gradients, target: 2,"
+                  " params: {n_steps: 8}}\n")
+    path = write_study(tmp_path, settings, checkpoint=str(folder), publish=False,
+                       conditions=conditions)
+    with pytest.raises(SpecError) as exc:
+        load_study(path)
+    found = problems_of(exc)
+    assert set(found) == {"conditions[1].explainer"}, found
+    line, message = found["conditions[1].explainer"]
+    assert "explainer 'gradcam' needs named convolutional layers" in message, message
+    assert "torchscript" in message
+    assert "name: g, explainer: gradcam" in path.read_text().splitlines()[line - 1]
+    assert not Study.objects.exists()
+    path.write_text(path.read_text().replace("  - {name: g, explainer: gradcam, target: 2}\n",
+                                             ""))
+    study, _ = load_study(path)
+    assert sorted(study.conditions.values_list("name", flat=True)) == ["ig", "s"]
+
+
+@pytest.mark.django_db
 def test_a_folder_that_is_no_bundle_is_refused_at_checkpoint(tmp_path, settings):
     path = write_study(tmp_path, settings, checkpoint=str(tmp_path), publish=False,
                        conditions="  - {name: a, explainer: baseline, target: 2}\n")
