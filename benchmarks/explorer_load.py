@@ -20,6 +20,8 @@ the load average before and after is printed with them.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import functools
 import json
 import os
 import random
@@ -28,17 +30,24 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from pathlib import Path
 from urllib.parse import urljoin
 
-import requests
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import load  # noqa: E402 - benchmarks/load.py, next to this file
-from harness import entry_url, free_port, ms, new_pid, report, timed_request  # noqa: E402
+from harness import (  # noqa: E402
+    CONNECTION_ERRORS,
+    browser_session,
+    entry_url,
+    free_port,
+    ms,
+    new_pid,
+    report,
+    run_all,
+    timed_request,
+)
 
 REPO = load.REPO
 EXPLORER_SPEC = """
@@ -69,15 +78,15 @@ class Explorer:
         self.timings: list[tuple[str, float, int]] = []  # (action or GET, seconds, status)
         self.outcome = "not started"
 
-    def request(self, session, kind, method, url, **kw):
-        return timed_request(self.timings, kind, session, method, url, **kw)
+    async def request(self, session, kind, method, url, **kw):
+        return await timed_request(self.timings, kind, session, method, url, **kw)
 
-    def page(self, session, url):
-        r = self.request(session, "GET", "GET", url)
-        while r.status_code in (301, 302, 303):
-            r = self.request(session, "GET", "GET", urljoin(url, r.headers["Location"]))
+    async def page(self, session, url):
+        r = await self.request(session, "GET", "GET", url)
+        while r.status in (301, 302, 303):
+            r = await self.request(session, "GET", "GET", urljoin(url, r.headers["Location"]))
         form = load.Form()
-        form.feed(r.text)
+        form.feed(r.text())
         return r, form
 
     def action(self, selected: bool) -> dict:
@@ -99,30 +108,33 @@ class Explorer:
             return {"action": "select", "index": self.rng.randrange(6)}
         return {"action": self.rng.choice(("undo", "reset"))}
 
-    def run(self, until: float):
-        session = requests.Session()
+    async def run(self, until: float):
         entry = entry_url(self.base, "explorer-load", new_pid(), study_id="cd" * 12)
         try:
-            r, form = self.page(session, entry)
-            data, _ = load.Bot(self.base, "", self.rng, (0, 0)).fill(form)  # consent: agree
-            self.request(session, "POST", "POST", urljoin(entry, form.action), data=data)
-            r, form = self.page(session, urljoin(entry, form.action))
-            explore = urljoin(entry, form.action.replace("/step/", "/explore/"))
-            hidden = {k: form.hidden[k] for k in ("step", "nonce", "csrfmiddlewaretoken")}
-            selected = False
-            while time.monotonic() < until:
-                time.sleep(self.rng.uniform(*self.every))
-                fields = self.action(selected)
-                r = self.request(session, fields["action"], "POST", explore,
-                                 data={**hidden, **fields, "t_client": str(int(time.time() * 1e3))})
-                if r.status_code == 200:
-                    selected = True
-                elif r.status_code not in (400, 429):
-                    self.outcome = f"HTTP {r.status_code}"
-                    return
-            self.outcome = "explored"
-        except requests.RequestException as exc:
+            async with browser_session() as session:
+                await self.explore(session, entry, until)
+        except CONNECTION_ERRORS as exc:
             self.outcome = f"error: {type(exc).__name__}"
+
+    async def explore(self, session, entry: str, until: float):
+        r, form = await self.page(session, entry)
+        data, _ = load.Bot(self.base, "", self.rng, (0, 0)).fill(form)  # consent: agree
+        await self.request(session, "POST", "POST", urljoin(entry, form.action), data=data)
+        r, form = await self.page(session, urljoin(entry, form.action))
+        explore = urljoin(entry, form.action.replace("/step/", "/explore/"))
+        hidden = {k: form.hidden[k] for k in ("step", "nonce", "csrfmiddlewaretoken")}
+        selected = False
+        while time.monotonic() < until:
+            await asyncio.sleep(self.rng.uniform(*self.every))
+            fields = self.action(selected)
+            r = await self.request(session, fields["action"], "POST", explore,
+                                   data={**hidden, **fields, "t_client": str(int(time.time() * 1e3))})
+            if r.status == 200:
+                selected = True
+            elif r.status not in (400, 429):
+                self.outcome = f"HTTP {r.status}"
+                return
+        self.outcome = "explored"
 
 
 ANALYSIS = """
@@ -195,18 +207,11 @@ def main(argv=None) -> int:
         load_before = os.getloadavg()[0]
         t0 = time.monotonic()
         deadline = t0 + args.time_limit
-        threads = []
         try:
-            people = [(e.run, (t0 + args.ramp + args.explore_s,)) for e in explorers] + \
-                     [(w.run, (deadline,)) for w in walkers]
+            people = [functools.partial(e.run, t0 + args.ramp + args.explore_s)
+                      for e in explorers] + [functools.partial(w.run, deadline) for w in walkers]
             rng.shuffle(people)
-            for i, (target, targs) in enumerate(people):
-                time.sleep(max(0.0, t0 + args.ramp * i / len(people) - time.monotonic()))
-                thread = threading.Thread(target=target, args=targs, daemon=True)
-                thread.start()
-                threads.append(thread)
-            for thread in threads:
-                thread.join(max(0.1, deadline + 60 - time.monotonic()))
+            asyncio.run(run_all(people, ramp=args.ramp, deadline=deadline))
         finally:
             wall = time.monotonic() - t0
             load_after = os.getloadavg()[0]

@@ -1,15 +1,25 @@
-"""What the load benchmarks (load.py, explorer_load.py) share: Prolific-style entry links, timed
-requests (a connection error is recorded with its time, status 0), percentiles, a free port, and
-the figures/targets printout with its exit status."""
+"""What the load benchmarks (load.py, explorer_load.py) share: Prolific-style entry links, a
+browser's HTTP session (its own cookie jar and connection pool, aiohttp on the benchmark's one
+event loop), timed requests (a connection error is recorded with its time, status 0),
+percentiles, a free port, and the figures/targets printout with its exit status."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 import socket
 import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
 
-import requests
+import aiohttp
+
+# what a request can fail with short of an HTTP answer: refused, reset, closed, timed out
+CONNECTION_ERRORS = (aiohttp.ClientError, TimeoutError)
+TIMEOUT_S = 60.0
+KEEPALIVE_S = 60.0  # the client closes idle connections before gunicorn does (75 s)
 
 
 def new_pid() -> str:
@@ -23,18 +33,61 @@ def entry_url(base: str, slug: str, pid: str, *, study_id: str) -> str:
             f"&SESSION_ID={secrets.token_hex(12)}")
 
 
-def timed_request(timings: list, kind: str, session: requests.Session, method: str, url: str,
-                  **kw) -> requests.Response:
-    """One request, appended to ``timings`` as (kind, seconds, status); a connection error is
-    appended with status 0 and its time kept, then raised."""
+def browser_session() -> aiohttp.ClientSession:
+    """One participant's browser: its own cookies (``unsafe``: the server is 127.0.0.1, whose
+    cookies aiohttp would otherwise drop), up to 6 connections to the server as browsers keep
+    per host, reused while idle for up to KEEPALIVE_S."""
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=6, keepalive_timeout=KEEPALIVE_S),
+        cookie_jar=aiohttp.CookieJar(unsafe=True),
+        timeout=aiohttp.ClientTimeout(total=TIMEOUT_S))
+
+
+@dataclass
+class Reply:
+    """A whole HTTP answer (its body read, as a browser reads it before the page counts)."""
+
+    status: int
+    headers: Any  # case-insensitive, as aiohttp gives them
+    body: bytes
+
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+    def json(self):
+        return json.loads(self.body)
+
+
+async def timed_request(timings: list, kind: str, session: aiohttp.ClientSession, method: str,
+                        url: str, *, data: dict | None = None, multipart: bool = False) -> Reply:
+    """One request, its body read, appended to ``timings`` as (kind, seconds, status); a
+    connection error is appended with status 0 and its time kept, then raised. ``data`` goes
+    urlencoded, as a browser submits a form, or with ``multipart`` as multipart/form-data, as
+    ``fetch`` sends a ``FormData`` (static/studies/study.js)."""
+    body = aiohttp.FormData(data, default_to_multipart=True) if multipart and data else data
     t0 = time.perf_counter()
     try:
-        response = session.request(method, url, allow_redirects=False, timeout=60, **kw)
-    except requests.RequestException:
+        async with session.request(method, url, data=body, allow_redirects=False) as response:
+            reply = Reply(response.status, response.headers, await response.read())
+    except CONNECTION_ERRORS:
         timings.append((kind, time.perf_counter() - t0, 0))
         raise
-    timings.append((kind, time.perf_counter() - t0, response.status_code))
-    return response
+    timings.append((kind, time.perf_counter() - t0, reply.status))
+    return reply
+
+
+async def run_all(starts: list[Callable[[], Awaitable]], *, ramp: float, deadline: float) -> None:
+    """Start each participant (a coroutine function) evenly over ``ramp`` seconds as a task on
+    this one event loop and wait for all of them, a minute past ``deadline`` (time.monotonic)
+    at most, a request's own time-out; any still running then are cancelled."""
+    t0, tasks = time.monotonic(), []
+    for i, start in enumerate(starts):
+        await asyncio.sleep(max(0.0, t0 + ramp * i / max(1, len(starts)) - time.monotonic()))
+        tasks.append(asyncio.create_task(start()))
+    _, late = await asyncio.wait(tasks, timeout=max(0.1, deadline + 60 - time.monotonic()))
+    for task in late:
+        task.cancel()
+    await asyncio.gather(*late, return_exceptions=True)
 
 
 def percentile(values: list[float], q: float) -> float:

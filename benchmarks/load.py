@@ -8,7 +8,8 @@ cannot render: each condition shows a published fixture stimulus of the study's 
 grid image, what the page shows, a 320x640 noise PNG of 600 kB, as large as a real one), and each generated tutorial video is a fixture file of the length its
 narration script gives (``--video-s`` sets all three). It starts gunicorn on 127.0.0.1 with the
 checkout's ``studyserver/gunicorn.conf.py`` (as the docker image does) and lets N simulated
-participants (threads with their own cookie jar and connection pool) enter with Prolific
+participants (tasks on one asyncio event loop, each with its own aiohttp cookie jar and
+connection pool, so the client costs little CPU beside the server) enter with Prolific
 parameters and walk every page. Like a browser, each bot fetches every page's scripts and style
 sheet (once, then cached), the explanation's image and each video file; while a video plays it
 posts its position every 2 s (static/studies/video.js) in real time; it waits out each page's
@@ -32,6 +33,8 @@ duplicated responses, condition counts within one. Exit status 1 if a target is 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import functools
 import hashlib
 import json
 import os
@@ -41,7 +44,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -53,7 +55,19 @@ import requests
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import entry_url, free_port, ms, new_pid, percentile, report, timed_request  # noqa: E402
+from harness import (  # noqa: E402
+    CONNECTION_ERRORS,
+    Reply,
+    browser_session,
+    entry_url,
+    free_port,
+    ms,
+    new_pid,
+    percentile,
+    report,
+    run_all,
+    timed_request,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 SLUG = "load-benchmark"
@@ -61,6 +75,7 @@ SHIPPED = "studies/specs/two4two-study2.yaml"
 STUDY_ID = "ab" * 12
 COMPLETE = "https://app.prolific.com/submissions/complete?cc="
 REPORT_EVERY_S = 2.0  # static/studies/video.js
+READY_PATH = "/static/studies/study.js"  # what start_gunicorn waits for
 GAP_S, MIN_SLIDE_S = 0.6, 2.0  # studies/tutorials: silence after each narration, shortest slide
 SMALL_SPEC = """
 slug: load-benchmark
@@ -258,15 +273,16 @@ def start_gunicorn(args, env: dict, port: int) -> subprocess.Popen:
                    "--workers", str(args.workers), "--threads", str(args.threads),
                    "--worker-class", "gthread", "--backlog", "2048", "--timeout", "120",
                    "--log-level", "warning", "--preload"]
-    log = open(args.server_log, "ab")  # noqa: SIM115 - closed with the process
+    log = open(args.server_log, "wb")  # noqa: SIM115 - closed with the process
     server = subprocess.Popen(command, env=env, cwd=repo, start_new_session=True,
                               stdout=log, stderr=log)
     until = time.monotonic() + 90
     while time.monotonic() < until:
         try:
-            # warm every worker (imports, spec parse, connections) before measuring
-            for _ in range(4 * args.workers):
-                requests.get(f"http://127.0.0.1:{port}/s/{SLUG}/", timeout=30)
+            # up once it answers (a script: no participant is created and nothing is logged;
+            # the entry link without Prolific's parameters used here before answered 400 and
+            # logged "Bad Request" four times per worker)
+            requests.get(f"http://127.0.0.1:{port}{READY_PATH}", timeout=30)
             return server
         except requests.RequestException:
             time.sleep(0.2)
@@ -326,6 +342,9 @@ class Form(HTMLParser):
 
 @dataclass
 class Bot:
+    """One simulated participant: a task on the benchmark's event loop with its own browser
+    session (cookies, connections; harness.browser_session)."""
+
     base: str
     pid: str
     rng: random.Random
@@ -342,41 +361,43 @@ class Bot:
     cached: set = field(default_factory=set)  # static files the browser has already
     server_cpu: list = field(default_factory=list)  # (kind, ms): the Server-Timing header's
 
-    def request(self, session, method, url, cpu_kind: str = "", **kw):
-        """One timed request (kinds GET, POST, ASSET, STATIC, REPORT). The server's CPU time
+    async def request(self, session, method, url, cpu_kind: str = "", **kw) -> Reply:
+        """One timed request (kinds GET, POST, ASSET, STATIC, REPORT; a REPORT goes as
+        multipart/form-data, as study.js's fetch sends it). The server's CPU time
         (``Server-Timing: cpu``, studyserver.timing) is kept by ``cpu_kind`` (default: the
         request's kind; the entry link is ARRIVE, an asset VIDEO or IMAGE)."""
         verb = {"ASSET": "GET", "STATIC": "GET", "REPORT": "POST"}.get(method, method)
-        response = timed_request(self.timings, method, session, verb, url, **kw)
+        response = await timed_request(self.timings, method, session, verb, url,
+                                       multipart=method == "REPORT", **kw)
         cpu = server_cpu_ms(response.headers.get("Server-Timing", ""))
         if cpu is not None:
             self.server_cpu.append((cpu_kind or method, cpu))
         return response
 
-    def load_page_files(self, session, url, form: Form):
+    async def load_page_files(self, session, url, form: Form):
         """What the browser fetches with a page: scripts and styles (once, then cached), the
         explanation's images, the video."""
         for src in form.statics:
             if src not in self.cached:
                 self.cached.add(src)
-                self.request(session, "STATIC", urljoin(url, src))
+                await self.request(session, "STATIC", urljoin(url, src))
         for src in form.images:
-            self.request(session, "ASSET", urljoin(url, src), cpu_kind="IMAGE")
+            await self.request(session, "ASSET", urljoin(url, src), cpu_kind="IMAGE")
         if form.video:
-            self.request(session, "ASSET", urljoin(url, form.video), cpu_kind="VIDEO")
+            await self.request(session, "ASSET", urljoin(url, form.video), cpu_kind="VIDEO")
 
-    def watch(self, session, url, form: Form, deadline: float):
+    async def watch(self, session, url, form: Form, deadline: float):
         """Play the video in real time, reporting the position every 2 s as video.js does."""
         config = json.loads(form.config)
         position = 0.0
         while position < form.duration + 4 and time.monotonic() < deadline:
-            time.sleep(REPORT_EVERY_S)
+            await asyncio.sleep(REPORT_EVERY_S)
             position = min(form.duration, position + REPORT_EVERY_S)
-            answer = self.request(session, "REPORT", urljoin(url, config["beacon"]), data={
+            answer = await self.request(session, "REPORT", urljoin(url, config["beacon"]), data={
                 "kind": "video", "position": f"{position:.2f}", "step": config["step"],
                 "nonce": config["nonce"], "t": str(int(time.time() * 1000)),
                 "csrfmiddlewaretoken": form.hidden.get("csrfmiddlewaretoken", "")})
-            if answer.status_code == 200 and answer.json().get("complete"):
+            if answer.status == 200 and answer.json().get("complete"):
                 return
 
     def fill(self, form: Form) -> tuple[dict, Counter]:
@@ -411,50 +432,53 @@ class Bot:
             data[name] = value
         return data, sent
 
-    def run(self, deadline: float):
+    async def run(self, deadline: float):
         self.started = time.monotonic()
-        session = requests.Session()
         url = entry_url(self.base, SLUG, self.pid, study_id=STUDY_ID)
         try:
-            response = self.request(session, "GET", url, cpu_kind="ARRIVE")
-            for _ in range(60):
-                if response.status_code in (301, 302, 303):
-                    location = response.headers["Location"]
-                    if location.startswith(COMPLETE):
-                        self.outcome = f"completed:{location[len(COMPLETE):]}"
-                        return
-                    response = self.request(session, "GET", urljoin(url, location))
-                    continue
-                if response.status_code != 200:
-                    self.outcome = f"HTTP {response.status_code} on {urlparse(url).path}"
-                    return
-                form = Form()
-                form.feed(response.text)
-                if not form.action:
-                    self.outcome = "page without a step form"
-                    return
-                shown = time.monotonic()
-                self.load_page_files(session, url, form)
-                if time.monotonic() > deadline:
-                    self.outcome = "deadline"
-                    return
-                if form.video and not form.watched_before:
-                    self.watch(session, url, form, deadline)
-                elif form.video:  # watched before a failed gate: skipped through
-                    time.sleep(self.rng.uniform(0.5, 2.0))
-                else:  # reading and answering, at least the page's minimum time
-                    think = self.rng.uniform(*self.think)
-                    wait = form.wait_s + 0.3 if form.wait_s else 0.0
-                    time.sleep(max(0.0, max(think, wait) - (time.monotonic() - shown)))
-                data, sent = self.fill(form)
-                response = self.request(session, "POST", urljoin(url, form.action), data=data)
-                if response.status_code in (301, 302, 303):
-                    self.answers.update(sent)
-            self.outcome = "too many pages"
-        except requests.RequestException as exc:
+            async with browser_session() as session:
+                await self.walk(session, url, deadline)
+        except CONNECTION_ERRORS as exc:
             self.outcome = f"error: {type(exc).__name__}"
         finally:
             self.ended = time.monotonic()
+
+    async def walk(self, session, url: str, deadline: float):
+        response = await self.request(session, "GET", url, cpu_kind="ARRIVE")
+        for _ in range(60):
+            if response.status in (301, 302, 303):
+                location = response.headers["Location"]
+                if location.startswith(COMPLETE):
+                    self.outcome = f"completed:{location[len(COMPLETE):]}"
+                    return
+                response = await self.request(session, "GET", urljoin(url, location))
+                continue
+            if response.status != 200:
+                self.outcome = f"HTTP {response.status} on {urlparse(url).path}"
+                return
+            form = Form()
+            form.feed(response.text())
+            if not form.action:
+                self.outcome = "page without a step form"
+                return
+            shown = time.monotonic()
+            await self.load_page_files(session, url, form)
+            if time.monotonic() > deadline:
+                self.outcome = "deadline"
+                return
+            if form.video and not form.watched_before:
+                await self.watch(session, url, form, deadline)
+            elif form.video:  # watched before a failed gate: skipped through
+                await asyncio.sleep(self.rng.uniform(0.5, 2.0))
+            else:  # reading and answering, at least the page's minimum time
+                think = self.rng.uniform(*self.think)
+                wait = form.wait_s + 0.3 if form.wait_s else 0.0
+                await asyncio.sleep(max(0.0, max(think, wait) - (time.monotonic() - shown)))
+            data, sent = self.fill(form)
+            response = await self.request(session, "POST", urljoin(url, form.action), data=data)
+            if response.status in (301, 302, 303):
+                self.answers.update(sent)
+        self.outcome = "too many pages"
 
 
 # -- checks and figures ---------------------------------------------------------------------------
@@ -590,16 +614,9 @@ def main(argv=None) -> int:
         self_cpu0 = time.process_time()
         server_cpu0 = _session_cpu(server.pid)
         t0 = time.monotonic()
-        threads = []
         try:
-            for i, bot in enumerate(bots):
-                delay = t0 + args.ramp * i / max(1, args.participants) - time.monotonic()
-                time.sleep(max(0.0, delay))
-                thread = threading.Thread(target=bot.run, args=(deadline,), daemon=True)
-                thread.start()
-                threads.append(thread)
-            for thread in threads:
-                thread.join(max(0.1, deadline + 60 - time.monotonic()))
+            asyncio.run(run_all([functools.partial(bot.run, deadline) for bot in bots],
+                                ramp=args.ramp, deadline=deadline))
         finally:
             wall = time.monotonic() - t0
             load_after = os.getloadavg()
@@ -608,6 +625,7 @@ def main(argv=None) -> int:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(30)
         checks = verify(bots)
+        log_lines = Path(args.server_log).read_text(errors="replace").splitlines()
 
     timings = [t for b in bots for t in b.timings]
     by_kind = {kind: [s for m, s, _ in timings if m == kind]
@@ -646,6 +664,9 @@ def main(argv=None) -> int:
         "load_average_1_5_15min": {"before": [round(x, 1) for x in load_before],
                                    "after": [round(x, 1) for x in load_after]},
         "outcomes": dict(outcomes), "completion_codes": dict(codes),
+        # gunicorn's and Django's warnings (e.g. "Bad Request: PATH" for a 400): none expected
+        "server_log": {"path": args.server_log, "lines": len(log_lines),
+                       "first": log_lines[:5]},
         **checks, "condition_spread": spread,
     }
     targets = {

@@ -90,8 +90,11 @@ class Meter:
         return response
 
 
-def post(client, url: str, data: dict):
-    """A POST urlencoded, as load.py's bot (requests) sends it."""
+def post(client, url: str, data: dict, *, multipart: bool = False):
+    """An answer urlencoded, as a browser submits a form, or a progress report as
+    multipart/form-data, as study.js's fetch sends it (both as load.py's bot sends them)."""
+    if multipart:
+        return client.post(url, data)  # the test client's default encoding
     return client.post(url, urlencode(data), content_type="application/x-www-form-urlencoded")
 
 
@@ -129,7 +132,8 @@ def walk(client, meter: Meter, clock: Clock, gates: dict, rng: random.Random, th
                 data = {"kind": "video", "position": f"{position:.2f}", "step": config["step"],
                         "nonce": config["nonce"], "t": str(int(time.time() * 1000)),
                         "csrfmiddlewaretoken": form.hidden.get("csrfmiddlewaretoken", "")}
-                answer = meter("REPORT", lambda u=config["beacon"], d=data: post(client, u, d))
+                answer = meter("REPORT", lambda u=config["beacon"], d=data:
+                               post(client, u, d, multipart=True))
                 if answer.status_code == 200 and answer.json().get("complete"):
                     break
         else:

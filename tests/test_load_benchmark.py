@@ -1,13 +1,15 @@
 """benchmarks/load.py's client does what a browser does with a page, and keeps connection
 errors in its figures."""
 
+import asyncio
 import random
 import socket
 from pathlib import Path
 
+import aiohttp
 import pytest
-import requests
 
+from benchmarks.harness import browser_session
 from benchmarks.load import Bot, Form
 
 PAGE = """<html><head><link rel="stylesheet" href="/static/studies/study.css"></head><body>
@@ -34,9 +36,60 @@ def test_a_connection_error_is_timed_and_counted():
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed once the block ends: nothing listens
     bot = Bot(f"http://127.0.0.1:{port}", "pid", random.Random(0), (0, 0))
-    with pytest.raises(requests.ConnectionError):
-        bot.request(requests.Session(), "REPORT", f"http://127.0.0.1:{port}/s/x/event/")
+
+    async def report():
+        async with browser_session() as session:
+            await bot.request(session, "REPORT", f"http://127.0.0.1:{port}/s/x/event/",
+                              data={"kind": "video"})
+
+    with pytest.raises(aiohttp.ClientConnectionError):
+        asyncio.run(report())
     assert [(m, status) for m, _, status in bot.timings] == [("REPORT", 0)]
+
+
+def test_reports_go_multipart_answers_urlencoded_and_cookies_are_kept_per_browser():
+    """As a browser: study.js's fetch sends a FormData (multipart), a form is submitted
+    urlencoded; each bot has its own cookies, which aiohttp keeps for 127.0.0.1 too."""
+    from aiohttp import web
+
+    seen = []
+
+    async def page(request):
+        seen.append(("GET", request.cookies.get("sid"), ""))
+        response = web.Response(text="ok")
+        response.set_cookie("sid", request.query["who"])
+        return response
+
+    async def post(request):
+        fields = await request.post()
+        seen.append((request.content_type, request.cookies.get("sid"), fields.get("kind", "")))
+        return web.json_response({"complete": False})
+
+    async def walk():
+        app = web.Application()
+        app.add_routes([web.get("/page", page), web.post("/event", post),
+                        web.post("/step", post)])
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        base = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
+        try:
+            for who in ("a", "b"):
+                bot = Bot(base, who, random.Random(0), (0, 0))
+                async with browser_session() as session:
+                    await bot.request(session, "GET", f"{base}/page?who={who}")
+                    await bot.request(session, "REPORT", f"{base}/event",
+                                      data={"kind": "video", "position": "2.00"})
+                    await bot.request(session, "POST", f"{base}/step", data={"kind": "answer"})
+        finally:
+            await runner.cleanup()
+
+    asyncio.run(walk())
+    assert seen == [("GET", None, ""), ("multipart/form-data", "a", "video"),
+                    ("application/x-www-form-urlencoded", "a", "answer"),
+                    ("GET", None, ""), ("multipart/form-data", "b", "video"),
+                    ("application/x-www-form-urlencoded", "b", "answer")]
 
 
 GATE = """<form id="step-form" method="post" action="/s/x/step/" data-step="gate-ml" data-wait-s="0.0">
@@ -129,3 +182,20 @@ def test_cpu_by_kind_counts_each_kind_and_its_share():
     out = cpu_by_kind([bot])
     assert out["REPORT"] == {"n": 2, "median": 3.0, "mean": 3.0, "share_of_cpu": 0.5}
     assert out["GET"]["share_of_cpu"] == 0.5 and out["all"] == {"n": 3, "mean": 4.0}
+
+
+@pytest.mark.django_db
+def test_the_servers_readiness_check_logs_nothing_the_old_warm_up_logged_bad_request(
+        client, study, caplog):
+    """The 12 "Bad Request: /s/load-benchmark/" lines of a run's gunicorn log were the warm-up:
+    the entry link without Prolific's parameters, 4 per worker x 3 workers, answered 400 and
+    logged by django.request. The readiness check asks for a script instead."""
+    from benchmarks.load import READY_PATH
+
+    with caplog.at_level("WARNING", logger="django.request"):
+        assert client.get(f"/s/{study.slug}/").status_code == 400
+    assert [r.getMessage() for r in caplog.records] == [f"Bad Request: /s/{study.slug}/"]
+    caplog.clear()
+    with caplog.at_level("DEBUG"):
+        assert client.get(READY_PATH).status_code == 200
+    assert [r.getMessage() for r in caplog.records if r.levelname != "DEBUG"] == []
