@@ -3,6 +3,14 @@
     python benchmarks/property_gradients.py                       # CPU: samples, then projects
     python benchmarks/property_gradients.py --sample 0            # run all 110 000 renders/forwards
     python benchmarks/property_gradients.py --device cuda --sample 0
+    python benchmarks/property_gradients.py --checkpoint checkpoints/cnn --compare 5
+
+``--compare R`` measures the levers side by side instead, on the same ``--sample`` scenes, R
+rounds with the variants alternating inside each round (the machine is shared: medians and
+ratios to the first variant, with the load average, mean more than seconds): the forward pass
+eager / eager channels-last / frozen TorchScript / frozen channels-last, with the largest
+difference of each from the eager logits; the renderer with 32 / 64 / 128 scenes per internal
+chunk (64 is the CPU default at 64 px), with the largest pixel difference.
 
 The issue's size: all 10 factors, 1000 images, 11 points (110 000 renders and forward passes)
 and 10 000 permutations, target < 60 s. The permutation test always runs at full size (on
@@ -15,6 +23,7 @@ seconds and the total; ``--json FILE`` writes the figures.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import sys
@@ -27,11 +36,63 @@ sys.path.insert(0, str(REPO))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from explainers.interventions.paths import intervention_paths  # noqa: E402
+from explainers.interventions.paths import (  # noqa: E402
+    intervened_scenes,
+    intervention_grid,
+    intervention_paths,
+    read_on_cpu,
+)
 from explainers.interventions.permutation import permutation_test  # noqa: E402
 from explainers.models import DEFAULT_CHECKPOINT  # noqa: E402
+from explainers.models.frozen import frozen_logit  # noqa: E402
 from explainers.models.model_registry import load_model  # noqa: E402
-from explainers.synthetic import FACTORS, get_sampler  # noqa: E402
+from explainers.synthetic import FACTORS, SceneBatch, get_sampler, render  # noqa: E402
+
+
+def _median(values):
+    return float(np.median(values))
+
+
+def compare(model, base, *, points, rounds, device) -> dict:
+    """The levers side by side on the same scenes (see the module's docstring)."""
+    scenes = SceneBatch.cat([intervened_scenes(base, f, intervention_grid(f, points))
+                             for f in FACTORS])
+    size = model.image_size
+    cl = torch.channels_last
+    eager_cl = copy.deepcopy(model).to(memory_format=cl)
+    t0 = time.perf_counter()
+    frozen = frozen_logit(model)
+    trace_s = time.perf_counter() - t0
+    frozen_cl = frozen_logit(model, channels_last=True)
+    forward = {
+        "eager": model.logit,
+        "eager channels-last": lambda x: eager_cl.logit(x.contiguous(memory_format=cl)),
+        "frozen": frozen,
+        "frozen channels-last": frozen_cl,
+    }
+    renders = {f"chunk {c}": c for c in (64, 32, 128)}
+    times = {k: [] for k in (*forward, *renders)}
+    outputs, images = {}, {}
+    with torch.inference_mode():
+        for _ in range(rounds):
+            for name, chunk in renders.items():
+                t = time.perf_counter()
+                images[name] = render(scenes, size=size, device=device, chunk_size=chunk).images
+                times[name].append(time.perf_counter() - t)
+            x = images["chunk 64"]
+            for name, read in forward.items():
+                t = time.perf_counter()
+                outputs[name] = read_on_cpu(read, x) if x.device.type == "cpu" else read(x)
+                times[name].append(time.perf_counter() - t)
+    n = len(scenes)
+    rows = {}
+    for group, first, results in ((forward, "eager", outputs), (renders, "chunk 64", images)):
+        for k in group:
+            rows[k] = {"median_s": round(_median(times[k]), 3),
+                       "img_per_s": round(n / _median(times[k]), 1),
+                       "ratio_to_" + first: round(_median(times[first]) / _median(times[k]), 2),
+                       "max_abs_difference": float((results[k] - results[first]).abs().max())}
+    return {"scenes": n, "rounds": rounds, "frozen_trace_s": round(trace_s, 2), "variants": rows}
 
 
 def main(argv=None) -> int:
@@ -43,8 +104,13 @@ def main(argv=None) -> int:
     p.add_argument("--sample", type=int, default=440, help="scenes rendered and read (0 = all)")
     p.add_argument("--batch-size", type=int, default=220)
     p.add_argument("--device", default="cpu")
+    p.add_argument("--forward", default="frozen", choices=["frozen", "eager"])
+    p.add_argument("--compare", type=int, default=0, metavar="R",
+                   help="measure the levers side by side in R alternating rounds instead")
     p.add_argument("--json", default=None)
     a = p.parse_args(argv)
+    if a.compare < 0:
+        p.error(f"--compare must be 0 or a positive number of rounds, got {a.compare}")
     load_before = os.getloadavg()
     model = load_model(a.checkpoint or DEFAULT_CHECKPOINT, device=a.device).eval()
     total = a.n * len(FACTORS) * a.points
@@ -53,8 +119,23 @@ def main(argv=None) -> int:
     base = get_sampler("study").sample(n_base, generator=torch.Generator().manual_seed(0))
     with torch.inference_mode():  # warm-up: first-call allocations are not throughput
         model.logit(torch.rand(2, 3, model.image_size, model.image_size, device=a.device))
+    if a.compare:
+        figures = compare(model, base, points=a.points, rounds=a.compare, device=a.device)
+        figures["load_before"] = [round(x, 2) for x in load_before]
+        figures["load_after"] = [round(x, 2) for x in os.getloadavg()]
+        print(f"load average before {figures['load_before']}, after {figures['load_after']} "
+              f"({os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}, {a.device}); "
+              f"{figures['scenes']} scenes, {a.compare} rounds, medians; frozen trace "
+              f"{figures['frozen_trace_s']} s")
+        for name, row in figures["variants"].items():
+            ratio = next(v for k, v in row.items() if k.startswith("ratio"))
+            print(f"  {name:22s} {row['median_s']:8.3f} s  {row['img_per_s']:8.1f} img/s  "
+                  f"x{ratio:<5}  max |difference| {row['max_abs_difference']:.2e}")
+        if a.json:
+            Path(a.json).write_text(json.dumps(figures, indent=2) + "\n")
+        return 0
     paths = intervention_paths(model, base, points=a.points, batch_size=a.batch_size,
-                               device=a.device)
+                               device=a.device, forward=a.forward)
     measured = n_base * len(FACTORS) * a.points
     scale = total / measured
     y = np.random.default_rng(0).random((a.n, len(FACTORS), a.points))
@@ -63,7 +144,7 @@ def main(argv=None) -> int:
     test_s = time.perf_counter() - t0
     render_s, forward_s = paths.seconds["render"] * scale, paths.seconds["forward"] * scale
     figures = {
-        "device": a.device, "torch_threads": torch.get_num_threads(), "cpus": os.cpu_count(),
+        "device": a.device, "forward": a.forward, "torch_threads": torch.get_num_threads(), "cpus": os.cpu_count(),
         "load_before": [round(x, 2) for x in load_before],
         "load_after": [round(x, 2) for x in os.getloadavg()],
         "size": {"images": a.n, "factors": len(FACTORS), "points": a.points,

@@ -116,7 +116,8 @@ def test_command_errors_are_clear(tmp_path):
                        ({"batch_size": 0}, "--batch-size"),
                        ({"sampler": "nope"}, "unknown sampler 'nope'"),
                        ({"factors": ["color", "color"]}, "distinct"),
-                       ({"device": "gpu"}, "gpu")]:
+                       ({"device": "gpu"}, "gpu"),
+                       ({"forward": "jit"}, "--forward must be eager or frozen, got 'jit'")]:
         with pytest.raises(CommandError, match=match):
             call_command("property_gradients", checkpoint=str(folder), n=2,
                          out=str(tmp_path / "o"), **bad)

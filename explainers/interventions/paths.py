@@ -27,6 +27,7 @@ from explainers.models.cpu_threads import map_on_cpu
 from explainers.synthetic import FACTOR_RANGES, FACTORS, SceneBatch, intervene, render
 
 Output = Literal["probability", "logit"]
+Forward = Literal["eager", "frozen"]
 
 
 def intervention_grid(factor: str, points: int) -> np.ndarray:
@@ -48,13 +49,26 @@ def intervened_scenes(base: SceneBatch, factor: str, grid: np.ndarray) -> SceneB
     return intervene(repeated, factor, value=values)
 
 
-def model_output(model, output: Output = "probability") -> Callable[[torch.Tensor], torch.Tensor]:
-    """``images [B,3,H,W] -> [B]``: the model's probability of class 1, or its logit."""
+def model_output(model, output: Output = "probability", *, forward: Forward = "eager"
+                 ) -> Callable[[torch.Tensor], torch.Tensor]:
+    """``images [B,3,H,W] -> [B]``: the model's probability of class 1, or its logit.
+
+    ``forward="frozen"`` reads a frozen TorchScript copy of ``model.logit``
+    (:func:`explainers.models.frozen.frozen_logit`: same logits up to float32 rounding, 1.4-1.7x
+    faster on the CPU; costs a trace of a few seconds up front); ``"eager"`` calls the model."""
+    if output not in ("probability", "logit"):
+        raise ValueError(f"output must be probability or logit, got {output!r}")
+    if forward == "frozen":
+        from explainers.models.frozen import frozen_logit
+
+        logit = frozen_logit(model)
+    elif forward == "eager":
+        logit = model.logit
+    else:
+        raise ValueError(f"forward must be eager or frozen, got {forward!r}")
     if output == "probability":
-        return lambda x: torch.sigmoid(model.logit(x))
-    if output == "logit":
-        return model.logit
-    raise ValueError(f"output must be probability or logit, got {output!r}")
+        return lambda x: torch.sigmoid(logit(x))
+    return logit
 
 
 def read_on_cpu(read: Callable[[torch.Tensor], torch.Tensor], images: torch.Tensor,
@@ -97,11 +111,13 @@ def intervention_paths(
     output: Output = "probability",
     batch_size: int = 256,
     device=None,
+    forward: Forward = "eager",
     progress: Callable[[int, int], None] | None = None,
 ) -> InterventionPaths:
     """Render every gradual intervention of ``base`` and read the model along it, in batches
-    of ``batch_size`` images (render, then forward). ``progress(done, total)`` is called after
-    every batch."""
+    of ``batch_size`` images (render, then forward). ``forward`` as in :func:`model_output`
+    (the trace of ``"frozen"`` counts as forward time). ``progress(done, total)`` is called
+    after every batch."""
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     factors = tuple(factors)
@@ -109,10 +125,11 @@ def intervention_paths(
         raise ValueError(f"factors must be distinct and not empty, got {factors!r}")
     grids = {f: intervention_grid(f, points) for f in factors}
     device = torch.device(device) if device is not None else model.device
-    read = model_output(model, output)
+    t0 = time.perf_counter()
+    read = model_output(model, output, forward=forward)
     size = model.image_size
     outputs = np.zeros((len(base), len(factors), points))
-    seconds = {"render": 0.0, "forward": 0.0}
+    seconds = {"render": 0.0, "forward": time.perf_counter() - t0}
     total, done = len(base) * len(factors) * points, 0
     per_batch = max(1, batch_size // points)  # whole paths per batch
     for f, factor in enumerate(factors):

@@ -36,8 +36,13 @@ DEFAULT_POINTS = 11
 def run(model, *, out, n: int, points: int = DEFAULT_POINTS,
         permutations: int = DEFAULT_PERMUTATIONS, alpha: float = DEFAULT_ALPHA, seed: int = 0,
         sampler: str = "study", output: str = "probability", factors=FACTORS,
-        batch_size: int = 256, device=None, progress=None, legs_grid: bool = False) -> dict:
+        batch_size: int = 256, device=None, progress=None, legs_grid: bool = False,
+        forward: str = "frozen") -> dict:
     """Run and write every file to ``out``; returns ``run.json``'s content.
+
+    ``forward``: ``"frozen"`` (default) reads a frozen TorchScript copy of the model (logits
+    equal up to float32 rounding, faster), ``"eager"`` the model itself
+    (:func:`~explainers.interventions.paths.model_output`).
 
     ``legs_grid``: the base images' legs positions are set to ``n`` equidistant values over
     ``[0, 1]`` (everything else as sampled), so that the local scores can be read against the
@@ -53,6 +58,8 @@ def run(model, *, out, n: int, points: int = DEFAULT_POINTS,
         intervention_grid(factor, points)
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"--batch-size must be a positive integer, got {batch_size!r}")
+    if forward not in ("eager", "frozen"):
+        raise ValueError(f"--forward must be eager or frozen, got {forward!r}")
     draw = get_sampler(sampler)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -61,7 +68,8 @@ def run(model, *, out, n: int, points: int = DEFAULT_POINTS,
     if legs_grid:
         base = intervene(base, "legs_position", value=torch.linspace(0, 1, n))
     paths = intervention_paths(model, base, factors=factors, points=points, output=output,
-                               batch_size=batch_size, device=device, progress=progress)
+                               batch_size=batch_size, device=device, forward=forward,
+                               progress=progress)
     t1 = time.perf_counter()
     test = permutation_test(paths.outputs, permutations=permutations, alpha=alpha, seed=seed)
     t2 = time.perf_counter()
@@ -87,7 +95,7 @@ def run(model, *, out, n: int, points: int = DEFAULT_POINTS,
     summary = {
         "model": name, "generator": code_version(), "n": n, "points": points,
         "permutations": permutations, "alpha": alpha, "seed": seed, "sampler": sampler,
-        "legs_grid": legs_grid, "output": output, "scheme": test.scheme, "alternative": test.alternative,
+        "legs_grid": legs_grid, "output": output, "forward": forward, "scheme": test.scheme, "alternative": test.alternative,
         "grid_spacing": "unit steps (the score is per step of the grid)",
         "seconds": {**{k: round(v, 2) for k, v in paths.seconds.items()},
                     "paths_total": round(t1 - t0, 2), "permutation_test": round(t2 - t1, 2)},
@@ -115,6 +123,8 @@ def main(argv=None) -> int:
                    help="set the images' legs positions to n equidistant values over [0, 1]")
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--device", default="cpu")
+    p.add_argument("--forward", default="frozen", choices=["frozen", "eager"],
+                   help="frozen TorchScript copy of the model (default) or the model itself")
     p.add_argument("--out", required=True)
     a = p.parse_args(argv)
 
@@ -125,7 +135,7 @@ def main(argv=None) -> int:
     summary = run(model, out=a.out, n=a.n, points=a.points, permutations=a.permutations,
                   alpha=a.alpha, seed=a.seed, sampler=a.sampler, output=a.output,
                   factors=a.factors, batch_size=a.batch_size, device=a.device, progress=progress,
-                  legs_grid=a.legs_grid)
+                  legs_grid=a.legs_grid, forward=a.forward)
     print(json.dumps(summary, indent=2))
     return 0
 

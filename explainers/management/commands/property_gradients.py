@@ -30,6 +30,8 @@ class Command(BaseCommand):
                             help="set the images' legs positions to n equidistant values in [0, 1]")
         parser.add_argument("--batch-size", type=int, default=256)
         parser.add_argument("--device", default="cpu")
+        parser.add_argument("--forward", default="frozen", choices=["frozen", "eager"],
+                            help="frozen TorchScript copy of the model (default) or the model")
         parser.add_argument("--out", required=True)
 
     def handle(self, *args, **opts):
@@ -49,7 +51,7 @@ class Command(BaseCommand):
                           seed=opts["seed"], sampler=opts["sampler"], output=opts["output"],
                           factors=opts["factors"], batch_size=opts["batch_size"],
                           device=opts["device"], legs_grid=opts["legs_grid"],
-                          progress=progress)
+                          forward=opts["forward"], progress=progress)
         except (CheckpointError, FileNotFoundError, ValueError, RuntimeError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(json.dumps(summary, indent=2))
