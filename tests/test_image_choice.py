@@ -133,7 +133,9 @@ def test_bots_answer_what_the_model_says_and_the_key_is_the_models_output(tmp_pa
         clock.advance(1.0)
         bot.post({"choice": choice, "page": str(n), "rt_ms": "900"}, form)
         if n < 7:  # feedback: all
-            assert ("Correct!" in bot.get().content.decode()) == (not wrong)
+            page = bot.get().content.decode()
+            assert (f"Image {n + 1}: Correct!" in page) == (not wrong)
+            assert (f"Image {n + 1}: not quite, the answer was {said}." in page) == wrong
         seen[name] = (said, choice, f"{key}/0,{cell['col']}")
     bot.play()
     assert bot.participant.status == "completed"
