@@ -41,7 +41,7 @@ def test_repeats_come_from_the_cache_and_the_lru_is_bounded(model):
     assert again.cached and not first.cached and again.score == first.score
     scorer.probe(b)
     scorer.probe(c)  # evicts a (least recently used)
-    assert scorer.stats() == {"hits": 1, "misses": 3, "cached": 2,
+    assert scorer.stats() == {"hits": 1, "misses": 3, "cached": 2, "pinned": 0,
                               "compute_ms_total": scorer.stats()["compute_ms_total"]}
     assert not scorer.probe(a).cached
 
@@ -75,3 +75,34 @@ def test_the_shipped_models_scale_is_its_recorded_logit_spread(tmp_path):
     assert recorded_logit_scale(tmp_path) == 1.0  # none recorded: the paper's raw tanh
     with pytest.raises(ValueError, match="logit_scale must be a positive number"):
         Scorer(None, logit_scale=0)
+
+
+def test_a_batch_scores_as_each_scene_alone_and_computes_each_distinct_scene_once(model):
+    scenes = sampled_scenes(sampler="study", seed=14, count=5)
+    alone = [Scorer(model).probe(scene) for scene in scenes]
+    scorer = Scorer(model)
+    scorer.probe(scenes[1])  # one of them already cached
+    batch = scorer.probe_many([*scenes, scenes[3]])  # and one asked twice
+    assert [p.cached for p in batch] == [False, True, False, False, False, True]
+    assert scorer.stats()["misses"] == 5 and scorer.stats()["hits"] == 2
+    for one, many in zip([*alone, alone[3]], batch, strict=True):
+        assert many.logit == pytest.approx(one.logit, abs=1e-3)
+        assert many.score == pytest.approx(one.score, abs=1e-4)
+        assert many.label == one.label
+        # the same picture (PNG bytes may differ only if the pixels do)
+        assert Image.open(io.BytesIO(many.png)).tobytes() == \
+            Image.open(io.BytesIO(one.png)).tobytes()
+    assert all(p.compute_ms > 0 for p in batch if not p.cached)
+    with pytest.raises(ExplorerError, match="outside"):  # one bad scene refuses the batch
+        scorer.probe_many([scenes[0], {**scenes[0], "position_x": 0.5}])
+
+
+def test_pinned_scenes_outlive_the_lru(model):
+    scorer = Scorer(model, cache_size=1, display_size=64)
+    a, b, c = sampled_scenes(sampler="study", seed=15, count=3)
+    scorer.probe(a)
+    scorer.probe_many([a, b], pin=True)  # a moves from the LRU to the pinned; b is computed
+    scorer.probe(c)
+    scorer.probe({**c, "color": 0.0 if c["color"] > 0.5 else 1.0})  # c evicted, not a or b
+    assert scorer.probe(a).cached and scorer.probe(b).cached
+    assert scorer.stats()["pinned"] == 2 and scorer.stats()["cached"] == 1

@@ -186,3 +186,71 @@ def test_the_page_shows_the_scenes_sorted_by_score_and_a_bot_explores_then_answe
     answers = bot.participant.responses.filter(item_type="relevance")
     assert answers.count() == 5 and all(r.correct for r in answers)
     assert {r.extra["stimulus"] for r in answers} == {"explorer:study:7:4"}
+
+
+def test_the_pages_previews_in_one_request_answer_and_log_as_one_by_one(explorer):
+    explore(explorer, action="select", index=1)
+    items = "body:0,body:2,appearance:3,scene:0:0.25,body:0"
+    batch = explore(explorer, action="previews", items=items).json()
+    assert batch["ok"] and batch["selected"] == 1 and len(batch["previews"]) == 5
+    singles = [explore(explorer, action="preview", group="body", source=0),
+               explore(explorer, action="preview", group="body", source=2),
+               explore(explorer, action="preview", group="appearance", source=3),
+               explore(explorer, action="preview", group="scene", source=0, t=0.25),
+               explore(explorer, action="preview", group="body", source=0)]
+    for many, one in zip(batch["previews"], (s.json() for s in singles), strict=True):
+        assert many["score"] == one["score"] and many["image"] == one["image"]
+        assert (many["group"], many["source"], many["t"]) == (one["group"], one["source"],
+                                                              one["t"])
+    assert batch["previews"][4]["cached"]  # asked twice in the batch: computed once
+    rows = list(ExplorerAction.objects.filter(participant=explorer.participant))
+    assert [r.action for r in rows] == ["select"] + ["preview"] * 10
+    assert [(r.group, r.source, r.t) for r in rows[1:6]] == [
+        ("body", 0, None), ("body", 2, None), ("appearance", 3, None), ("scene", 0, 0.25),
+        ("body", 0, None)]
+    assert rows[4].scene == rows[9].scene and all(r.selected == 1 for r in rows)
+
+
+@pytest.mark.parametrize(("items", "message"), [
+    ("wings:1", "unknown factor group 'wings'"),
+    ("body:1,body", "items: preview 2 must be group:source or group:source:t"),
+    ("body:4", "source must be a scene number from 0 to 3, got 4"),
+    ("body:1:1.5", r"t = 1.5 is outside \[0, 1\]"),
+    (",".join(["body:1"] * 13), "items: at most 12 previews per request, got 13"),
+])
+def test_bad_batches_are_refused_whole(explorer, items, message):
+    explore(explorer, action="select", index=0)
+    answer = explore(explorer, action="previews", items=items)
+    assert answer.status_code == 400 and re.search(message, answer.json()["error"])
+    assert ExplorerAction.objects.count() == 1  # the select only
+
+
+def test_batched_previews_cost_what_they_cost_one_by_one(explorer):
+    # 1 select + 11 batches of the page's 12 previews: 1 + 11 = 12 actions, the whole window
+    assert explore(explorer, action="select", index=0).status_code == 200
+    items = ",".join(f"{g}:{s}" for g in ("body", "appearance", "scene") for s in (1, 2, 3)) + \
+        ",body:1:0.5,appearance:1:0.5,scene:1:0.5"
+    codes = [explore(explorer, action="previews", items=items).status_code for _ in range(12)]
+    assert codes == [200] * 11 + [429]
+    assert ExplorerAction.objects.count() == 1 + 11 * 12
+
+
+def test_the_starting_previews_are_warmed_and_pinned(explorer_study):
+    from explainers.explorer import Scorer
+    from explainers.models import load_checkpoint
+    from studies.explorer import session
+    from studies.explorer.warm import warm
+
+    scorer = Scorer(load_checkpoint(), cache_size=4)
+    order = [2, 0, 3, 1]
+    assert warm(scorer, SCENES, order) == 4 * 12
+    for selected in order:
+        state = {"selected": selected, "current": SCENES[selected]}
+        items = session.page_previews(selected, order)
+        assert [(i.group, i.source, i.t) for i in items[:4]] == [
+            ("body", j, None) for j in order if j != selected] + [
+            ("body", next(j for j in order if j != selected), 0.5)]
+        action = session.Action(kind="previews", items=items)
+        probes = scorer.probe_many(session.preview_scenes(state, SCENES, action))
+        assert all(p.cached for p in probes)
+    assert scorer.stats()["pinned"] >= 4 * 9  # distinct scenes (some previews coincide)

@@ -1,8 +1,8 @@
 // The explorer (templates/studies/steps/explorer.html): select a scene, preview each factor
 // group taken from every other scene (with the score each would get), mix or interpolate,
 // reset, undo. Every request names an action and scene numbers; the server keeps the state,
-// renders and scores (studies/explorer/endpoint.py). Requests run one at a time, newest
-// previews first dropped when stale.
+// renders and scores (studies/explorer/endpoint.py). After a change the page asks all its
+// previews in one request; requests run one at a time, previews of an older state dropped.
 (function () {
   "use strict";
   var cfg = JSON.parse(document.getElementById("explorer-config").textContent);
@@ -103,6 +103,7 @@
   function act(fields) { enqueue(fields, showCurrent, false); }
 
   function previews() {
+    var items = [], shows = [];
     cfg.groups.forEach(function (group) {
       var box = root.querySelector(".explorer-previews[data-group='" + group.id + "']");
       box.innerHTML = "";
@@ -124,24 +125,37 @@
         button.appendChild(score); button.appendChild(img); button.appendChild(name);
         button.addEventListener("click", function () { act({ action: "mix", group: group.id, source: scene.index }); });
         box.appendChild(button);
-        enqueue({ action: "preview", group: group.id, source: scene.index }, function (answer) {
+        items.push(group.id + ":" + scene.index);
+        shows.push(function (answer) {
           if (!answer.ok) { score.textContent = "!"; return; }
           img.src = answer.image;
           paint(score, answer.score);
-        }, true);
+        });
       });
-      interpolationPreview(group.id);
+      var slider = sliderPreview(group.id);
+      items.push(slider.item);
+      shows.push(slider.show);
     });
+    // all of them in one request, computed in one batched pass (studies/explorer/endpoint.py;
+    // studies/explorer/session.page_previews is the same list, warmed for the starting scenes)
+    enqueue({ action: "previews", items: items.join(",") }, function (answer) {
+      shows.forEach(function (show, k) {
+        show(answer.ok ? Object.assign({ ok: true }, answer.previews[k]) : answer);
+      });
+    }, true);
   }
 
-  function interpolationPreview(group) {
+  function sliderPreview(group) {
     var source = root.querySelector(".explorer-source[data-group='" + group + "']").value;
     var t = root.querySelector(".explorer-t[data-group='" + group + "']").value;
     var out = root.querySelector(".explorer-preview-score[data-group='" + group + "']");
     out.textContent = "…";
-    enqueue({ action: "preview", group: group, source: source, t: t }, function (answer) {
-      if (answer.ok) paint(out, answer.score); else out.textContent = "!";
-    }, true);
+    return { item: group + ":" + source + ":" + t, fields: { action: "preview", group: group, source: source, t: t },
+             show: function (answer) { if (answer.ok) paint(out, answer.score); else out.textContent = "!"; } };
+  }
+  function interpolationPreview(group) {
+    var slider = sliderPreview(group);
+    enqueue(slider.fields, slider.show, true);
   }
 
   root.querySelectorAll(".explorer-scene").forEach(function (button) {

@@ -3,7 +3,8 @@
 The posted form names the page (``step``, ``nonce``, as every POST of the flow), the action
 and its fields (see :mod:`.session`) and the browser's time ``t``. The answer is JSON: the
 scene the action shows with its score, class, confidence and picture (a PNG data URL), and the
-session's short history. Refusals are JSON too: 400 bad action (with the reason), 409 a page
+session's short history; a ``previews`` action answers a list ``previews`` of those, in the
+order asked. Refusals are JSON too: 400 bad action (with the reason), 409 a page
 already left, 429 over the per-session limit (:mod:`.limits`, with ``Retry-After``). Every answered action is one
 :class:`~studies.models.ExplorerAction` row.
 
@@ -60,7 +61,8 @@ def handle(request, participant, is_explorer) -> JsonResponse:
         action = session.parse(data, len(scenes))
     except ExplorerError as exc:
         return _refuse(400, str(exc))
-    wait = limits.retry_after(participant, clock.now(), action.kind, len(scenes))
+    wait = limits.retry_after(participant, clock.now(), action.kind, len(scenes),
+                              previews=action.previews)
     if wait is not None:
         return _refuse(429, "Too many requests; please wait a few seconds.",
                        **{"Retry-After": str(wait)})
@@ -73,20 +75,43 @@ def handle(request, participant, is_explorer) -> JsonResponse:
                     return _refuse(409, "This page is out of date; please reload it.")
                 scene = session.apply(ctx.state, scenes, action)
                 p.save(update_fields=["state"])
+        elif action.kind == "previews":
+            return _previews(data, ctx, scenes, action)
         else:
             scene = session.apply(copy.deepcopy(ctx.state), scenes, action)
     except ExplorerError as exc:
         return _refuse(400, str(exc))
     probe = scorer_of(ctx.spec).probe(scene)
-    ExplorerAction.objects.create(
+    _row(data, ctx, action, scene, probe).save()
+    return JsonResponse({
+        "ok": True, "action": action.kind, "group": action.group, "source": action.source,
+        "t": action.t, **picture(probe), **_session_fields(ctx.state)})
+
+
+def _session_fields(state) -> dict:
+    return {"selected": state.get("selected"), "history": session.short_history(state),
+            "can_undo": bool(state.get("history"))}
+
+
+def _row(data, ctx, action, scene, probe) -> ExplorerAction:
+    return ExplorerAction(
         study_id=ctx.study.pk, participant=ctx.participant, step=ctx.step.id,
         step_index=ctx.step.index, action=action.kind, selected=ctx.state.get("selected"),
         group=action.group, source=action.source,
         t=action.t, scene=scene, score=probe.score, label=probe.label,
         confidence=probe.confidence, cached=probe.cached, compute_ms=probe.compute_ms,
         client_ms=_client_ms(data), created_at=clock.now())
+
+
+def _previews(data, ctx, scenes, action) -> JsonResponse:
+    """Several previews in one request: one batched render and forward pass for the ones not
+    cached, one ``preview`` row each in the log (as if asked one by one)."""
+    shown = session.preview_scenes(copy.deepcopy(ctx.state), scenes, action)
+    probes = scorer_of(ctx.spec).probe_many(shown)
+    ExplorerAction.objects.bulk_create([_row(data, ctx, item, scene, probe) for item, scene, probe
+                                        in zip(action.items, shown, probes, strict=True)])
     return JsonResponse({
-        "ok": True, "action": action.kind, "group": action.group, "source": action.source,
-        "t": action.t, **picture(probe), "selected": ctx.state.get("selected"),
-        "history": session.short_history(ctx.state),
-        "can_undo": bool(ctx.state.get("history"))})
+        "ok": True, "action": action.kind,
+        "previews": [{"group": item.group, "source": item.source, "t": item.t, **picture(probe)}
+                     for item, probe in zip(action.items, probes, strict=True)],
+        **_session_fields(ctx.state)})

@@ -8,6 +8,8 @@ scenes)`` of an action and a state change 1: a change with all its previews cost
 mix, interpolate, undo and reset with all their previews cost about 10) and send at most
 ``REQUESTS_PER_WINDOW`` requests (that burst is about 100), so a script repeating previews is
 refused after 160 requests and one repeating changes after 12. Refused requests cost nothing.
+The page asks its previews in one batched request (``previews``): it costs and counts as its
+previews would one by one, so batching changes neither limit.
 Counted from the action log in the database, so every gunicorn worker and machine sees the same
 count (one aggregate query per request).
 """
@@ -61,12 +63,17 @@ def spent(participant, now, n_scenes: int) -> Spent:
                  previews_per_action(n_scenes))
 
 
-def retry_after(participant, now, kind: str, n_scenes: int) -> int | None:
-    """Seconds to wait before this action would be answered; None if it may run now."""
+def retry_after(participant, now, kind: str, n_scenes: int, *, previews: int = 1) -> int | None:
+    """Seconds to wait before this action would be answered; None if it may run now. A
+    ``previews`` action (several previews in one request) costs what its ``previews`` would
+    cost one by one, and counts as that many requests (each is one logged row)."""
     used = spent(participant, now, n_scenes)
-    cost = 1 / used.previews_per_action if kind == "preview" else 1.0
+    if kind in ("preview", "previews"):
+        cost, requests = previews / used.previews_per_action, previews
+    else:
+        cost, requests = 1.0, 1
     if (used.actions + cost <= ACTIONS_PER_WINDOW + 1e-9
-            and used.requests + 1 <= REQUESTS_PER_WINDOW):
+            and used.requests + requests <= REQUESTS_PER_WINDOW):
         return None
     left = WINDOW_S - (now - used.oldest).total_seconds() if used.oldest else WINDOW_S
     return max(1, math.ceil(left))

@@ -32,6 +32,7 @@ from explainers.explorer import FACTOR_GROUPS, GROUP_LABELS
 from ..explorer import session
 from ..explorer.pictures import picture
 from ..explorer.scenes import checkpoint_of, scenes_of, scorer_of
+from ..explorer.warm import warm_in_background
 from .stimulus_questions import RELEVANCE, StimulusQuestions, StimulusQuestionsSpec
 
 MOST_SCENES = 12
@@ -89,12 +90,13 @@ class Explorer(StimulusQuestions):
         if not ctx.step.interactive:
             return super().context(ctx)
         scorer = scorer_of(ctx.spec)
+        scenes = scenes_of(ctx.step)
         shown = []
-        for index, scene in enumerate(scenes_of(ctx.step)):
-            probe = scorer.probe(scene)
+        for index, probe in enumerate(scorer.probe_many(scenes, pin=True)):
             shown.append({"index": index, "number": index + 1, "score": round(probe.score, 4),
                           "image": picture(probe)["image"]})
         shown.sort(key=lambda s: -s["score"])  # sorted by the model's score, as in Figure 7
+        warm_in_background(scorer, ctx.step, scenes, [s["index"] for s in shown])
         state = ctx.participant.state.get(ctx.step.id, {})  # read only: the endpoint writes it
         current = None
         if state.get("current") is not None:
