@@ -19,6 +19,7 @@ from django.http import HttpResponse, JsonResponse
 
 from .flow import context_of, is_current_page, locked
 from .free_text import printable
+from .lookups import CLAIM_STATE
 from .models import Event, EventKind, Participant, Status
 from .steps import Invalid, number, registered, step_type
 
@@ -66,7 +67,8 @@ def _unlocked(request, p: Participant, kind: str) -> HttpResponse | None:
     condition that status, step, page nonce and state are still what was read, so it counts
     exactly as if it had held the lock (nothing else can have changed the state meanwhile);
     the Events it logs are written with that UPDATE, in one transaction, only when there are
-    some (a coalesced video report logs one per 30 s). None when the report needs the locked
+    some (a coalesced video report logs one per 30 s). The UPDATE's SQL is compiled once
+    (``lookups.CLAIM_STATE``). None when the report needs the locked
     path: an ended session, a page left, a report the step refuses, or a race lost."""
     if p.status != Status.ACTIVE:
         return None
@@ -76,19 +78,18 @@ def _unlocked(request, p: Participant, kind: str) -> HttpResponse | None:
     step = step_type(ctx.step)
     if kind not in step.events:
         return None
-    read = {"status": Status.ACTIVE, "step_index": p.step_index, "page_nonce": p.page_nonce,
-            "state": copy.deepcopy(p.state)}
+    read = {"pk": p.pk, "status": str(Status.ACTIVE), "step_index": p.step_index,
+            "page_nonce": p.page_nonce, "read": copy.deepcopy(p.state)}
     ctx.pending = []
     try:
         answer = step.event(ctx, kind, request.POST)
     except Invalid:
         return None
-    claim = Participant.objects.filter(pk=p.pk, **read)
     if ctx.pending:
         with transaction.atomic():
-            if not claim.update(state=p.state):
+            if not CLAIM_STATE.run(**read, state=p.state):
                 return None
             Event.objects.bulk_create(ctx.pending)
-    elif not claim.update(state=p.state):
+    elif not CLAIM_STATE.run(**read, state=p.state):
         return None
     return JsonResponse({"ok": True, **answer})

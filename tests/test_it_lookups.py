@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from studies import runtime
 from studies.loading import load_study
-from studies.lookups import BY_TOKEN, LOCKED
+from studies.lookups import BY_TOKEN, CLAIM_STATE, LOCKED
 from studies.models import Participant
 from tests.bots import Bot
 
@@ -51,3 +51,39 @@ def test_a_reloaded_spec_is_read_again(study, clock, tmp_path):
     load_study(source, update=True)
     after = runtime.spec_of(BY_TOKEN.first(slug=study.slug, token=token).study)
     assert after is not before and after.title.startswith("Changed")
+
+
+def test_the_compiled_claim_changes_what_the_querysets_update_changes(study, clock):
+    bot = Bot(study, clock)
+    bot.enter()
+    p = Participant.objects.get(pk=bot.participant.pk)
+    read = {"pk": p.pk, "status": p.status, "step_index": p.step_index,
+            "page_nonce": p.page_nonce, "read": p.state}
+    new = {**p.state, "video": {"until": 2.5, "note": "it's \"quoted\" \u00e9"}}
+    # a condition that no longer holds: no row, as QuerySet.update gives 0
+    for changed in ({"status": "completed"}, {"step_index": p.step_index + 1},
+                    {"page_nonce": "other"}, {"read": {**p.state, "x": 1}},
+                    {"pk": p.pk + 10_000}):
+        stale = {**read, **changed}
+        expected = Participant.objects.filter(
+            pk=stale["pk"], status=stale["status"], step_index=stale["step_index"],
+            page_nonce=stale["page_nonce"], state=stale["read"]).count()
+        assert expected == 0 and CLAIM_STATE.run(**stale, state=new) == 0, changed
+    assert Participant.objects.get(pk=p.pk).state == p.state
+    with CaptureQueriesContext(connection) as captured:
+        assert CLAIM_STATE.run(**read, state=new) == 1
+    assert [q["sql"].startswith('UPDATE "studies_participant" SET "state"')
+            for q in captured.captured_queries] == [True]
+    assert Participant.objects.get(pk=p.pk).state == new
+    assert CLAIM_STATE.run(**read, state=new) == 0  # the state it read has changed
+    assert CLAIM_STATE.run(**{**read, "read": new}, state=p.state) == 1
+
+
+def test_an_update_that_cannot_be_compiled_is_refused_by_name():
+    from studies.lookups import CompiledUpdate
+
+    # a lookup that changes its value (LIKE 'marker%'): the value cannot be put in as given
+    odd = CompiledUpdate(lambda nonce, state: (Participant.objects.filter(
+        page_nonce__startswith=nonce), {"state": state}), nonce=str, state=dict)
+    with pytest.raises(ValueError, match="no marker"):
+        odd.run(nonce="ab", state={})
