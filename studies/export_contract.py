@@ -181,7 +181,8 @@ SESSION_COLUMNS: list[str] = [c.name for c in COLUMNS if c.level == PARTICIPANT
                               and c.name not in ("participant", "pilot")]
 """The session-level columns the analysis keeps per participant (the key and ``pilot`` aside)."""
 
-SCORED_ITEM_TYPES: tuple[ItemType, ...] = (ItemType.RELEVANCE, ItemType.TRIAL)
+SCORED_ITEM_TYPES: tuple[ItemType, ...] = (ItemType.RELEVANCE, ItemType.TRIAL,
+                                           ItemType.IMAGE_CHOICE)
 """Item types whose answer key is the study's outcome (the others are checks or background)."""
 
 UNSCORED_TRIAL_KINDS: tuple[TrialKind, ...] = (TrialKind.PRACTICE, TrialKind.CATCH,

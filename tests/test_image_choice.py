@@ -105,7 +105,8 @@ def write(tmp_path, text) -> Path:
 def test_bots_answer_what_the_model_says_and_the_key_is_the_models_output(tmp_path, clock):
     folder = make_folder(tmp_path)
     bundle = red_blue_bundle(tmp_path / "model")
-    path = write(tmp_path, spec_text(folder, checkpoint=f"checkpoint: {bundle}"))
+    path = write(tmp_path, spec_text(folder, checkpoint=f"checkpoint: {bundle}\n"
+                                                        "        blind_outcomes: false"))
     study, _ = load_study(path)
     assert b"not open yet" in Bot(study, clock).enter().content  # the keys are not rendered
     call_command("render_stimuli", str(path))
@@ -156,6 +157,11 @@ def test_bots_answer_what_the_model_says_and_the_key_is_the_models_output(tmp_pa
     mine = tidy_responses(study).query(f"prolific_pid == '{right.pid}' and "
                                        "item_type == 'image_choice'")
     assert len(mine) == 8 and (mine.correct == 1).all()
+    # the dashboard's outcome accuracy counts the answers (6 of 8 and 8 of 8 right)
+    from studies.live import live_view
+
+    (row,) = live_view(study)["accuracy"]
+    assert row == {"condition": "images", "n": 2, "accuracy": round((6 / 8 + 1) / 2, 3)}
 
 
 @pytest.mark.parametrize(("key", "column"), [("label", "label"), ("colour", "colour")])
@@ -229,3 +235,21 @@ def test_a_key_outside_the_choices_is_refused(tmp_path):
     with pytest.raises(SpecError, match=r"steps\[1\]\.choices: image s\d\d\.png has key "
                                         r"'\d+', which is not among the choices"):
         load_study(write(tmp_path, text))
+
+
+def test_a_conditions_own_version_of_the_step_is_checked_too(tmp_path):
+    folder = make_folder(tmp_path)
+    text = spec_text(folder, GENERATE.replace("key: model", "key: label")).replace(
+        "  - {name: images, explainer: none, target: 10}\n",
+        "  - {name: images, explainer: none, target: 10}\n"
+        "  - {name: colours, explainer: none, target: 10}\n")
+    text = text.replace("    feedback: all\n", "    feedback: all\n"
+                        "    by_condition:\n"
+                        "      colours:\n"
+                        "        generate: {source: image_folder, images: 8, key: hue}\n")
+    with pytest.raises(SpecError) as exc:
+        load_study(write(tmp_path, text))
+    (line,) = [x for x in str(exc.value).splitlines() if "by_condition" in x]
+    assert line.strip().startswith("steps[1].by_condition.colours.generate.key: 'hue' is "
+                                   "neither 'model' nor a column") and line.endswith("(line 24)"), \
+        str(exc.value)
