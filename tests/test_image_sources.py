@@ -146,3 +146,22 @@ def test_list_image_sources_command_lists_both_with_their_options():
     assert "image_folder" in text and "two4two" in text and "offers: generator" in text
     assert "folder: str, required" in text and "seed: int, default 90001" in text
     assert "no entry points found" not in text
+
+
+def test_concepts_render_on_any_cnn_from_an_image_folder(tmp_path):
+    """The concepts explainer on a CNN bundle that is not the INN, from an image folder: every
+    cell is an image of the folder (its CSV row in the cell) and the columns are the model's."""
+    image_folder(tmp_path, n=60)
+    bundle, _ = tiny_cnn_bundle(tmp_path / "cnn")
+    images = {"source": "image_folder", "folder": "pets", "labels": "pets/labels.csv"}
+    conditions = [{"name": "c", "explainer": "concepts", "target": 2, "variants": [0],
+                   "params": {"layer": "layer3", "components": 4, "keep": 2, "exemplars": 2,
+                              "images": 60}}]
+    (job,) = plan(conditions, study_seed=1, checkpoint=bundle, images=images,
+                  class_names=["cat", "dog"], base=tmp_path)
+    manifest = run_job(job.to_dict(), root=tmp_path / "stimuli")
+    assert manifest["key"] == job.key and manifest["explainer"] == "concepts"
+    found = load_manifest(tmp_path / "stimuli", job.key)
+    names = {f"im{i:02d}.png" for i in range(60)}
+    assert found["cells"] and {c["scene"]["image"] for c in found["cells"]} <= names
+    assert {c["scene"]["colour"] for c in found["cells"]} <= {"red", "blue"}
