@@ -73,7 +73,7 @@ def test_outputs_are_the_model_on_each_intervened_render_in_any_batching():
     prob = intervention_paths(model, b, factors=("color",), points=4)
     np.testing.assert_allclose(prob.outputs[:, 0], 1 / (1 + np.exp(-paths.outputs[:, 0])),
                                atol=1e-6)
-    assert set(paths.seconds) == {"render", "forward"}
+    assert set(paths.seconds) == {"render", "forward", "setup"}
 
 
 def test_blue_reading_model_depends_on_colour_more_than_on_roll():

@@ -26,6 +26,8 @@ import torch
 from explainers.models.cpu_threads import map_on_cpu
 from explainers.synthetic import FACTOR_RANGES, FACTORS, SceneBatch, intervene, render
 
+from .shading import render_background_path
+
 Output = Literal["probability", "logit"]
 Forward = Literal["eager", "frozen"]
 
@@ -91,7 +93,8 @@ def read_on_cpu(read: Callable[[torch.Tensor], torch.Tensor], images: torch.Tens
 @dataclass
 class InterventionPaths:
     """``outputs[i, f, j]``: the model's output for image ``i`` with ``factors[f]`` set to
-    ``grids[factors[f]][j]``. ``seconds`` splits the time into rendering and forward passes."""
+    ``grids[factors[f]][j]``. ``seconds`` splits the time into rendering, forward passes and
+    the set-up before the first batch."""
 
     outputs: np.ndarray
     factors: tuple[str, ...]
@@ -115,9 +118,11 @@ def intervention_paths(
     progress: Callable[[int, int], None] | None = None,
 ) -> InterventionPaths:
     """Render every gradual intervention of ``base`` and read the model along it, in batches
-    of ``batch_size`` images (render, then forward). ``forward`` as in :func:`model_output`
-    (the trace of ``"frozen"`` counts as forward time). ``progress(done, total)`` is called
-    after every batch."""
+    of ``batch_size`` images (render, then forward; background paths render each animal once,
+    :func:`~explainers.interventions.shading.render_background_path`, the same pixels). ``forward`` as in :func:`model_output`;
+    ``seconds["setup"]`` is the time taken once before the first batch (the trace of
+    ``"frozen"``), ``"render"`` and ``"forward"`` add up over the batches. ``progress(done,
+    total)`` is called after every batch."""
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     factors = tuple(factors)
@@ -129,15 +134,18 @@ def intervention_paths(
     read = model_output(model, output, forward=forward)
     size = model.image_size
     outputs = np.zeros((len(base), len(factors), points))
-    seconds = {"render": 0.0, "forward": time.perf_counter() - t0}
+    seconds = {"render": 0.0, "forward": 0.0, "setup": time.perf_counter() - t0}
     total, done = len(base) * len(factors) * points, 0
     per_batch = max(1, batch_size // points)  # whole paths per batch
     for f, factor in enumerate(factors):
         for start in range(0, len(base), per_batch):
             part = base[start : start + per_batch]
-            scenes = intervened_scenes(part, factor, grids[factor])
             t0 = time.perf_counter()
-            images = render(scenes.to(device), size=size, device=device).images
+            if factor == "background":  # the animal once per image, the blend per point
+                images = render_background_path(part, grids[factor], size=size, device=device)
+            else:
+                scenes = intervened_scenes(part, factor, grids[factor])
+                images = render(scenes.to(device), size=size, device=device).images
             t1 = time.perf_counter()
             if images.device.type == "cpu":
                 y = read_on_cpu(read, images).double().numpy()
@@ -146,7 +154,7 @@ def intervention_paths(
             seconds["render"] += t1 - t0
             seconds["forward"] += time.perf_counter() - t1
             outputs[start : start + len(part), f] = y.reshape(len(part), points)
-            done += len(scenes)
+            done += len(part) * points
             if progress is not None:
                 progress(done, total)
     return InterventionPaths(outputs, factors, grids, base, output, seconds)

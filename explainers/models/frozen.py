@@ -64,6 +64,8 @@ def frozen_logit(model, *, channels_last: bool = False, example_batch: int = 4
         warnings.filterwarnings("ignore", r".*is deprecated", DeprecationWarning)
         traced = torch.jit.trace(wrapper, example, check_trace=False)
         graph = torch.jit.optimize_for_inference(torch.jit.freeze(traced.eval()))
+        for _ in range(2):  # TorchScript's executor profiles its first calls: do them here
+            graph(example)
 
     def logit(images: torch.Tensor) -> torch.Tensor:
         if tuple(images.shape[1:]) != (3, size, size):
