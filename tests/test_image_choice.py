@@ -253,3 +253,74 @@ def test_a_conditions_own_version_of_the_step_is_checked_too(tmp_path):
     assert line.strip().startswith("steps[1].by_condition.colours.generate.key: 'hue' is "
                                    "neither 'model' nor a column") and line.endswith("(line 24)"), \
         str(exc.value)
+
+
+PLAN = """\
+title: "What does the system say? (image_choice)"
+study: image-choice
+design: trials
+questions:
+  main_question: How often do participants predict the model's answer?
+hypotheses:
+  - {id: H1, text: Participants predict the model above chance., direction: two-sided}
+dependent_variables:
+  - {id: correct, description: Proportion of images whose model answer was predicted.}
+conditions: [images]
+trial_filters:
+  - {column: item_type, equals: image_choice}
+exclusions:
+  - {rule: not_finished, text: "did not finish the session"}
+sample_size:
+  total: 4
+  text: four bots
+analyses:
+  - id: accuracy
+    test: describe
+    dv: correct
+    by: [condition]
+    description: Proportion correct per participant, mean and 2 SEM.
+  - id: by_answer
+    test: describe
+    dv: correct
+    by: [answer_key]
+    description: Per class the model predicts.
+"""
+
+
+def test_the_analysis_reads_the_answers_from_the_export(tmp_path, clock):
+    """Four bots answer with different accuracies; the preregistered describe analyses on the
+    exported CSV equal the means and 2 SEM recomputed here with pandas and scipy."""
+    import pandas as pd
+    from scipy import stats
+
+    from tests.bots import TrialAnswer
+
+    folder = make_folder(tmp_path)
+    bundle = red_blue_bundle(tmp_path / "model")
+    path = write(tmp_path, spec_text(folder, checkpoint=f"checkpoint: {bundle}"))
+    study, _ = load_study(path)
+    call_command("render_stimuli", str(path))
+    for b in range(4):  # bot b answers image i right unless i < 2 * b
+        bot = Bot(study, clock)
+        bot.enter()
+        bot.play(trials=lambda step, i, b=b: TrialAnswer(correct=i >= 2 * b))
+    export = tmp_path / "responses.csv"
+    call_command("export_responses", study.slug, "--format", "csv", "--out", str(export))
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(PLAN)
+    call_command("analyze", "--responses", str(export), "--prereg", str(plan),
+                 "--out", str(tmp_path / "report"))
+    results = json.loads((tmp_path / "report" / "results.json").read_text())
+    rows = pd.read_csv(export).query("item_type == 'image_choice'")
+    assert len(rows) == 32
+    per = rows.groupby("participant").correct.mean()
+    assert sorted(per) == [0.25, 0.5, 0.75, 1.0]
+    (overall,) = results["tables"]["accuracy"]
+    assert overall["mean"] == pytest.approx(per.mean())
+    assert overall["two_sem"] == pytest.approx(2 * stats.sem(per))
+    by_key = rows.groupby(["answer_key", "participant"]).correct.mean()
+    assert sorted(r["answer_key"] for r in results["tables"]["by_answer"]) == ["cat", "dog"]
+    for row in results["tables"]["by_answer"]:
+        mine = by_key.loc[row["answer_key"]]
+        assert row["mean"] == pytest.approx(mine.mean())
+        assert row["two_sem"] == pytest.approx(2 * stats.sem(mine))

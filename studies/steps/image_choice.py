@@ -136,14 +136,17 @@ class ImageChoice(StepType):
                     f"choices ({', '.join(options)})"]
         return []
 
-    def bot_play(self, bot, step, *, correct=True, **how):
-        """Answer every image (right, or the first other choice where not ``correct``)."""
+    def bot_play(self, bot, step, *, correct=True, trials=None, **how):
+        """Answer every image: right, or the first other choice where not ``correct``;
+        ``trials(step_id, index)`` (index: the image's place in the draw) says per image (an
+        object with ``correct``, e.g. ``tests.bots.TrialAnswer``)."""
         while bot.current_step().id == step.id and bot.participant.is_active:
             form = bot.form()
             state = bot.participant.state[step.id]
             pos = state.get("pos", 0)
             key = bot.files.choice_keys(step)[state["order"][pos]]
             options = bot.files.choice_options(step)
-            choice = key if correct else next(c for c in options if c != key)
+            right = trials(step.id, state["order"][pos]).correct if trials else correct
+            choice = key if right else next(c for c in options if c != key)
             bot.clock.advance(2.0)
             bot.post({"choice": choice, "page": str(pos), "rt_ms": "1800"}, form)
