@@ -324,3 +324,24 @@ def test_the_analysis_reads_the_answers_from_the_export(tmp_path, clock):
         mine = by_key.loc[row["answer_key"]]
         assert row["mean"] == pytest.approx(mine.mean())
         assert row["two_sem"] == pytest.approx(2 * stats.sem(mine))
+
+
+def test_a_replaced_model_gives_new_keys_without_a_restart(tmp_path, clock):
+    """The bundle's description is cached by its files: another model in the same folder is a
+    new, unpublished stimulus (503) until render_stimuli renders its predictions."""
+    folder = make_folder(tmp_path)
+    bundle = red_blue_bundle(tmp_path / "model")
+    path = write(tmp_path, spec_text(folder, checkpoint=f"checkpoint: {bundle}"))
+    study, _ = load_study(path)
+    call_command("render_stimuli", str(path))
+    bot = Bot(study, clock)
+    bot.enter()
+    bot.play(stop_at="predict")
+    first = set(re.findall(r"/stimulus/([0-9a-f]{64})/", bot.get().content.decode()))
+    descriptor = json.loads((bundle / "model.json").read_text())
+    descriptor["preprocessing"]["std"] = [0.5, 0.5, 0.5]  # another model, same predictions
+    (bundle / "model.json").write_text(json.dumps(descriptor))
+    assert bot.get().status_code == 503
+    call_command("render_stimuli", str(path))
+    second = set(re.findall(r"/stimulus/([0-9a-f]{64})/", bot.get().content.decode()))
+    assert len(second) == 1 and second != first
