@@ -96,7 +96,8 @@ def test_an_export_older_than_the_newest_columns_has_its_escapes_undone(study, a
                  str(tmp_path / "r.csv"))
     older = pd.read_csv(tmp_path / "r.csv", dtype=str, keep_default_na=False).drop(
         columns=["participant_group", "expertise_level", "reference", "scheme", "unit", "block",
-                 "pilot", "videos_completed", "gate_failures", "retake_allowed"])
+                 "pilot", "videos_completed", "gate_failures", "retake_allowed", "selection",
+                 "when", "shown"])
     older.to_csv(tmp_path / "older.csv", index=False)
     read = tidy.read_table(tmp_path / "older.csv")
     mine = read[(read["prolific_pid"] == attacker.pid) & (read["item_type"] == "relevance")]
