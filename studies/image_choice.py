@@ -127,11 +127,9 @@ def _make(spec: StudySpec, step, model: dict | None) -> Drawn:
             columns = [c for c in table.columns if c != "image"]
             raise FolderTrialError(f"{key!r} is neither 'model' nor a column of the images' "
                                    f"CSV (its columns: {', '.join(columns)})", "key")
-        column = list(table[key])
-        if key == LABEL and source.settings.get("classes"):
-            classes = source.settings["classes"]
-            column = [_class_names(spec, source)[int(i)] if _class_names(spec, source)
-                      else classes[int(i)] for i in column]
+        column, classes = list(table[key]), _class_names(spec, source)
+        if key == LABEL and source.settings.get("classes"):  # the CSV's labels as 0/1
+            column = [classes[int(i)] for i in column]
         empty = [i + 2 for i, v in enumerate(column) if isinstance(v, str) and not v.strip()]
         if empty:
             raise FolderTrialError(f"column {key!r} is empty in CSV row "
@@ -139,8 +137,8 @@ def _make(spec: StudySpec, step, model: dict | None) -> Drawn:
                                    "key")
         by_name = {n: shown(v) for n, v in zip(names, column, strict=True)}
         keys = tuple(by_name[n] for n in drawn)
-        values = (tuple(_class_names(spec, source)) if key == LABEL and
-                  _class_names(spec, source) else tuple(sorted(set(by_name.values()))))
+        values = (classes if key == LABEL and classes
+                  else tuple(sorted(set(by_name.values()))))
     inputs = inputs_of(source, [drawn], [f"key: {key}"], model=model)
     from explainers.render_kinds import get_kind
 
