@@ -106,3 +106,30 @@ def test_pinned_scenes_outlive_the_lru(model):
     scorer.probe({**c, "color": 0.0 if c["color"] > 0.5 else 1.0})  # c evicted, not a or b
     assert scorer.probe(a).cached and scorer.probe(b).cached
     assert scorer.stats()["pinned"] == 2 and scorer.stats()["cached"] == 1
+
+
+def test_a_scene_scored_at_one_size_is_only_drawn_at_another(model):
+    calls = []
+
+    class Counting:
+        image_size, bundle_hash = model.image_size, "counting"
+
+        def logit(self, x):
+            calls.append(len(x))
+            return model.logit(x)
+
+    scorer = Scorer(Counting(), display_size=128)
+    a, b = sampled_scenes(sampler="study", seed=16, count=2)
+    small = scorer.probe_many([a, b], size=64)
+    large = scorer.probe(a)  # 128 px: drawn, not scored again
+    assert calls == [2] and not large.cached
+    assert large.logit == small[0].logit
+    assert Image.open(io.BytesIO(small[0].png)).size == (64, 64)
+    assert Image.open(io.BytesIO(large.png)).size == (128, 128)
+    # the 64 px picture is the one the model scored
+    batch = SceneBatch(**{f: torch.tensor([a[f]]) for f in FACTORS}, label=torch.tensor([0]))
+    drawn = (render(batch, size=64).images[0].clamp(0, 1) * 255 + 0.5).to(torch.uint8)
+    assert Image.open(io.BytesIO(small[0].png)).tobytes() == \
+        drawn.permute(1, 2, 0).contiguous().numpy().tobytes()
+    with pytest.raises(ValueError, match="size must be an integer number of pixels"):
+        scorer.probe(a, size=4)

@@ -49,6 +49,16 @@ def explore(bot, **fields):
                             **{k: str(v) for k, v in fields.items()}})
 
 
+def picture_size(answer) -> tuple[int, int]:
+    import base64
+    import io
+
+    from PIL import Image
+
+    data = base64.b64decode(answer["image"].removeprefix("data:image/png;base64,"))
+    return Image.open(io.BytesIO(data)).size
+
+
 def test_actions_answer_the_scored_scene_and_are_logged(explorer):
     selected = explore(explorer, action="select", index=1, t_client=1763856000000).json()
     assert selected["ok"] and selected["selected"] == 1 and selected["history"] == []
@@ -58,7 +68,10 @@ def test_actions_answer_the_scored_scene_and_are_logged(explorer):
     expected = shared_scorer().probe(mix(SCENES[1], SCENES[3], "body"))
     assert preview["score"] == pytest.approx(expected.score, abs=1e-4)
     mixed = explore(explorer, action="mix", group="body", source=3).json()
-    assert mixed["score"] == preview["score"] and mixed["cached"]
+    # the preview's picture is the model's 64 px, the changed scene's 128 px; its score is the
+    # preview's (the logit kept, not computed again)
+    assert mixed["score"] == preview["score"]
+    assert picture_size(preview) == (64, 64) and picture_size(mixed) == (128, 128)
     assert mixed["history"] == ["mix body from scene 4"] and mixed["can_undo"]
     explore(explorer, action="interpolate", group="scene", source=0, t=0.5)
     undone = explore(explorer, action="undo").json()
@@ -200,6 +213,7 @@ def test_the_pages_previews_in_one_request_answer_and_log_as_one_by_one(explorer
                explore(explorer, action="preview", group="body", source=0)]
     for many, one in zip(batch["previews"], (s.json() for s in singles), strict=True):
         assert many["score"] == one["score"] and many["image"] == one["image"]
+        assert picture_size(many) == (64, 64)
         assert (many["group"], many["source"], many["t"]) == (one["group"], one["source"],
                                                               one["t"])
     assert batch["previews"][4]["cached"]  # asked twice in the batch: computed once
@@ -237,6 +251,7 @@ def test_batched_previews_cost_what_they_cost_one_by_one(explorer):
 
 def test_the_starting_previews_are_warmed_and_pinned(explorer_study):
     from explainers.explorer import Scorer
+    from explainers.explorer.inference import PREVIEW_SIZE
     from explainers.models import load_checkpoint
     from studies.explorer import session
     from studies.explorer.warm import warm
@@ -251,6 +266,7 @@ def test_the_starting_previews_are_warmed_and_pinned(explorer_study):
             ("body", j, None) for j in order if j != selected] + [
             ("body", next(j for j in order if j != selected), 0.5)]
         action = session.Action(kind="previews", items=items)
-        probes = scorer.probe_many(session.preview_scenes(state, SCENES, action))
+        probes = scorer.probe_many(session.preview_scenes(state, SCENES, action),
+                                   size=PREVIEW_SIZE)
         assert all(p.cached for p in probes)
     assert scorer.stats()["pinned"] >= 4 * 9  # distinct scenes (some previews coincide)

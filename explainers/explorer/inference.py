@@ -37,6 +37,7 @@ from explainers.synthetic.sheets import to_uint8
 from .scenes import batch_of, scene_key
 
 DISPLAY_SIZE = 128
+PREVIEW_SIZE = 64  # the previews (shown at 72 px): the picture the model scored, no second render
 CACHE_SIZE = 1024  # ~20 KB of PNG each
 
 
@@ -88,26 +89,33 @@ class Scorer:
         self.cache_size = cache_size
         self._cache: OrderedDict[tuple, Probe] = OrderedDict()
         self._pinned: dict[tuple, Probe] = {}  # warmed scenes, never evicted (see probe_many)
+        self._logits: OrderedDict[tuple, float] = OrderedDict()  # (scene, model): any size
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(concurrency)
         self.hits = self.misses = 0
         self.compute_ms_total = 0.0
 
-    def probe(self, scene) -> Probe:
+    def probe(self, scene, *, size: int | None = None) -> Probe:
         """The scored picture of ``scene`` (a mapping of the ten factors; refused with
-        :class:`~explainers.explorer.scenes.ExplorerError` if a key or value is bad)."""
-        return self.probe_many([scene])[0]
+        :class:`~explainers.explorer.scenes.ExplorerError` if a key or value is bad), its
+        picture ``size`` px (default ``display_size``)."""
+        return self.probe_many([scene], size=size)[0]
 
-    def probe_many(self, scenes, *, pin: bool = False) -> list[Probe]:
-        """The scored pictures of ``scenes``, in order: cached ones from the LRU, the others
-        (each distinct scene once) in one batched render and one batched forward pass, so a
-        page's previews cost one pass instead of one per preview. Each missed probe's
-        ``compute_ms`` is its share of the batch's time. Every scene is checked before anything
-        is computed (a bad one refuses the whole batch). ``pin``: keep these scenes outside the
-        LRU, never evicted (the warm-up of the scenes every participant starts from; the caller
-        bounds how many)."""
+    def probe_many(self, scenes, *, pin: bool = False, size: int | None = None) -> list[Probe]:
+        """The scored pictures of ``scenes``, in order, ``size`` px (default ``display_size``):
+        cached ones from the LRU, the others (each distinct scene once) in one batched render
+        and one batched forward pass, so a page's previews cost one pass instead of one per
+        preview; a scene already scored at another size is not scored again (its logit is kept
+        apart from the pictures), only drawn. Each missed probe's ``compute_ms`` is its share
+        of the batch's time. Every scene is checked before anything is computed (a bad one
+        refuses the whole batch). ``pin``: keep these scenes outside the LRU, never evicted
+        (the warm-up of the scenes every participant starts from; the caller bounds how
+        many)."""
+        size = self.display_size if size is None else size
+        if isinstance(size, bool) or not isinstance(size, int) or not 16 <= size <= 512:
+            raise ValueError(f"size must be an integer number of pixels in [16, 512], got {size!r}")
         model_key = getattr(self.model, "bundle_hash", "")
-        keys = [(scene_key(scene), model_key, self.display_size) for scene in scenes]
+        keys = [(scene_key(scene), model_key, size) for scene in scenes]
         out: list[Probe | None] = [None] * len(keys)
         missing: dict[tuple, list[int]] = {}
         with self._lock:
@@ -124,13 +132,17 @@ class Scorer:
                     continue
                 self.hits += 1
                 out[i] = Probe(**{**hit.__dict__, "cached": True, "compute_ms": 0.0})
+            known = [self._logits.get(key[:2]) for key in missing]
         if missing:
             with self._slots:
-                computed = self._compute([scenes[where[0]] for where in missing.values()])
+                computed = self._compute([scenes[where[0]] for where in missing.values()],
+                                         size, known)
             with self._lock:
                 for (key, where), probe in zip(missing.items(), computed, strict=True):
                     self.misses += 1
                     self.compute_ms_total += probe.compute_ms
+                    self._logits[key[:2]] = probe.logit
+                    self._logits.move_to_end(key[:2])
                     if pin:
                         self._pinned[key] = probe
                     else:
@@ -142,16 +154,24 @@ class Scorer:
                         out[i] = Probe(**{**probe.__dict__, "cached": True, "compute_ms": 0.0})
                 while len(self._cache) > self.cache_size:
                     self._cache.popitem(last=False)
+                while len(self._logits) > 4 * self.cache_size:
+                    self._logits.popitem(last=False)
         return out
 
     @torch.no_grad()
-    def _compute(self, scenes) -> list[Probe]:
+    def _compute(self, scenes, size: int, known: list[float | None]) -> list[Probe]:
+        """Draw ``scenes`` at ``size`` px and score those whose logit is not ``known``."""
         started = time.perf_counter()
         batch = batch_of(scenes)
-        scored = render(batch, size=self.model.image_size).images
-        logits = self.model.logit(scored).tolist()
-        shown = scored if self.display_size == self.model.image_size \
-            else render(batch, size=self.display_size).images
+        todo = [i for i, logit in enumerate(known) if logit is None]
+        logits = list(known)
+        model_size = self.model.image_size
+        shown = render(batch, size=size).images
+        if todo:
+            scored = shown[todo] if size == model_size else \
+                render(batch_of([scenes[i] for i in todo]), size=model_size).images
+            for i, logit in zip(todo, self.model.logit(scored).tolist(), strict=True):
+                logits[i] = logit
         pixels = to_uint8(shown)
         probes = []
         for i, logit in enumerate(logits):

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.http import JsonResponse
 
 from explainers.explorer import ExplorerError
+from explainers.explorer.inference import PREVIEW_SIZE
 
 from .. import clock
 from ..flow import context_of, is_current_page, locked
@@ -81,7 +82,8 @@ def handle(request, participant, is_explorer) -> JsonResponse:
             scene = session.apply(copy.deepcopy(ctx.state), scenes, action)
     except ExplorerError as exc:
         return _refuse(400, str(exc))
-    probe = scorer_of(ctx.spec).probe(scene)
+    size = PREVIEW_SIZE if action.kind == "preview" else None  # a change: the full picture
+    probe = scorer_of(ctx.spec).probe(scene, size=size)
     _row(data, ctx, action, scene, probe).save()
     return JsonResponse({
         "ok": True, "action": action.kind, "group": action.group, "source": action.source,
@@ -107,7 +109,7 @@ def _previews(data, ctx, scenes, action) -> JsonResponse:
     """Several previews in one request: one batched render and forward pass for the ones not
     cached, one ``preview`` row each in the log (as if asked one by one)."""
     shown = session.preview_scenes(copy.deepcopy(ctx.state), scenes, action)
-    probes = scorer_of(ctx.spec).probe_many(shown)
+    probes = scorer_of(ctx.spec).probe_many(shown, size=PREVIEW_SIZE)
     ExplorerAction.objects.bulk_create([_row(data, ctx, item, scene, probe) for item, scene, probe
                                         in zip(action.items, shown, probes, strict=True)])
     return JsonResponse({

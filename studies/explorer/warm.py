@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 import threading
 
+from explainers.explorer.inference import PREVIEW_SIZE
+
 from . import session
 
 log = logging.getLogger(__name__)
@@ -37,7 +39,8 @@ def warm(scorer, scenes: list[dict], order: list[int]) -> int:
             state = {"selected": selected, "current": dict(scenes[selected])}
             items = session.page_previews(selected, order)
             action = session.Action(kind="previews", items=items)
-            scorer.probe_many(session.preview_scenes(state, scenes, action), pin=True)
+            scorer.probe_many(session.preview_scenes(state, scenes, action), pin=True,
+                              size=PREVIEW_SIZE)
             asked += len(items)
     except Exception:  # a warm-up failure must not take the worker down; probes still work
         log.exception("explorer warm-up failed")
