@@ -40,7 +40,8 @@ def browser_session() -> aiohttp.ClientSession:
     return aiohttp.ClientSession(
         connector=aiohttp.TCPConnector(limit=6, keepalive_timeout=KEEPALIVE_S),
         cookie_jar=aiohttp.CookieJar(unsafe=True),
-        timeout=aiohttp.ClientTimeout(total=TIMEOUT_S))
+        # as requests' timeout=60 was: 60 s to connect and 60 s for each read, not in all
+        timeout=aiohttp.ClientTimeout(total=None, sock_connect=TIMEOUT_S, sock_read=TIMEOUT_S))
 
 
 @dataclass
@@ -59,15 +60,13 @@ class Reply:
 
 
 async def timed_request(timings: list, kind: str, session: aiohttp.ClientSession, method: str,
-                        url: str, *, data: dict | None = None, multipart: bool = False) -> Reply:
+                        url: str, *, data: dict | None = None) -> Reply:
     """One request, its body read, appended to ``timings`` as (kind, seconds, status); a
     connection error is appended with status 0 and its time kept, then raised. ``data`` goes
-    urlencoded, as a browser submits a form, or with ``multipart`` as multipart/form-data, as
-    ``fetch`` sends a ``FormData`` (static/studies/study.js)."""
-    body = aiohttp.FormData(data, default_to_multipart=True) if multipart and data else data
+    urlencoded, as a browser submits a form and study.js sends its reports (URLSearchParams)."""
     t0 = time.perf_counter()
     try:
-        async with session.request(method, url, data=body, allow_redirects=False) as response:
+        async with session.request(method, url, data=data, allow_redirects=False) as response:
             reply = Reply(response.status, response.headers, await response.read())
     except CONNECTION_ERRORS:
         timings.append((kind, time.perf_counter() - t0, 0))

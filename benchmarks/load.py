@@ -362,13 +362,12 @@ class Bot:
     server_cpu: list = field(default_factory=list)  # (kind, ms): the Server-Timing header's
 
     async def request(self, session, method, url, cpu_kind: str = "", **kw) -> Reply:
-        """One timed request (kinds GET, POST, ASSET, STATIC, REPORT; a REPORT goes as
-        multipart/form-data, as study.js's fetch sends it). The server's CPU time
+        """One timed request (kinds GET, POST, ASSET, STATIC, REPORT; a body urlencoded, as
+        the browser sends forms and study.js its reports). The server's CPU time
         (``Server-Timing: cpu``, studyserver.timing) is kept by ``cpu_kind`` (default: the
         request's kind; the entry link is ARRIVE, an asset VIDEO or IMAGE)."""
         verb = {"ASSET": "GET", "STATIC": "GET", "REPORT": "POST"}.get(method, method)
-        response = await timed_request(self.timings, method, session, verb, url,
-                                       multipart=method == "REPORT", **kw)
+        response = await timed_request(self.timings, method, session, verb, url, **kw)
         cpu = server_cpu_ms(response.headers.get("Server-Timing", ""))
         if cpu is not None:
             self.server_cpu.append((cpu_kind or method, cpu))

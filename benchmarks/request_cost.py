@@ -90,11 +90,9 @@ class Meter:
         return response
 
 
-def post(client, url: str, data: dict, *, multipart: bool = False):
-    """An answer urlencoded, as a browser submits a form, or a progress report as
-    multipart/form-data, as study.js's fetch sends it (both as load.py's bot sends them)."""
-    if multipart:
-        return client.post(url, data)  # the test client's default encoding
+def post(client, url: str, data: dict):
+    """A POST urlencoded, as a browser submits a form and study.js sends its reports
+    (URLSearchParams), and as load.py's bot sends both."""
     return client.post(url, urlencode(data), content_type="application/x-www-form-urlencoded")
 
 
@@ -132,8 +130,7 @@ def walk(client, meter: Meter, clock: Clock, gates: dict, rng: random.Random, th
                 data = {"kind": "video", "position": f"{position:.2f}", "step": config["step"],
                         "nonce": config["nonce"], "t": str(int(time.time() * 1000)),
                         "csrfmiddlewaretoken": form.hidden.get("csrfmiddlewaretoken", "")}
-                answer = meter("REPORT", lambda u=config["beacon"], d=data:
-                               post(client, u, d, multipart=True))
+                answer = meter("REPORT", lambda u=config["beacon"], d=data: post(client, u, d))
                 if answer.status_code == 200 and answer.json().get("complete"):
                     break
         else:
@@ -189,7 +186,12 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="xai-cost-") as tmp:
         prepare(args, Path(tmp))
         os.environ["DJANGO_SETTINGS_MODULE"] = "studyserver.settings"
-        sys.path.insert(0, str(Path(args.server_repo).resolve()))
+        server = Path(args.server_repo).resolve()
+        # from there: celery imports its task modules (studies.prolific.tasks) with the working
+        # directory first on sys.path (celery.utils.imports.cwd_in_path), so run from another
+        # checkout, that checkout's studies package was measured, not --server-repo's
+        os.chdir(server)
+        sys.path.insert(0, str(server))
         import django
 
         django.setup()

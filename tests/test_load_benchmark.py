@@ -47,9 +47,9 @@ def test_a_connection_error_is_timed_and_counted():
     assert [(m, status) for m, _, status in bot.timings] == [("REPORT", 0)]
 
 
-def test_reports_go_multipart_answers_urlencoded_and_cookies_are_kept_per_browser():
-    """As a browser: study.js's fetch sends a FormData (multipart), a form is submitted
-    urlencoded; each bot has its own cookies, which aiohttp keeps for 127.0.0.1 too."""
+def test_reports_and_answers_go_urlencoded_and_cookies_are_kept_per_browser():
+    """As a browser: study.js sends its reports as URLSearchParams and a form is submitted,
+    both urlencoded; each bot has its own cookies, which aiohttp keeps for 127.0.0.1 too."""
     from aiohttp import web
 
     seen = []
@@ -86,10 +86,9 @@ def test_reports_go_multipart_answers_urlencoded_and_cookies_are_kept_per_browse
             await runner.cleanup()
 
     asyncio.run(walk())
-    assert seen == [("GET", None, ""), ("multipart/form-data", "a", "video"),
-                    ("application/x-www-form-urlencoded", "a", "answer"),
-                    ("GET", None, ""), ("multipart/form-data", "b", "video"),
-                    ("application/x-www-form-urlencoded", "b", "answer")]
+    form = "application/x-www-form-urlencoded"
+    assert seen == [("GET", None, ""), (form, "a", "video"), (form, "a", "answer"),
+                    ("GET", None, ""), (form, "b", "video"), (form, "b", "answer")]
 
 
 GATE = """<form id="step-form" method="post" action="/s/x/step/" data-step="gate-ml" data-wait-s="0.0">

@@ -14,8 +14,10 @@
   // survives the page unloading); studyBeacon(kind, fields) is for a step's own events (the
   // kinds its step type declares in StepType.events, with numeric fields) and answers with the
   // server's reply.
+  // Sent urlencoded (URLSearchParams), not as multipart FormData: the server reads every
+  // report's fields for its CSRF check, and Django's multipart parser costs ten times as much.
   function send(kind, fields, answered) {
-    var data = new FormData();
+    var data = new URLSearchParams();
     data.append("csrfmiddlewaretoken", csrf());
     data.append("kind", kind);
     data.append("step", config.step);
