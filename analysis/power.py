@@ -35,7 +35,7 @@ from .study_data import StudyData, required_columns
 NOT_HYPOTHESIS_TESTS = {"decision", "Shapiro-Wilk", "Levene"}
 RELEVANCE_KINDS = {"between_conditions", "mcnemar", "attribute_comparisons"}
 TRIAL_KINDS = {"wilcoxon", "rm_anova"}
-SKIPPED_KINDS = {"describe", "catch_summary", "by_answer", "dot_plot"}  # descriptive: nothing to be significant
+SKIPPED_KINDS = {"describe", "catch_summary", "by_answer", "dot_plot", "difference_plot"}  # descriptive: nothing to be significant
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from . import within_subjects as tw
 from .results import AnalysisError, ResultRow, judge
 
 CORRECTIONS = ("none", "bonferroni", "holm")
-DESCRIPTIVE = ("describe", "by_answer", "dot_plot")
+DESCRIPTIVE = ("describe", "by_answer", "dot_plot", "difference_plot")
 """Kinds that only describe (tables and figures; nothing to be significant)."""
 
 
@@ -282,6 +282,62 @@ class DotPlot(StatisticalTest):
                                f"{analysis.id}_participants": means})
 
 
+class DifferencePlot(StatisticalTest):
+    """Borowski et al. 2021, Fig. 6C: each participant's difference ``a`` - ``b`` of their means
+    of ``dv`` at two levels of ``factor`` (e.g. intuitiveness after - before), per level of
+    ``by`` (e.g. unit; one dot per participant) and the mean difference over participants
+    ± 2 SEM; ``group`` splits the data into panels. A participant without both levels in a cell
+    has no difference there: the cells left out are counted in the report's deviations. Tables:
+    ``<id>`` (mean ± 2 SEM of the differences per cell) and ``<id>_participants`` (the dots,
+    with the two means)."""
+
+    params = {"dv": P.text(), "factor": P.text(doc="the column whose two levels are subtracted"),
+              "a": P.scalar(doc="the level subtracted from (e.g. after)"),
+              "b": P.scalar(doc="the level subtracted (e.g. before)"),
+              "by": P.text(doc="the column on the x axis, e.g. unit"),
+              "order": P.names(default=(), doc="the levels of 'by' left to right (default: "
+                                               "sorted); every one must be in the data"),
+              "group": P.text(default="", doc="a column: one panel per value"),
+              "ylabel": P.text(default="", doc="the y axis' label (default: 'dv a - b')"),
+              **TRIAL_DATA}
+
+    def run(self, data, analysis, done):
+        v = analysis.value
+        trials = where(data.trials_for(v("data")), v("where"))
+        cells = [v("by"), *([v("group")] if v("group") else [])]
+        need(trials, [v("dv"), v("factor"), *cells], analysis)
+        trials = trials.assign(**{c: trials[c].astype(str) for c in [*cells, v("factor")]})
+        a, b, levels = str(v("a")), str(v("b")), set(trials[v("factor")])
+        for key, level in (("a", a), ("b", b)):
+            if level not in levels:
+                raise AnalysisError(f"{analysis.id}: {key} {level!r} is not a level of "
+                                    f"{v('factor')!r} in the data ({sorted(levels)})")
+        order = list(v("order"))
+        missing = [level for level in order if level not in set(trials[v("by")])]
+        if missing:
+            raise AnalysisError(f"{analysis.id}: order names {missing}, which are not levels of "
+                                f"{v('by')!r} in the data ({sorted(set(trials[v('by')]))})")
+        if order:
+            trials = trials[trials[v("by")].isin(order)]
+        means = tr.subject_means(trials, dv=v("dv"), by=[*cells, v("factor")])
+        index = ["participant", *cells]
+        wide = means.pivot_table(index=index, columns=v("factor"), values="mean")
+        counts = means.pivot_table(index=index, columns=v("factor"), values="trials",
+                                   aggfunc="sum")
+        both = wide[[a, b]].dropna()
+        if both.empty:
+            raise AnalysisError(f"{analysis.id}: no participant has both {a!r} and {b!r}")
+        dots = pd.DataFrame({a: both[a], b: both[b], "mean": both[a] - both[b],
+                             "trials": counts.loc[both.index, [a, b]].sum(axis=1).astype(int)})
+        dots = dots.reset_index()
+        deviations = []
+        if len(wide) > len(both):
+            deviations.append(f"{analysis.id}: {len(wide) - len(both)} participant cell(s) "
+                              f"without both {a!r} and {b!r} have no difference")
+        return Outcome(tables={analysis.id: tr.mean_2sem(dots, by=cells),
+                               f"{analysis.id}_participants": dots}, deviations=deviations)
+
+
 class Wilcoxon(StatisticalTest):
     params = {
         **COMMON, **TRIAL_DATA,
@@ -390,6 +446,7 @@ TESTS: dict[str, StatisticalTest] = {
     "attribute_comparisons": AttributeComparisons(),
     "describe": Describe(),
     "dot_plot": DotPlot(),
+    "difference_plot": DifferencePlot(),
     "wilcoxon": Wilcoxon(),
     "rm_anova": RMAnova(),
     "mixed_anova": MixedAnova(),

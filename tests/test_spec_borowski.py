@@ -91,6 +91,13 @@ def test_the_shipped_specs_load_and_wait_for_their_stimuli(name, capsys):
     ("      lay:\n", "      lay:\n        text: Hello\n", r"by_group\.lay\.text.*unknown key"),
     ("reference_labels: [Non-favorite images, Favorite images]", "reference_labels: [Favorite]",
      r"by_group\.lay\.reference_labels.*needs two labels"),
+    # the intuitiveness pages' lay wording: captions one per image type, the scale not worded
+    ("image_labels: [Optimized favorite images, Natural favorite images]",
+     "image_labels: [Favorite images]",
+     r"steps\[3\]\.by_group\.lay\.image_labels.*one non-empty caption per shown image type "
+     r"\(synthetic, natural\), got 1"),
+    ("        intro: >-\n", "        anchors: {-100: No, 100: Yes}\n        intro: >-\n",
+     r"steps\[3\]\.by_group\.lay\.anchors.*cannot be changed per group"),
     ("    type: device_check\n", "    type: device_check\n    by_group: {lay: {title: Screen}}\n",
      r"steps\[1\]\.by_group.*needs a participant_group step before this step"),
 ])
@@ -328,6 +335,24 @@ TINY_TWO = {
 }
 
 
+def assert_rating_wording(bot, study, *, lay: bool, when: str) -> None:
+    """The intuitiveness page a bot is on speaks its group's words: the paper's "favorite
+    images" for lay participants (A.1.1), the expert wording otherwise; the same images."""
+    page = bot.client.get(reverse("studies:step", args=[study.slug])).content.decode()
+    page = " ".join(page.split())
+    assert bot.current_step().id == f"intuitive-{when}"
+    assert ("<figcaption>Optimized favorite images</figcaption>" in page) == lay, page
+    assert ("<figcaption>Natural favorite images</figcaption>" in page) == lay
+    assert ("<figcaption>Optimized images</figcaption>" in page) == (not lay)
+    assert ("explanation of these optimized favorite images for the given natural favorite "
+            "images?" in page) == lay
+    assert ("explanation of these optimized images for the given natural images?"
+            in page) == (not lay)
+    assert ("likes some images more than others" in page) == (lay and when == "before")
+    assert ("favorite images once more" in page) == (lay and when == "after")
+    assert page.count("<img src=") >= 18  # 9 optimized + 9 natural, whatever the wording
+
+
 @pytest.mark.django_db
 def test_bots_walk_experiment_two_and_its_plan_runs_on_the_export(tmp_path, settings, clock,
                                                                   capsys):
@@ -351,6 +376,7 @@ def test_bots_walk_experiment_two_and_its_plan_runs_on_the_export(tmp_path, sett
         bot.enter()
         bot.play(stop_at="expertise")
         bot.post({"choice": "0" if b < 2 else "3", "rt_ms": "2000"})
+        assert_rating_wording(bot, study, lay=b < 2, when="before")
         bot.play(stop_at="trials", ratings=lambda step, unit, b=b: rating(b, step, unit))
         page = bot.client.get(reverse("studies:step", args=[study.slug])).content.decode()
         lay = ("favorite images of the computer program" in page.replace("\n", " ")
@@ -359,6 +385,9 @@ def test_bots_walk_experiment_two_and_its_plan_runs_on_the_export(tmp_path, sett
         assert ("Favorite images</h3>" in page) == (b < 2)
         assert ("Maximally activating</h3>" in page) == (b >= 2)
         assert ("Which image also strongly activates this unit?" in page) == (b >= 2)
+        bot.play(trials=lambda step, trial, b=b: answer(b, trial),
+                 ratings=lambda step, unit, b=b: rating(b, step, unit), stop_at="intuitive-after")
+        assert_rating_wording(bot, study, lay=b < 2, when="after")
         assert bot.play(trials=lambda step, trial, b=b: answer(b, trial),
                         ratings=lambda step, unit, b=b: rating(b, step, unit))["Location"] == \
             PROLIFIC_URL + "CBOR2OK"
@@ -404,6 +433,18 @@ def test_bots_walk_experiment_two_and_its_plan_runs_on_the_export(tmp_path, sett
         plus = stats.wilcoxon(wide.loc[unit]["after"], wide.loc[unit]["before"],
                               alternative="greater").statistic  # the report's W: R+
         assert tests[f"intuitiveness_change_{layer}"]["statistic"] == pytest.approx(plus)
+    # Fig. 6C: each participant's after - before per unit, against pandas on the export
+    change = (wide["after"] - wide["before"]).rename("change")
+    assert sorted(change.xs("layer2:0", level="unit")) == [-3, -1, 1, 3]  # rating()'s design
+    fig6c = {r["unit"]: r for r in results["tables"]["intuitiveness_change_figure"]}
+    assert set(fig6c) == {"layer1:1", "layer2:0", "layer3:7"}
+    for unit, row in fig6c.items():
+        assert row["n_subjects"] == 4 and row["mean"] == pytest.approx(change[unit].mean())
+        assert row["two_sem"] == pytest.approx(2 * stats.sem(change[unit]))
+    dots = pd.DataFrame(results["tables"]["intuitiveness_change_figure_participants"])
+    got = dots.set_index(["unit", "participant"])["mean"].sort_index()
+    pd.testing.assert_series_equal(got, change.sort_index(), check_names=False)
+    assert (tmp_path / "report" / "intuitiveness_change_figure.png").is_file()
     assert {r["participant_group"] for r in results["tables"]["accuracy_by_group"]} == \
         {"expert", "lay"}
     # Fig. 5A, grouped: the panels' cells against pandas on the export

@@ -74,3 +74,30 @@ def test_errors_name_the_key_and_line(old, new, message):
     with pytest.raises(SpecError) as exc:
         parse_spec(text.replace(old, new, 1))
     assert re.search(message, str(exc.value)) and "line" in str(exc.value), str(exc.value)
+
+
+@pytest.mark.parametrize("name", ["borowski-exp1", "borowski-exp2"])
+def test_lay_participants_rate_the_same_images_in_the_papers_lay_words(name):
+    """by_group.lay on the rating steps (A.1.1: "favorite images" of a computer program): only
+    the wording differs; the lay version links to the same block, before or after it alike, so
+    it shows the same images (a version that was not linked had no block settings)."""
+    spec = load_spec_file(SPECS / f"{name}.yaml")
+    for step in (s for s in spec.steps if s.type == "intuitiveness"):
+        i = spec.index_of(step.id)
+        lay, expert = spec.step(i, "images", "lay"), spec.step(i, "images", "expert")
+        assert expert is step and lay is not step
+        assert lay.image_labels == ["Optimized favorite images", "Natural favorite images"]
+        assert step.image_labels == ["Optimized images", "Natural images"]
+        assert "favorite images" in lay.question and "favorite" not in step.question
+        assert "favorite" in lay.intro and "favorite" not in step.intro
+        assert (lay.when, lay.block_generate, lay.units, lay.show, lay.anchors) == \
+            (step.when, step.block_generate, step.units, step.show, step.anchors)
+        for unit in step.units:
+            assert rating_images(spec, lay, unit) == rating_images(spec, step, unit)
+
+
+def test_a_problem_of_the_rated_block_is_reported_once_not_per_group():
+    text = (SPECS / "borowski-exp1.yaml").read_text()
+    with pytest.raises(SpecError) as exc:
+        parse_spec(text.replace("    block: trials", "    block: strategy", 1))
+    assert str(exc.value).count("'strategy' is not a trial block") == 1, str(exc.value)

@@ -1,7 +1,9 @@
 """The Figure 3A style plot of Borowski et al. (ICLR 2021): per level of a within-subject factor
 (the reference type), each participant's mean as a dot, the dots of one participant joined, and
 the mean over participants as a bar with ± 2 SEM error bars; one panel per group (e.g. expert and
-lay participants). Drawn from the ``dot_plot`` analysis' two tables (analysis.statistical_tests)."""
+lay participants). Drawn from the ``dot_plot`` analysis' two tables (analysis.statistical_tests);
+the ``difference_plot`` analysis (Fig. 6C: each participant's difference, e.g. after - before,
+per unit) is drawn the same way with unjoined dots and a line at 0."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ def offsets(n: int) -> np.ndarray:
 
 def dot_plot_figure(table: pd.DataFrame, participants: pd.DataFrame, *, by: str,
                     order: list[str] | None = None, group: str = "", chance: float | None = None,
-                    ylabel: str = "", title: str = ""):
+                    ylabel: str = "", title: str = "", join: bool = True):
     levels = list(order) if order else sorted(table[by].astype(str).unique())
     groups = sorted(table[group].astype(str).unique()) if group else [""]
     fig, axes = plt.subplots(1, len(groups), figsize=(1.2 + 1.35 * len(levels) * len(groups), 3.8),
@@ -44,13 +46,18 @@ def dot_plot_figure(table: pd.DataFrame, participants: pd.DataFrame, *, by: str,
                    label="mean" if i == 0 else None)
             ax.errorbar(i, mean, yerr=0.0 if np.isnan(two_sem) else two_sem, color="black",
                         capsize=6, lw=1.6, zorder=4)
-            ax.text(i, 0.02 if unit else ax.get_ylim()[0], f"{100 * mean:.0f} %" if unit else
-                    f"{mean:.3g}", ha="center", va="bottom", fontsize=8, zorder=5)
+            if unit:
+                ax.text(i, 0.02, f"{100 * mean:.0f} %", ha="center", va="bottom", fontsize=8,
+                        zorder=5)
+            else:  # at the foot of the panel, whatever the data's range (e.g. differences)
+                ax.text(i, 0.01, f"{mean:.3g}", ha="center", va="bottom", fontsize=8, zorder=5,
+                        transform=ax.get_xaxis_transform())
         for pid, own in dots.groupby(dots["participant"].astype(str)):
             own = own[own[by].astype(str).isin(levels)]
             xs = [x[level] + shift[pid] for level in own[by].astype(str)]
             order_ = np.argsort(xs)
-            ax.plot(np.asarray(xs)[order_], own["mean"].to_numpy(dtype=float)[order_], "-o",
+            ax.plot(np.asarray(xs)[order_], own["mean"].to_numpy(dtype=float)[order_],
+                    "-o" if join else "o",
                     color="#555555", alpha=0.6, ms=4, lw=0.6, zorder=3)
         if chance is not None:
             ax.axhline(chance, ls="--", color="#888888", lw=1, zorder=2)

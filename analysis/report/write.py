@@ -41,6 +41,15 @@ def write_report(result: AnalysisResult, out: str | Path) -> dict[str, Path]:
                          paths[key], by=v("by"), order=list(v("order")), group=v("group"),
                          chance=v("chance"), ylabel=v("ylabel"),
                          title=analysis.description or analysis.id)
+        elif analysis.test == "difference_plot":
+            key = f"describe_{analysis.id}"
+            paths[key] = out / f"{analysis.id}.png"
+            v = analysis.value
+            dot_plot_png(result.tables[analysis.id], result.tables[f"{analysis.id}_participants"],
+                         paths[key], by=v("by"), order=list(v("order")), group=v("group"),
+                         chance=0.0, join=False,
+                         ylabel=v("ylabel") or f"{v('dv')}: {v('a')} - {v('b')}",
+                         title=analysis.description or analysis.id)
     if "exploration" in result.tables:
         paths["exploration"] = out / "exploration.png"
         figures.exploration_png(result.tables["exploration"], paths["exploration"])

@@ -275,10 +275,16 @@ def parse_spec(text: str, source: str = "") -> StudySpec:
         blind_outcomes=r.bool("blind_outcomes", True),
         sha256=hashlib.sha256(text.encode()).hexdigest())
     _check_flow(r, steps)
-    for by_condition in overrides.values():  # a step's version for a condition links alike
-        for variant in by_condition.values():
-            for message in variant.link(steps):
-                r.problems.add(f"steps[{variant.index}]", variant.line, message)
+    # a step's version for a condition or a participant group links alike (e.g. the trial
+    # block an intuitiveness step rates, and whether it comes before or after it)
+    variants = [v for by_condition in overrides.values() for v in by_condition.values()]
+    variants += [v for by_cond in by_group.values() for worded in by_cond.values()
+                 for v in worded.values()]
+    for variant in variants:
+        for message in variant.link(steps):
+            item = (f"steps[{variant.index}]", variant.line, message)
+            if item not in r.problems.items:  # the step as written said it already
+                r.problems.add(*item)
     _check_places(r, spec)
     r.finish()
     problems.raise_if_any(source)

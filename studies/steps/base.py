@@ -47,8 +47,8 @@ FIXED_PER_CONDITION = ("id", "type", "time_limit_s", "min_seconds", "by_conditio
 # what a step's ``by_group`` may change: only the wording a participant reads (Borowski et al.
 # explain the task to lay participants in simpler words, A.1.1), so that what a participant is
 # shown and what is stored stay the same for every group (studies.access, readiness, export)
-WORDING_PER_GROUP = ("title", "text", "instructions", "question", "confidence_labels",
-                     "reference_labels")
+WORDING_PER_GROUP = ("title", "text", "intro", "instructions", "question", "confidence_labels",
+                     "reference_labels", "image_labels")
 EVENT_KIND_CHARS = 16  # Event.kind's length
 
 

@@ -14,7 +14,10 @@ trial units (main, practice or catch: the paper rates units of their own).
 
 ``block`` names the trial block; whether the ratings come ``before`` or ``after`` it is where
 the step stands (the export's ``when``). The scale keys are the slider step's (``min``, ``max``,
-``step``, ``start``, ``anchors``, ``require_move``); ``images`` and ``item`` are not keys here
+``step``, ``start``, ``anchors``, ``require_move``); ``image_labels`` captions the image groups
+(one per ``show`` entry; default "Optimized images", "Natural images"), and with ``question``,
+``intro`` and ``title`` it is wording a ``by_group`` may change (the shipped specs give lay
+participants the paper's "favorite images", A.1.1); ``images`` and ``item`` are not keys here
 (the images are the units', and each rating's ``item`` is its unit). Each rating is one export
 row: ``item_type`` ``slider``, ``item`` and ``unit`` the unit (``layer:channel``), ``when``,
 ``response`` the value; each movement an Event ``slider_moved``."""
@@ -41,6 +44,7 @@ class IntuitivenessSpec(SliderSpec):
     units: list[tuple[str, int]] = field(default_factory=list)
     show: list[str] = field(default_factory=lambda: list(SHOWN))
     shuffle: bool = True
+    image_labels: list[str] = field(default_factory=lambda: [LABELS[k] for k in SHOWN])
     # set by ``link`` from the named block: "before" / "after" it, and its generate settings
     when: str = ""
     block_generate: dict = field(default_factory=dict)
@@ -71,8 +75,12 @@ class IntuitivenessSpec(SliderSpec):
                 r.error("show", f"{kind!r} is not an image type ({', '.join(SHOWN)})")
         if not show or len(set(show)) != len(show):
             r.error("show", "list each image type once")
+        labels = [str(x) for x in r.list("image_labels", [LABELS.get(k, k) for k in show])]
+        if len(labels) != len(show) or not all(x.strip() for x in labels):
+            r.error("image_labels", f"give one non-empty caption per shown image type "
+                                    f"({', '.join(show)}), got {len(labels)}")
         return {**out, "block": r.str("block", slug=True), "units": units, "show": show,
-                "shuffle": r.bool("shuffle", True)}
+                "shuffle": r.bool("shuffle", True), "image_labels": labels}
 
     def items(self):
         return [unit_name(u) for u in self.units]
@@ -121,8 +129,8 @@ class Intuitiveness(Slider):
         pos = state.get("pos", 0)
         state.setdefault("shown", {}).setdefault(str(pos), ctx.now.isoformat())
         images = ctx.files.rated_images(ctx.step, units[pos])
-        out["groups"] = [(LABELS[kind], [url(i) for i in images[kind]])
-                         for kind in ctx.step.show]
+        out["groups"] = [(label, [url(i) for i in images[kind]])
+                         for kind, label in zip(ctx.step.show, ctx.step.image_labels, strict=True)]
         return {**out, "rating_pos": pos, "rating_total": len(units)}
 
     def submit(self, ctx, data):
