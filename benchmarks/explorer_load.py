@@ -196,7 +196,7 @@ class Explorer:
         if self.rng.random() < 0.3:  # "towards scene": another one
             slider["source"] = self.rng.choice([i for i in self.order if i != self.selected])
         slider["t"] = f"{self.rng.randrange(21) * 0.05:.2f}"
-        await self.post(session, "preview", {"action": "preview", "group": group,
+        await self.post(session, "slider", {"action": "preview", "group": group,
                                        "source": slider["source"], "t": slider["t"]})
 
     async def run(self, until: float):
@@ -359,10 +359,12 @@ def main(argv=None) -> int:
 
     # every request counts, whatever its answer: errors and refusals stay in the latencies
     probes = [t for e in explorers for t in e.timings if t[0] not in ("GET", "POST", "STATIC")]
-    preview_requests = [s for kind, s, _ in probes if kind in ("preview", "previews")]
-    slider = [s for e in explorers for kind, s, _ in e.timings if kind == "preview"]
+    # kinds: "previews" a change's batch, "preview" one of a change's previews (--page single),
+    # "slider" a slider move's one preview; the rest are changes
+    preview_requests = [s for kind, s, _ in probes if kind in ("preview", "previews", "slider")]
+    slider = [s for e in explorers for kind, s, _ in e.timings if kind == "slider"]
     shown = [s for e in explorers for s, _ in e.shown]
-    changes = [s for kind, s, _ in probes if kind not in ("preview", "previews")]
+    changes = [s for kind, s, _ in probes if kind not in ("preview", "previews", "slider")]
     pages = [s for w in walkers for m, s, _ in w.timings if m in ("GET", "POST")]
     every_static = [t for w in walkers for t in w.timings]
     errors = Counter(kind for e in explorers for kind, _, st in e.timings if st == 0 or st >= 500)
