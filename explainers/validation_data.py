@@ -105,6 +105,7 @@ class Pool:
         self._logits: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self._activations: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self._encodings: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._derived: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def __len__(self) -> int:
         return self.images.shape[0]
@@ -130,9 +131,8 @@ class Pool:
                 # scheme, explainers.models.cpu_threads): the same numbers to float rounding
                 from explainers.models.cpu_threads import map_on_cpu
 
-                batches = [list(range(s, min(s + 32, len(self)))) for s in range(0, len(self), 32)]
                 encodings = map_on_cpu(lambda idx: model.encode(self.float_images(idx, device)),
-                                       batches)
+                                       _batches(len(self), 32))
                 with torch.no_grad():
                     out = [model.logit_from_z(enc.z).float().cpu() for enc in encodings]
             with torch.no_grad():
@@ -163,18 +163,39 @@ class Pool:
         cache = self._activations.setdefault(model, {})
         if layer not in cache:
             device = _device_of(model)
-            out = []
-            with torch.no_grad():
-                for start in range(0, len(self), batch_size):
-                    x = self.float_images(list(range(start, min(start + batch_size, len(self)))),
-                                          device)
-                    out.append(model.activations(x, layer=layer).float().permute(0, 2, 3, 1).cpu())
+
+            def activations(idx):
+                x = self.float_images(idx, device)
+                return model.activations(x, layer=layer).float().permute(0, 2, 3, 1).cpu()
+
+            if device.type == "cpu":
+                # batches of 32 in Python threads with single-threaded kernels, as Pool.logits
+                # (explainers.models.cpu_threads): the same activations to float rounding
+                from explainers.models.cpu_threads import map_on_cpu
+
+                out = map_on_cpu(activations, _batches(len(self), 32))
+            else:
+                with torch.no_grad():
+                    out = [activations(idx) for idx in _batches(len(self), batch_size)]
             cache[layer] = torch.cat(out).numpy()
         return cache[layer]
+
+    def derived(self, model, key, compute):
+        """``compute()``, once per model and hashable ``key``: a value derived from this pool
+        and the model that every variant of a stimulus shares (e.g. the concept explainer's
+        factorisation), kept as long as the pool and the model."""
+        cache = self._derived.setdefault(model, {})
+        if key not in cache:
+            cache[key] = compute()
+        return cache[key]
 
     @cached_property
     def labels(self) -> np.ndarray:
         return self.scenes["label"].to_numpy()
+
+
+def _batches(n: int, size: int) -> list[list[int]]:
+    return [list(range(start, min(start + size, n))) for start in range(0, n, size)]
 
 
 def _device_of(model) -> torch.device:

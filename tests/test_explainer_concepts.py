@@ -143,3 +143,49 @@ def test_a_converged_factorization_is_stable_under_rounding_noise():
     noisy = x * (1 + 1e-6 * np.random.default_rng(2).standard_normal(x.shape))
     a, b = factorize(x, "ica", 8, 0), factorize(noisy, "ica", 8, 0)
     assert np.abs(a.projection - b.projection).max() < 1e-4 * np.abs(a.projection).max()
+
+
+def test_the_factorization_is_fitted_once_per_pool_and_shared_by_the_variants(monkeypatch):
+    """Every variant shows the same concepts, so the pool keeps the fit (Pool.derived): a second
+    variant (and a second rendering of the first) does not factorise again, and each stimulus is
+    exactly the one a fresh pool, which fits anew, gives."""
+    from explainers.plugins import concepts
+
+    calls = []
+    real = concepts.factorize
+    monkeypatch.setattr(concepts, "factorize", lambda *a: calls.append(a[1:]) or real(*a))
+    model, data = tiny_model(), blob_pool()
+    explainer = get_explainer("concepts")
+    shared = [explainer.render(model, data, rng=torch.Generator().manual_seed(s), images=200)
+              for s in (0, 1, 0)]
+    assert len(calls) == 1
+    explainer.render(model, data, rng=torch.Generator().manual_seed(0), images=200, fit_seed=7)
+    assert len(calls) == 2  # another fit is another key
+    for seed, stim in zip((0, 1, 0), shared, strict=True):
+        fresh = explainer.render(model, blob_pool(), rng=torch.Generator().manual_seed(seed),
+                                 images=200)
+        assert stim.meta == fresh.meta and stim.row_labels == fresh.row_labels
+        for a, b in zip(stim.cells, fresh.cells, strict=True):
+            for x, y in zip(a, b, strict=True):
+                assert np.array_equal(x.image, y.image) and x.extra == y.extra
+    assert len(calls) == 5
+
+
+def test_pool_activations_on_the_cpu_are_computed_in_threaded_batches(monkeypatch):
+    """On the CPU the pool's activations come in batches of 32 from Python threads with
+    single-threaded kernels (explainers.models.cpu_threads.map_on_cpu): the same activations,
+    to the convolutions' float rounding, as one pass over all images."""
+    from explainers.models import cpu_threads
+
+    parts = []
+    real = cpu_threads.map_on_cpu
+    monkeypatch.setattr(cpu_threads, "map_on_cpu",
+                        lambda fn, items, workers=None: parts.append([len(i) for i in items])
+                        or real(fn, items, workers=workers))
+    model, data = tiny_model(), blob_pool(n=100)
+    pool = data.pool()
+    threaded = pool.activations(model)
+    assert parts == [[32, 32, 32, 4]]
+    with torch.no_grad():
+        direct = model.activations(pool.float_images(list(range(100)))).permute(0, 2, 3, 1)
+    torch.testing.assert_close(torch.from_numpy(threaded), direct.float(), rtol=1e-5, atol=1e-6)

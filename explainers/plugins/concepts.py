@@ -87,13 +87,9 @@ class Concepts(Explainer):
         logits = pool.logits(model)
         acts = pool.activations(model, p.layer)  # [N, h, w, C]
         _, h, w, channels = acts.shape
-        fitted = torch.randperm(len(pool), generator=torch.Generator().manual_seed(p.fit_seed))
-        fitted = np.sort(fitted[: p.images].numpy())
-        samples = acts[fitted].astype(np.float64).reshape(-1, channels)
-        concepts = factorize(samples, p.method, p.components, p.fit_seed)
-        fit_scores = concepts.transform(samples).reshape(len(fitted), h * w, p.components)
-        fit_scores = fit_scores.mean(axis=1)
-        r = np.array([pearson(fit_scores[:, k], logits[fitted]) for k in range(p.components)])
+        fitted, concepts, r = pool.derived(  # the same for every variant: fitted once
+            model, ("concepts", p.layer, p.method, p.components, p.images, p.fit_seed),
+            lambda: fit_concepts(acts, logits, p))
         selected = np.argsort(-np.abs(r), kind="stable")[: p.keep]
         if np.abs(r[selected]).min() < p.min_correlation:
             strong = int((np.abs(r) >= p.min_correlation).sum())
@@ -132,6 +128,20 @@ class Concepts(Explainer):
                 "mean": concepts.mean.tolist(),
                 "projection": None if concepts.projection is None else concepts.projection.tolist()}
         return Stimulus(rows, labels, [""] * p.exemplars, meta)
+
+
+def fit_concepts(acts: np.ndarray, logits: np.ndarray, p: ConceptParams):
+    """The concepts of the pool's activations [N, h, w, C]: (the ``p.images`` pool indices
+    drawn by ``fit_seed``, their :class:`Factorization`, each component's r with the logit)."""
+    n, h, w, channels = acts.shape
+    fitted = torch.randperm(n, generator=torch.Generator().manual_seed(p.fit_seed))
+    fitted = np.sort(fitted[: p.images].numpy())
+    samples = acts[fitted].astype(np.float64).reshape(-1, channels)
+    concepts = factorize(samples, p.method, p.components, p.fit_seed)
+    fit_scores = concepts.transform(samples).reshape(len(fitted), h * w, p.components)
+    fit_scores = fit_scores.mean(axis=1)
+    r = np.array([pearson(fit_scores[:, k], logits[fitted]) for k in range(p.components)])
+    return fitted, concepts, r
 
 
 @dataclass
