@@ -17,8 +17,9 @@ def scenes(n, seed):
 
 
 @pytest.mark.parametrize("checkpoint, atol", [
-    # the INN has no batch norm: the frozen graph runs the same kernels, bit for bit
-    ("checkpoints/study", 0.0),
+    # the INN has no batch norm to fold, but the optimised graph may sum in another order:
+    # bit-identical with 2 torch threads, 7.6e-6 (4 ulp of a logit of ~19) with 1 thread
+    ("checkpoints/study", 5e-5),
     # the CNN's batch norms are folded into its convolutions: float32 rounding (2.6e-6 measured)
     ("checkpoints/cnn", 1e-5),
 ])
@@ -31,10 +32,7 @@ def test_frozen_logits_equal_the_models_on_rendered_images(checkpoint, atol):
         got = logit(images)
         single = logit(images[:1])
     assert got.shape == expected.shape == (7,)
-    if atol == 0.0:
-        assert torch.equal(got, expected)
-    else:
-        assert float((got - expected).abs().max()) <= atol
+    assert float((got - expected).abs().max()) <= atol
     np.testing.assert_allclose(single.numpy(), expected[:1].numpy(), rtol=0, atol=max(atol, 1e-6))
     # other images give other logits: the graph reads its input (no constant folded in)
     other = torch.flip(images, dims=(3,))

@@ -8,8 +8,8 @@ logits [B]`` for any ``B``; it holds no reference to autograd and must not be us
 gradients (explainers that need gradients keep calling the model).
 
 What changes, measured on the shipped models (``tests/test_frozen_logit.py``): the INN's
-logits are bit-identical (it has no batch norm to fold); the CNN's differ by float32 rounding
-from folding its batch norms (at most ~3e-6 in the logit). Speed, on the 2-core CPU shared with
+logits differ by float32 rounding only (no batch norm to fold; bit-identical with 2 torch
+threads, up to 7.6e-6 with 1); the CNN's by rounding from folding its batch norms (~3e-6). Speed, on the 2-core CPU shared with
 other sessions, 2 Python threads with single-threaded kernels (load 11): the CNN 280 -> 480
 img/s, the INN 21 -> 29 img/s (``benchmarks/property_gradients.py --compare-forward``).
 
