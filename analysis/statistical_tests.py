@@ -73,6 +73,17 @@ def need(frame: pd.DataFrame, columns, analysis) -> pd.DataFrame:
     return frame
 
 
+def in_order(frame: pd.DataFrame, by: str, order, analysis) -> pd.DataFrame:
+    """The rows whose ``by`` is one of ``order`` (all rows when ``order`` is empty); every level
+    ``order`` names must be in the data."""
+    levels = set(frame[by])
+    missing = [level for level in order if level not in levels]
+    if missing:
+        raise AnalysisError(f"{analysis.id}: order names {missing}, which are not levels of "
+                            f"{by!r} in the data ({sorted(levels)})")
+    return frame[frame[by].isin(list(order))] if order else frame
+
+
 def _tag(rows, analysis) -> list[ResultRow]:
     return [r.with_(analysis_id=analysis.id, preregistered=analysis.preregistered) for r in rows]
 
@@ -270,13 +281,7 @@ class DotPlot(StatisticalTest):
         cells = [v("by"), *([v("group")] if v("group") else [])]
         need(trials, [v("dv"), *cells], analysis)
         trials = trials.assign(**{c: trials[c].astype(str) for c in cells})
-        order = list(v("order"))
-        missing = [level for level in order if level not in set(trials[v("by")])]
-        if missing:
-            raise AnalysisError(f"{analysis.id}: order names {missing}, which are not levels of "
-                                f"{v('by')!r} in the data ({sorted(set(trials[v('by')]))})")
-        if order:
-            trials = trials[trials[v("by")].isin(order)]
+        trials = in_order(trials, v("by"), v("order"), analysis)
         means = tr.subject_means(trials, dv=v("dv"), by=cells)
         return Outcome(tables={analysis.id: tr.mean_2sem(means, by=cells),
                                f"{analysis.id}_participants": means})
@@ -312,13 +317,7 @@ class DifferencePlot(StatisticalTest):
             if level not in levels:
                 raise AnalysisError(f"{analysis.id}: {key} {level!r} is not a level of "
                                     f"{v('factor')!r} in the data ({sorted(levels)})")
-        order = list(v("order"))
-        missing = [level for level in order if level not in set(trials[v("by")])]
-        if missing:
-            raise AnalysisError(f"{analysis.id}: order names {missing}, which are not levels of "
-                                f"{v('by')!r} in the data ({sorted(set(trials[v('by')]))})")
-        if order:
-            trials = trials[trials[v("by")].isin(order)]
+        trials = in_order(trials, v("by"), v("order"), analysis)
         means = tr.subject_means(trials, dv=v("dv"), by=[*cells, v("factor")])
         index = ["participant", *cells]
         wide = means.pivot_table(index=index, columns=v("factor"), values="mean")
