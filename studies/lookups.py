@@ -29,22 +29,33 @@ from .models import Participant
 HEAVY_STUDY_FIELDS = ("study__spec", "study__source_yaml")
 
 
-class Compiled:
-    """``build(**markers)`` -> QuerySet (a single model, optionally select_related); ``types``
-    names each value the query compares with (``str`` or ``int``), given to :meth:`all`."""
+class _PerConnection:
+    """A statement compiled once per thread and database connection: ``_compile(connection,
+    alias)`` returns the plan, a tuple that starts with (connection, vendor)."""
 
-    def __init__(self, build, **types: type):
-        self.build, self.names = build, tuple(types)
-        self.markers = {name: f"\x1flookup-{name}\x1f" if kind is str else -(2**62) - i
-                        for i, (name, kind) in enumerate(types.items())}
+    def __init__(self, build, types: dict, markers: dict):
+        self.build, self.names, self.markers = build, tuple(types), markers
         self._local = threading.local()
 
     def _plan(self, alias: str):
         connection = connections[alias]
         plans = self._local.__dict__.setdefault("plans", {})
         plan = plans.get(alias)
-        if plan is not None and plan[0] is connection and plan[1] == connection.vendor:
-            return plan
+        if plan is None or plan[0] is not connection or plan[1] != connection.vendor:
+            plan = plans[alias] = self._compile(connection, alias)
+        return plan
+
+
+class Compiled(_PerConnection):
+    """``build(**markers)`` -> QuerySet (a single model, optionally select_related); ``types``
+    names each value the query compares with (``str`` or ``int``), given to :meth:`all`."""
+
+    def __init__(self, build, **types: type):
+        super().__init__(build, types, {
+            name: f"\x1flookup-{name}\x1f" if kind is str else -(2**62) - i
+            for i, (name, kind) in enumerate(types.items())})
+
+    def _compile(self, connection, alias: str):
         markers = self.markers
         queryset = self.build(**markers)
         compiler = queryset.query.get_compiler(using=alias)
@@ -55,12 +66,10 @@ class Compiled:
         info = compiler.klass_info
         first, last = info["select_fields"][0], info["select_fields"][-1] + 1
         fields = [s[0] for s in compiler.select[:compiler.col_count]]
-        plan = (connection, connection.vendor, sql, order, compiler, info["model"],
+        return (connection, connection.vendor, sql, order, compiler, info["model"],
                 [f[0].target.attname for f in compiler.select[first:last]], (first, last),
                 get_related_populators(info, compiler.select, alias),
                 compiler.get_converters(fields), bool(queryset.query.select_for_update))
-        plans[alias] = plan
-        return plan
 
     def all(self, using: str = DEFAULT_DB_ALIAS, **values) -> list:
         (connection, _, sql, order, compiler, model, init, (first, last), populators,
@@ -86,7 +95,7 @@ class Compiled:
         return found[0] if found else None
 
 
-class CompiledUpdate:
+class CompiledUpdate(_PerConnection):
     """``build(**markers)`` -> (QuerySet, {field: marker}): the rows an UPDATE changes and the
     values it sets; ``types`` names each value (``str``, ``int``, or ``dict`` for a JSON field
     with the default encoder), given to :meth:`run`. Compiled once per thread and database
@@ -95,18 +104,12 @@ class CompiledUpdate:
     integer field)."""
 
     def __init__(self, build, **types: type):
-        self.build, self.names = build, tuple(types)
-        self.markers = {name: {"\x1fupdate": name} if kind is dict else
-                        f"\x1fupdate-{name}\x1f" if kind is str else 2**30 + i
-                        for i, (name, kind) in enumerate(types.items())}
-        self._local = threading.local()
+        super().__init__(build, types, {
+            name: {"\x1fupdate": name} if kind is dict else
+            f"\x1fupdate-{name}\x1f" if kind is str else 2**30 + i
+            for i, (name, kind) in enumerate(types.items())})
 
-    def _plan(self, alias: str):
-        connection = connections[alias]
-        plans = self._local.__dict__.setdefault("plans", {})
-        plan = plans.get(alias)
-        if plan is not None and plan[0] is connection and plan[1] == connection.vendor:
-            return plan
+    def _compile(self, connection, alias: str):
         queryset, values = self.build(**self.markers)
         query = queryset.query.chain(sql.UpdateQuery)
         query.add_update_values(values)
@@ -114,8 +117,7 @@ class CompiledUpdate:
         slots = [self._slot(connection, p) for p in params]
         if sorted(name for name, _ in slots) != sorted(self.names):
             raise ValueError(f"cannot compile {text}: parameters {params!r}")
-        plan = plans[alias] = (connection, connection.vendor, text, slots)
-        return plan
+        return (connection, connection.vendor, text, slots)
 
     def _slot(self, connection, param):
         """(name, adapt) of one parameter the compiler gave for a marker: adapt turns a run's
