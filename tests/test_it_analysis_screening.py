@@ -22,7 +22,7 @@ def setup():
                                 item_type="relevance", item="legs", response="relevant",
                                 justification=f"<script>alert({i})</script> legs differ")
         people.append(p)
-    returned = Participant.objects.create(study=study, prolific_pid="P9", status=Status.RETURNED)
+    Participant.objects.create(study=study, prolific_pid="P9", status=Status.RETURNED)
     users = get_user_model()
     ann = users.objects.create_user("ann", password="pw", is_staff=True)
     bob = users.objects.create_user("bob", password="pw", is_staff=True)
@@ -51,7 +51,7 @@ def test_list_escapes_justifications_and_saves_my_label(client, setup):
     # only completed participants (the page names them by public id; "P9" was no test: the page
     # never shows Prolific ids, and a random CSRF token once contained "P9")
     assert page.count("<h3>Participant ") == 4
-    assert str(returned.public_id) not in page
+    assert str(Participant.objects.get(prolific_pid="P9").public_id) not in page
     prefix = str(people[0].public_id)
     url = reverse("analysis:annotate", args=[study.slug, people[0].public_id])
     response = client.post(url, {f"{prefix}-label": "exclude", f"{prefix}-note": "copy-paste"})
