@@ -3,6 +3,7 @@ a folder of generated images with a labels.csv), its spec snippet plans the very
 document rendered, and its trial block draws 2AFC trials whose answers are the CSV's."""
 
 import re
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +38,26 @@ def generated_images(folder: Path, n: int = 240) -> None:
     (folder / "labels.csv").write_text("\n".join(rows) + "\n")
 
 
+def spec_text(slug: str, model_line: str, folder: Path, step: str) -> str:
+    """A one-condition study around the document's ``step`` on the image ``folder``;
+    ``model_line`` names the classes (``class_names: [...]``) or the model (``checkpoint: ...``)."""
+    return textwrap.dedent(f"""\
+        slug: {slug}
+        title: "Photos"
+        seed: 3
+        design: within
+        {model_line}
+        images: {{source: image_folder, folder: {folder}, labels: {folder / 'labels.csv'}}}
+        prolific:
+          codes: {{completion: CBYOMOK, screened_out: CBYOMSO, no_consent: CBYOMNC}}
+        payment: {{base: 1.00}}
+        conditions:
+          - {{name: photos, explainer: none, target: 10}}
+        steps:
+          - {{id: consent, type: consent, text: "Agree?"}}
+        """) + step + "  - {id: completion, type: completion}\n"
+
+
 def test_document_runs_as_written(tmp_path, monkeypatch):
     monkeypatch.setenv("BUNDLE", str(tmp_path / "my-model"))
     monkeypatch.setenv("STIMULI_ROOT", str(tmp_path / "stimuli"))
@@ -69,7 +90,6 @@ def test_document_runs_as_written(tmp_path, monkeypatch):
 
 def test_documents_trial_block_draws_its_answers_from_the_csv(tmp_path):
     import csv
-    import textwrap
 
     from studies.condition_check import check_conditions
     from studies.folder_trials import draw
@@ -79,21 +99,7 @@ def test_documents_trial_block_draws_its_answers_from_the_csv(tmp_path):
     folder = tmp_path / "my-images"
     generated_images(folder)
     _, step, _ = blocks("yaml")
-    text = textwrap.dedent(f"""\
-        slug: byom-trials
-        title: "Photos"
-        seed: 3
-        design: within
-        class_names: [cat, dog]
-        images: {{source: image_folder, folder: {folder}, labels: {folder / 'labels.csv'}}}
-        prolific:
-          codes: {{completion: CBYOMOK, screened_out: CBYOMSO, no_consent: CBYOMNC}}
-        payment: {{base: 1.00}}
-        conditions:
-          - {{name: photos, explainer: none, target: 10}}
-        steps:
-          - {{id: consent, type: consent, text: "Agree?"}}
-        """) + step + "  - {id: completion, type: completion}\n"
+    text = spec_text("byom-trials", "class_names: [cat, dog]", folder, step)
     spec = parse_spec(text)
     check_conditions(spec, text)  # what load_study checks: column, value, images per side
     block = spec.steps[spec.index_of("trials")]
@@ -113,8 +119,6 @@ def test_documents_trial_block_draws_its_answers_from_the_csv(tmp_path):
 def test_documents_prediction_step_keys_are_the_models_outputs(tmp_path, monkeypatch, settings):
     """The document's image_choice step (key: model) on its TorchScript model: rendered, each
     image's key is the sign of the model's logit computed here on the image as it sees it."""
-    import textwrap
-
     import torch
 
     from explainers.image_sources import image_source
@@ -130,21 +134,7 @@ def test_documents_prediction_step_keys_are_the_models_outputs(tmp_path, monkeyp
     folder = tmp_path / "my-images"
     generated_images(folder)
     *_, step = blocks("yaml")
-    text = textwrap.dedent(f"""\
-        slug: byom-predict
-        title: "Photos"
-        seed: 3
-        design: within
-        checkpoint: {tmp_path / 'my-model'}
-        images: {{source: image_folder, folder: {folder}, labels: {folder / 'labels.csv'}}}
-        prolific:
-          codes: {{completion: CBYOMOK, screened_out: CBYOMSO, no_consent: CBYOMNC}}
-        payment: {{base: 1.00}}
-        conditions:
-          - {{name: photos, explainer: none, target: 10}}
-        steps:
-          - {{id: consent, type: consent, text: "Agree?"}}
-        """) + step + "  - {id: completion, type: completion}\n"
+    text = spec_text("byom-predict", f"checkpoint: {tmp_path / 'my-model'}", folder, step)
     spec = parse_spec(text)
     check_conditions(spec, text)
     found = draw(spec, spec.steps[spec.index_of("predict")])
