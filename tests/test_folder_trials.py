@@ -92,16 +92,22 @@ def csv_rows(folder: Path) -> dict:
         return {row["image"]: row for row in csv.DictReader(fh)}
 
 
+def rendered_walk_to(step: str, path: Path, folder: Path, clock):
+    """The study at ``path`` loaded (not open until rendered), rendered, and a bot entered and
+    walked up to ``step``; returns the study, the bot and the folder's CSV rows read here."""
+    study, _ = load_study(path)
+    assert b"not open yet" in Bot(study, clock).enter().content
+    call_command("render_stimuli", str(path))
+    bot = Bot(study, clock)
+    assert bot.enter().status_code == 302
+    bot.play(stop_at=step)
+    return study, bot, csv_rows(folder)
+
+
 def test_bots_walk_csv_trials_and_every_answer_follows_the_csv(tmp_path, settings, clock):
     folder = make_folder(tmp_path)
     path = write(tmp_path, spec_text(folder, GENERATE))
-    study, _ = load_study(path)
-    assert b"not open yet" in Bot(study, clock).enter().content  # not rendered yet
-    call_command("render_stimuli", str(path))
-    truth = csv_rows(folder)
-    bot = Bot(study, clock)
-    assert bot.enter().status_code == 302
-    bot.play(stop_at="trials")
+    study, bot, truth = rendered_walk_to("trials", path, folder, clock)
     seen, keys = {}, set()
     for n in range(7):
         page = bot.get().content.decode()

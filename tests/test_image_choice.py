@@ -21,7 +21,7 @@ from studies.loading import load_study
 from studies.spec.errors import SpecError
 from studies.stimuli import verified_manifest
 from tests.bots import Bot
-from tests.test_folder_trials import csv_rows, make_folder
+from tests.test_folder_trials import csv_rows, make_folder, rendered_walk_to
 
 pytestmark = pytest.mark.django_db
 
@@ -107,13 +107,7 @@ def test_bots_answer_what_the_model_says_and_the_key_is_the_models_output(tmp_pa
     bundle = red_blue_bundle(tmp_path / "model")
     path = write(tmp_path, spec_text(folder, checkpoint=f"checkpoint: {bundle}\n"
                                                         "        blind_outcomes: false"))
-    study, _ = load_study(path)
-    assert b"not open yet" in Bot(study, clock).enter().content  # the keys are not rendered
-    call_command("render_stimuli", str(path))
-    truth = csv_rows(folder)
-    bot = Bot(study, clock)
-    assert bot.enter().status_code == 302
-    bot.play(stop_at="predict")
+    study, bot, truth = rendered_walk_to("predict", path, folder, clock)  # keys: rendered
     seen, keys = {}, set()
     for n in range(8):
         page = bot.get().content.decode()
