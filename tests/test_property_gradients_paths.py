@@ -163,3 +163,21 @@ def test_threaded_reading_leaves_the_shipped_models_results_unchanged(checkpoint
         np.testing.assert_allclose(read_on_cpu(model.logit, images, workers=2).numpy(),
                                    model.logit(images).numpy(), rtol=1e-5, atol=1e-5)
     assert torch.get_num_threads() == threads
+
+
+def test_the_gpu_machines_entry_point_writes_what_the_command_writes(tmp_path, capsys):
+    """``python -m explainers.interventions.run`` (no Django, for the GPU machine) takes the
+    command's options and writes the same table for the same seed."""
+    from explainers.interventions.run import main
+
+    folder, digest = tiny_checkpoint(tmp_path / "tiny")
+    args = dict(checkpoint=str(folder), n=3, points=4, permutations=50, seed=2,
+                factors=["color", "legs_position"])
+    call_command("property_gradients", out=str(tmp_path / "cmd"), stdout=open("/dev/null", "w"),
+                 **args)
+    assert main(["--checkpoint", str(folder), "--n", "3", "--points", "4", "--permutations",
+                 "50", "--seed", "2", "--factors", "color", "legs_position",
+                 "--out", str(tmp_path / "cli")]) == 0
+    assert json.loads(capsys.readouterr().out)["model"] == digest
+    assert (tmp_path / "cli" / "property_gradients.csv").read_text() == (
+        tmp_path / "cmd" / "property_gradients.csv").read_text()

@@ -105,38 +105,53 @@ def run(model, *, out, n: int, points: int = DEFAULT_POINTS,
     return summary
 
 
-def main(argv=None) -> int:
+def add_options(parser) -> None:
+    """The options of ``python -m explainers.interventions.run`` and of ``manage.py
+    property_gradients`` (one list for both)."""
+    add = parser.add_argument
+    add("--checkpoint", default=None, help="bundle folder (default: the study model)")
+    add("--n", type=int, default=1000)
+    add("--points", type=int, default=DEFAULT_POINTS)
+    add("--permutations", type=int, default=DEFAULT_PERMUTATIONS)
+    add("--alpha", type=float, default=DEFAULT_ALPHA)
+    add("--seed", type=int, default=0)
+    add("--sampler", default="study")
+    add("--output", default="probability", choices=["probability", "logit"])
+    add("--factors", nargs="+", default=list(FACTORS), choices=list(FACTORS))
+    add("--legs-grid", action="store_true",
+        help="set the images' legs positions to n equidistant values over [0, 1]")
+    add("--batch-size", type=int, default=256)
+    add("--device", default="cpu")
+    add("--forward", default="frozen", choices=["frozen", "eager"],
+        help="frozen TorchScript copy of the model (default) or the model itself")
+    add("--out", required=True)
+
+
+def run_from_options(options: dict, *, progress=None) -> dict:
+    """Load ``options["checkpoint"]`` (default: the study model) and :func:`run` it with the
+    parsed options of :func:`add_options`."""
     from explainers.models import DEFAULT_CHECKPOINT
     from explainers.models.model_registry import load_model
 
+    model = load_model(options["checkpoint"] or DEFAULT_CHECKPOINT,
+                       device=options["device"]).eval()
+    return run(model, out=options["out"], n=options["n"], points=options["points"],
+               permutations=options["permutations"], alpha=options["alpha"],
+               seed=options["seed"], sampler=options["sampler"], output=options["output"],
+               factors=options["factors"], batch_size=options["batch_size"],
+               device=options["device"], legs_grid=options["legs_grid"],
+               forward=options["forward"], progress=progress)
+
+
+def main(argv=None) -> int:
     p = argparse.ArgumentParser(description="Gradual interventions and property gradients.")
-    p.add_argument("--checkpoint", default=None, help="bundle folder (default: the study model)")
-    p.add_argument("--n", type=int, default=1000)
-    p.add_argument("--points", type=int, default=DEFAULT_POINTS)
-    p.add_argument("--permutations", type=int, default=DEFAULT_PERMUTATIONS)
-    p.add_argument("--alpha", type=float, default=DEFAULT_ALPHA)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--sampler", default="study")
-    p.add_argument("--output", default="probability", choices=["probability", "logit"])
-    p.add_argument("--factors", nargs="+", default=list(FACTORS), choices=list(FACTORS))
-    p.add_argument("--legs-grid", action="store_true",
-                   help="set the images' legs positions to n equidistant values over [0, 1]")
-    p.add_argument("--batch-size", type=int, default=256)
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--forward", default="frozen", choices=["frozen", "eager"],
-                   help="frozen TorchScript copy of the model (default) or the model itself")
-    p.add_argument("--out", required=True)
+    add_options(p)
     a = p.parse_args(argv)
 
     def progress(done, total):
         print(f"{done}/{total} images rendered and read", file=sys.stderr, flush=True)
 
-    model = load_model(a.checkpoint or DEFAULT_CHECKPOINT, device=a.device).eval()
-    summary = run(model, out=a.out, n=a.n, points=a.points, permutations=a.permutations,
-                  alpha=a.alpha, seed=a.seed, sampler=a.sampler, output=a.output,
-                  factors=a.factors, batch_size=a.batch_size, device=a.device, progress=progress,
-                  legs_grid=a.legs_grid, forward=a.forward)
-    print(json.dumps(summary, indent=2))
+    print(json.dumps(run_from_options(vars(a), progress=progress), indent=2))
     return 0
 
 
