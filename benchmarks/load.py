@@ -12,7 +12,8 @@ participants (tasks on one asyncio event loop, each with its own aiohttp cookie 
 connection pool, so the client costs little CPU beside the server) enter with Prolific
 parameters and walk every page. Like a browser, each bot fetches every page's scripts and style
 sheet (once, then cached), the explanation's image and each video file; while a video plays it
-posts its position every 2 s (static/studies/video.js) in real time; it waits out each page's
+posts its position in real time as static/studies/video.js does, every ``data-report-every-s``
+seconds (the interval the page gives the player) and once at the end; it waits out each page's
 minimum time (the form's ``data-wait-s``, as study.js keeps Continue disabled) before it answers;
 it answers the comprehension gates right, except that a share of first tries
 (``--wrong-first``) gets one statement wrong, which sends it back to that gate's video (skipped
@@ -74,7 +75,9 @@ SLUG = "load-benchmark"
 SHIPPED = "studies/specs/two4two-study2.yaml"
 STUDY_ID = "ab" * 12
 COMPLETE = "https://app.prolific.com/submissions/complete?cc="
-REPORT_EVERY_S = 2.0  # static/studies/video.js
+# A page without data-report-every-s (a server before it had one): video.js reported every 2 s.
+OLD_REPORT_EVERY_S = 2.0
+RETRY_S = (1.0, 2.0, 4.0, 8.0)  # video.js: a report that did not arrive is sent again
 READY_PATH = "/static/studies/study.js"  # what start_gunicorn waits for
 GAP_S, MIN_SLIDE_S = 0.6, 2.0  # studies/tutorials: silence after each narration, shortest slide
 SMALL_SPEC = """
@@ -293,6 +296,26 @@ def start_gunicorn(args, env: dict, port: int) -> subprocess.Popen:
 # -- the simulated participant --------------------------------------------------------------------
 
 
+def video_reports(duration: float, every: float) -> list[tuple[float, float]]:
+    """(seconds to wait, position) of a played video's progress reports, as video.js sends them:
+    one every ``every`` seconds while it plays and one when it ends."""
+    if duration <= 0 or every <= 0:
+        raise ValueError(f"need a video length and an interval > 0, not {duration}, {every}")
+    out, position = [], 0.0
+    while position < duration:
+        wait = min(every, duration - position)
+        position = min(duration, position + wait)
+        out.append((wait, position))
+    return out
+
+
+def report_fields(form: Form, config: dict, position: float) -> dict:
+    """A progress report's fields (urlencoded), as study.js's studyBeacon sends them."""
+    return {"kind": "video", "position": f"{position:.2f}", "step": config["step"],
+            "nonce": config["nonce"], "t": str(int(time.time() * 1000)),
+            "csrfmiddlewaretoken": form.hidden.get("csrfmiddlewaretoken", "")}
+
+
 class Form(HTMLParser):
     """The fields of the page's step form, as a browser would submit them."""
 
@@ -302,6 +325,7 @@ class Form(HTMLParser):
         self.texts, self.buttons, self.images, self._in_form = [], [], [], False
         self.statics, self.video, self.duration, self.config, self._in_config = [], "", 0.0, "", False
         self.wait_s, self.watched_before, self.step = 0.0, False, ""
+        self.report_every_s = OLD_REPORT_EVERY_S
 
     def handle_data(self, data):
         if self._in_config:
@@ -317,6 +341,7 @@ class Form(HTMLParser):
         if tag == "video" and a.get("src"):
             self.video, self.duration = a["src"], float(a.get("data-duration") or 0)
             self.watched_before = a.get("data-watched-before") == "1"
+            self.report_every_s = float(a.get("data-report-every-s") or OLD_REPORT_EVERY_S)
         if tag == "form" and a.get("id") == "step-form":
             self._in_form, self.action = True, a.get("action", "")
             self.wait_s, self.step = float(a.get("data-wait-s") or 0), a.get("data-step", "")
@@ -386,18 +411,23 @@ class Bot:
             await self.request(session, "ASSET", urljoin(url, form.video), cpu_kind="VIDEO")
 
     async def watch(self, session, url, form: Form, deadline: float):
-        """Play the video in real time, reporting the position every 2 s as video.js does."""
+        """Play the video in real time, reporting the position as video.js does
+        (:func:`video_reports`); the report at the end, if it does not arrive (a connection
+        error, a 5xx), is sent again after 1, 2, 4 and 8 s, as video.js does."""
         config = json.loads(form.config)
-        position = 0.0
-        while position < form.duration + 4 and time.monotonic() < deadline:
-            await asyncio.sleep(REPORT_EVERY_S)
-            position = min(form.duration, position + REPORT_EVERY_S)
-            answer = await self.request(session, "REPORT", urljoin(url, config["beacon"]), data={
-                "kind": "video", "position": f"{position:.2f}", "step": config["step"],
-                "nonce": config["nonce"], "t": str(int(time.time() * 1000)),
-                "csrfmiddlewaretoken": form.hidden.get("csrfmiddlewaretoken", "")})
+        beacon = urljoin(url, config["beacon"])
+        waits = video_reports(form.duration, form.report_every_s)
+        waits += [(retry, form.duration) for retry in RETRY_S]
+        for n, (wait, position) in enumerate(waits):
+            await asyncio.sleep(wait)
+            if time.monotonic() > deadline:
+                return
+            answer = await self.request(session, "REPORT", beacon,
+                                        data=report_fields(form, config, position))
             if answer.status == 200 and answer.json().get("complete"):
                 return
+            if n >= len(waits) - len(RETRY_S) - 1 and answer.status == 200:
+                return  # answered, not complete: the page says so and Continue stays disabled
 
     def fill(self, form: Form) -> tuple[dict, Counter]:
         data, sent = dict(form.hidden), Counter()
@@ -588,7 +618,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--video-s", type=float, default=None,
                         help="every tutorial video's length (default: study2: each narration "
-                        "script's length; small: 20 s); reported on every 2 s while it plays")
+                        "script's length; small: 20 s); reported on as the page's player does")
     parser.add_argument("--server-repo", default=str(REPO),
                         help="checkout whose server is measured (e.g. an older commit's worktree)")
     parser.add_argument("--server-log", default=os.path.join(tempfile.gettempdir(),

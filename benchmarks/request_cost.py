@@ -4,7 +4,8 @@ The same study as ``benchmarks/load.py`` (study 2's spec, fixture stimuli and vi
 PostgreSQL database), walked by participants through Django's test client (every middleware,
 CSRF checks enforced, WhiteNoise for static files) in one thread, without gunicorn. The flow's
 clock (``studies.clock``) is moved forward instead of waiting, so a video's progress reports
-arrive every 2 s of the study's time and every page's minimum time is waited out. Each request
+arrive when the page's player would send them (``load.video_reports``, every
+``data-report-every-s`` seconds of the study's time) and every page's minimum time is waited out. Each request
 is measured on its own: CPU time of this process (``time.process_time``; PostgreSQL's own CPU is
 not in it), wall time (CPU plus the database round trips) and the number of SQL queries
 (``CaptureQueriesContext``). Files are read out of their responses outside the measurement, as
@@ -39,7 +40,17 @@ from urllib.parse import urlencode, urljoin
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import entry_url, new_pid  # noqa: E402
-from load import COMPLETE, REPORT_EVERY_S, SLUG, STUDY_ID, Bot, Form, gate_answers, prepare  # noqa: E402
+from load import (  # noqa: E402
+    COMPLETE,
+    SLUG,
+    STUDY_ID,
+    Bot,
+    Form,
+    gate_answers,
+    prepare,
+    report_fields,
+    video_reports,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 KINDS = ("ARRIVE", "GET", "POST", "REPORT", "STATIC", "VIDEO", "IMAGE")
@@ -123,13 +134,9 @@ def walk(client, meter: Meter, clock: Clock, gates: dict, rng: random.Random, th
             meter("VIDEO", lambda s=form.video: client.get(s))
         if form.video and not form.watched_before:
             config = json.loads(form.config)
-            position = 0.0
-            while position < form.duration + 4:
-                clock.advance(REPORT_EVERY_S)
-                position = min(form.duration, position + REPORT_EVERY_S)
-                data = {"kind": "video", "position": f"{position:.2f}", "step": config["step"],
-                        "nonce": config["nonce"], "t": str(int(time.time() * 1000)),
-                        "csrfmiddlewaretoken": form.hidden.get("csrfmiddlewaretoken", "")}
+            for wait, position in video_reports(form.duration, form.report_every_s):
+                clock.advance(wait)
+                data = report_fields(form, config, position)
                 answer = meter("REPORT", lambda u=config["beacon"], d=data: post(client, u, d))
                 if answer.status_code == 200 and answer.json().get("complete"):
                     break

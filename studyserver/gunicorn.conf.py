@@ -3,9 +3,9 @@
     gunicorn -c studyserver/gunicorn.conf.py studyserver.wsgi:application
 
 ``keepalive`` must outlast the gaps a page leaves between requests on one connection: the video
-page reports progress every 2 s (static/studies/video.js), and with gunicorn's default of 2 s the
-server closed idle connections just as the next report was sent on them (about 12 % of reports
-died with connection errors). 75 s also outlasts the usual 60 s idle timeout of a load balancer
+page reports progress every ``studies.steps.video.REPORT_EVERY_S`` seconds (10; it was 2 s, and
+with gunicorn's default keep-alive of 2 s the server closed idle connections just as the next
+report was sent on them: about 12 % of reports died with connection errors). 75 s also outlasts the usual 60 s idle timeout of a load balancer
 in front, so the proxy, not gunicorn, closes idle connections. Threads (gthread) keep idle
 connections in a selector, not in a thread.
 """

@@ -6,7 +6,7 @@ import pytest
 
 from studies.loading import load_study
 from studies.models import Event, Participant, Response, Status
-from studies.steps.video import PROGRESS
+from studies.steps.video import EVENT_EVERY_S, PROGRESS, REPORT_EVERY_S
 from tests.bots import PROLIFIC_URL, VIDEO_S, Bot, write_study
 
 pytestmark = pytest.mark.django_db
@@ -209,6 +209,36 @@ def test_practice_feedback_is_shown(trial_study, clock):
     page = bot.get().content.decode()
     assert 'id="trial-feedback"' in page and "Not quite" in page
     assert Participant.objects.get(pk=bot.participant.pk).state["block"]["pos"] == 1
+
+
+def test_reports_at_the_pages_interval_credit_the_video_and_the_end_opens_continue(
+        tmp_path, settings, clock):
+    """The page hands video.js the interval; a 125 s video played in real time and reported on
+    at that interval (plus the report at its end, which is not on an interval) is credited in
+    full by the end report, Continue is accepted at once, and the reports stay coalesced into
+    an Event per EVENT_EVERY_S (plus the first and the completing one)."""
+    path = write_study(tmp_path, settings, slug="interval")
+    path.write_text(path.read_text().replace(f"duration_s: {VIDEO_S}", "duration_s: 125"))
+    study, _ = load_study(path)
+    bot = Bot(study, clock)
+    bot.enter()
+    bot.play(stop_at="video")
+    page = bot.get().content.decode()
+    assert f'data-report-every-s="{REPORT_EVERY_S:.1f}"' in page
+    position, answers = 0.0, []
+    while position < 125:
+        step = min(REPORT_EVERY_S, 125 - position)
+        clock.advance(step)
+        position += step
+        answers.append(bot.beacon("video", position=f"{position:.2f}").json())
+    assert [a["accepted"] for a in answers] == pytest.approx(
+        [min(125, REPORT_EVERY_S * (i + 1)) for i in range(len(answers))])
+    assert answers[-1]["complete"] and not any(a["complete"] for a in answers[:-1])
+    assert bot.post({}).status_code == 302 and bot.current_step().id == "summary"
+    events = list(Event.objects.filter(participant=bot.participant, kind=PROGRESS)
+                  .order_by("id"))
+    assert len(events) <= 2 + 125 // EVENT_EVERY_S, [e.data for e in events]
+    assert sum(e.data["reports"] for e in events) == len(answers)
 
 
 def test_progress_reports_are_coalesced_into_few_events(tmp_path, settings, clock):

@@ -1,6 +1,6 @@
 """A real gunicorn on a loopback port, started as the docker image starts it (its config file):
 static files come from the app without nginx, and an idle connection outlives the video page's
-2 s progress-report interval."""
+progress-report interval (studies.steps.video.REPORT_EVERY_S)."""
 
 import os
 import re
@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 import requests
+
+from studies.steps.video import REPORT_EVERY_S
 
 pytestmark = [pytest.mark.integration]
 REPO = Path(__file__).resolve().parent.parent
@@ -77,8 +79,7 @@ def test_static_files_are_served_by_the_app_under_gunicorn(server):
 
 
 def test_keep_alive_outlasts_the_progress_report_interval(server):
-    interval = int(re.search(r"report\(false\); \}, (\d+)\)",
-                             (REPO / "static/studies/video.js").read_text()).group(1)) / 1000
+    interval = REPORT_EVERY_S  # what the page hands video.js (data-report-every-s)
     host, port = server.removeprefix("http://").split(":")
     request = (f"GET /static/studies/video.js HTTP/1.1\r\nHost: {host}\r\n\r\n").encode()
     with socket.create_connection((host, int(port)), timeout=30) as conn:

@@ -10,12 +10,12 @@ import aiohttp
 import pytest
 
 from benchmarks.harness import browser_session
-from benchmarks.load import Bot, Form
+from benchmarks.load import OLD_REPORT_EVERY_S, Bot, Form, video_reports
 
 PAGE = """<html><head><link rel="stylesheet" href="/static/studies/study.css"></head><body>
 <form id="step-form" method="post" action="/s/x/step/">
 <input type="hidden" name="csrfmiddlewaretoken" value="tok"><input type="hidden" name="step" value="video">
-<video id="tutorial-video" src="/s/x/asset/tutorials/a.mp4" data-duration="12.50"></video>
+<video id="tutorial-video" src="/s/x/asset/tutorials/a.mp4" data-duration="12.50" data-report-every-s="10.0"></video>
 <button type="submit" id="continue" disabled>Continue</button></form>
 <script id="study-config" type="application/json">{"beacon": "/s/x/event/", "step": "video", "nonce": "n1"}</script>
 <script src="/static/studies/study.js"></script><script src="/static/studies/video.js"></script>
@@ -28,7 +28,24 @@ def test_form_finds_what_a_browser_loads_and_reports_to():
     assert form.statics == ["/static/studies/study.css", "/static/studies/study.js",
                             "/static/studies/video.js"]
     assert (form.video, form.duration) == ("/s/x/asset/tutorials/a.mp4", 12.5)
+    assert form.report_every_s == 10.0  # the interval the page gives video.js
     assert '"beacon": "/s/x/event/"' in form.config and form.hidden["step"] == "video"
+
+
+def test_a_video_is_reported_as_the_player_reports_it():
+    """Every interval while it plays, and once at its end (which is not on an interval)."""
+    assert video_reports(25.0, 10.0) == [(10.0, 10.0), (10.0, 20.0), (5.0, 25.0)]
+    assert video_reports(20.0, 10.0) == [(10.0, 10.0), (10.0, 20.0)]
+    assert video_reports(3.0, 10.0) == [(3.0, 3.0)]
+    with pytest.raises(ValueError, match="interval"):
+        video_reports(10.0, 0.0)
+
+
+def test_a_page_without_an_interval_is_reported_on_as_its_player_did():
+    """An older server's page (no data-report-every-s): its video.js reported every 2 s."""
+    form = Form()
+    form.feed('<video src="/a.mp4" data-duration="3"></video>')
+    assert form.report_every_s == OLD_REPORT_EVERY_S == 2.0
 
 
 def test_a_connection_error_is_timed_and_counted():

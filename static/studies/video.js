@@ -66,7 +66,18 @@
   video.addEventListener("ratechange", function () {
     if (!free && video.playbackRate > 1) video.playbackRate = 1;
   });
-  setInterval(function () { if (!video.paused) report(false); }, 2000);
-  video.addEventListener("pause", function () { report(false); });
+  // While it plays, the position goes to the server every data-report-every-s seconds (the
+  // server's setting, studies/steps/video.py), and at once when the player pauses or the page is
+  // hidden, so that a reload resumes close to where the participant was (a seek needs none: the
+  // server never credits a position behind the one it accepted, and seeking ahead is undone);
+  // the end is reported by "ended" (the report that opens Continue), not by the "pause" the
+  // player fires just before it.
+  // (10 s for a page rendered before it carried the attribute)
+  var every = parseFloat(video.getAttribute("data-report-every-s") || "0") || 10;
+  setInterval(function () { if (!video.paused) report(false); }, 1000 * every);
+  video.addEventListener("pause", function () { if (!video.ended) report(false); });
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden && !video.ended) report(false);
+  });
   video.addEventListener("ended", function () { report(true); });
 })();

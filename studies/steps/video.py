@@ -1,7 +1,9 @@
 """Tutorial video that must be watched to the end.
 
-The player (static/studies/video.js) blocks seeking ahead and posts its position every few
-seconds as a ``video`` beacon. The server accepts a position only as far as the wall-clock time
+The player (static/studies/video.js) blocks seeking ahead and posts its position as a ``video``
+beacon every REPORT_EVERY_S seconds while it plays (the page hands it the interval as
+``data-report-every-s``) and at once when it pauses, seeks, is hidden and when the video ends (the
+report that opens Continue). The server accepts a position only as far as the wall-clock time
 since the last report allows, plus a slack that is shared by all reports (a leaky bucket: what a
 report is credited beyond the wall time since the previous one is owed until wall time catches
 up), so forged, skipped-ahead or bursts of reports do not count; Continue is accepted once
@@ -24,6 +26,11 @@ RATE = 1.25          # and the allowed playback speed
 END_TOLERANCE_S = 1.0
 WALL_FRACTION = 0.9  # wall time on the step must cover this share of the duration
 EVENT_EVERY_S = 30.0
+# How often the playing video reports its position. The server's own clock bounds the credit (a
+# late or a burst of reports gains nothing), so the interval only decides how much progress a
+# reload may lose and how many requests a video costs: two thirds of all requests at 2 s. It must
+# stay below gunicorn's keep-alive (studyserver/gunicorn.conf.py, 75 s).
+REPORT_EVERY_S = 10.0
 
 
 @dataclass
@@ -98,6 +105,7 @@ class Video(StepType):
         return {"video_src": ctx.files.video_relative(ctx.step),
                 "duration": ctx.files.video_duration(ctx.step),
                 "watched_before": bool(ctx.state.get("done")),
+                "report_every_s": REPORT_EVERY_S,
                 "resume_at": float(ctx.state.get("until", 0.0))}
 
     def submit(self, ctx, data):

@@ -2,11 +2,13 @@
 in a video is not accepted, and the relevance page keeps its 30 s minimum."""
 
 import time
+from urllib.parse import parse_qs
 
 import pytest
 from playwright.sync_api import expect
 
 from studies.models import Event, EventKind
+from studies.steps.video import REPORT_EVERY_S
 
 from .assets import SLUG
 from .participant import BrowserParticipant
@@ -121,14 +123,45 @@ def test_skipping_ahead_in_a_video_is_not_accepted(on_long_video):
     assert p.state["video-dataset"]["seeks"] >= 1
 
 
+def test_a_playing_video_reports_at_the_pages_interval_and_once_at_its_end(on_long_video):
+    """The player reports every data-report-every-s seconds (the server's REPORT_EVERY_S) while
+    it plays, and once when it ends (not also for the pause the player fires just before
+    "ended"); that end report opens Continue."""
+    you = on_long_video
+    page = you.page
+    every = float(page.locator("#tutorial-video").get_attribute("data-report-every-s"))
+    assert every == REPORT_EVERY_S
+    positions = []
+
+    def seen(route):
+        positions.append(float(parse_qs(route.request.post_data)["position"][0]))
+        route.continue_()
+
+    page.route(f"**/s/{SLUG}/event/", seen)
+    you.play_video()
+    page.wait_for_function("document.getElementById('tutorial-video').ended", timeout=30_000)
+    expect(page.locator("#continue")).to_be_enabled(timeout=3_000)
+    page.wait_for_timeout(500)
+    # one interval report in the 12 s video, then the end's
+    assert len(positions) == 1 + int(12 // every), positions
+    assert positions[-1] == pytest.approx(12.0, abs=0.1)
+    assert all(p <= every + 0.5 for p in positions[:-1]), positions
+
+
 def _reload_mid_video(you, *, late: str) -> dict:
-    """Watch 4.5 s, reload with the file matching ``late`` delayed by 1 s, and return where the
-    player stands a second after loading (and the position the server accepted)."""
+    """Watch 4.5 s and pause (the pause is reported at once, between the interval's reports),
+    reload with the file matching ``late`` delayed by 1 s, and return where the player stands a
+    second after loading (and the position the server accepted)."""
     page = you.page
     you.play_video()
     page.wait_for_function("document.getElementById('tutorial-video').currentTime > 4.5")
-    until = you.record.state["video-dataset"]["until"]
-    assert until > 2
+    page.evaluate("document.getElementById('tutorial-video').pause()")
+    for _ in range(50):  # the pause's report arrives
+        until = you.record.state.get("video-dataset", {}).get("until", 0)
+        if until > 4:
+            break
+        time.sleep(0.1)
+    assert until > 4, "the pause was not reported"
 
     def delayed(route):
         time.sleep(1.0)
