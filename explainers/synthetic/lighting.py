@@ -25,8 +25,10 @@ def _dot(a, b):
     return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
 
 
-def shade_blocks(scene, hits, albedo: torch.Tensor) -> torch.Tensor:
-    """RGB of every tile pixel of every block, ``[N, 3, 8*T*T]`` (meaningful where visible).
+def block_light(scene, hits) -> tuple[torch.Tensor, torch.Tensor]:
+    """The light of every tile pixel of every block, colour-free: ``gain`` (ambient + sky +
+    key, multiplies the albedo) and ``highlight`` (specular, added as is), each ``[N, 8*T*T]``
+    (meaningful where visible). A pixel's RGB is ``albedo * gain + SPECULAR * highlight``.
 
     Vectors are kept as lists of three ``[N,8,T,T]`` planes (reductions over a small strided
     axis are slow on CPUs).
@@ -65,8 +67,14 @@ def shade_blocks(scene, hits, albedo: torch.Tensor) -> torch.Tensor:
     sky = 0.5 + 0.5 * _dot(normal, view_l.unbind(2))
     spec = _dot(normal, half_l.unbind(2)).clamp_(min=0) ** SHININESS
     gain = AMBIENT + SKY * sky + KEY * lambert  # [N,8,T,T]
-    rgb = albedo[:, :, None, None, None] * gain[:, None] + SPECULAR * spec[:, None]
-    return rgb.reshape(n, 3, 8 * t_size * t_size)
+    return gain.reshape(n, 8 * t_size * t_size), spec.reshape(n, 8 * t_size * t_size)
+
+
+def shade(albedo: torch.Tensor, gain: torch.Tensor, highlight: torch.Tensor) -> torch.Tensor:
+    """RGB ``[N, 3, ...]`` of albedos ``[N, 3]`` under :func:`block_light`'s ``gain`` and
+    ``highlight`` ``[N, 1, ...]``; 0 where both are 0 (no block)."""
+    shape = (*albedo.shape, *(1,) * (gain.dim() - 2))
+    return albedo.view(shape) * gain + SPECULAR * highlight
 
 
 def background_light(size: int, device) -> torch.Tensor:

@@ -32,7 +32,7 @@ import torch.nn.functional as F
 
 from .batch import SceneBatch
 from .colors import animal_rgb, background_rgb
-from .lighting import LIGHT, background_light, shade_blocks
+from .lighting import LIGHT, background_light, block_light, shade
 from .tiles import Scene, nearest_hits, soft_shadow
 
 SHADOW_DARKNESS = 0.22
@@ -55,38 +55,82 @@ class RenderOutput:
     shadow: torch.Tensor
 
 
-@torch.no_grad()
-def _render_chunk(batch: SceneBatch, size: int, supersample: int):
+@dataclasses.dataclass
+class AnimalLayers:
+    """What a chunk's renders take from the geometry alone (the same for any colours).
+
+    ``gain`` and ``highlight``: ``[N,1,R,R]`` at the supersampled resolution ``R = size *
+    supersample``, the light of the visible block pixels (:func:`lighting.block_light`, 0 where
+    no block is seen); ``coverage`` and ``shadow``: ``[N,1,size,size]`` as in
+    :class:`RenderOutput`.
+    """
+
+    gain: torch.Tensor
+    highlight: torch.Tensor
+    coverage: torch.Tensor
+    shadow: torch.Tensor
+    supersample: int
+
+
+def animal_layers(batch: SceneBatch, size: int, supersample: int) -> AnimalLayers:
+    """Ray-cast ``batch``, light its blocks and cast its shadow: the renderer's geometric
+    steps. :func:`animal_color` and :func:`blend` finish the images for any colours."""
     n = len(batch)
     res = size * supersample
     scene = Scene.from_batch(batch)
     hits = nearest_hits(scene, res)
-    albedo = animal_rgb(batch.color)  # [N,3]
-    color = shade_blocks(scene, hits, albedo)  # [N,3,8*T*T]
+    gain, highlight = block_light(scene, hits)  # [N,8*T*T] each
     # scatter the visible block pixels into the (supersampled) image; the buffer is flat with
     # one spare slot at the end that receives every hidden tile pixel
     plane = res * res
-    spare = n * 4 * plane
+    spare = n * 3 * plane
+    visible = hits.visible.reshape(n, 1, -1)
     pixel = hits.index.reshape(n, 1, -1)
-    offset = (torch.arange(n, device=batch.device) * 4)[:, None, None] + torch.arange(
-        4, device=batch.device
+    offset = (torch.arange(n, device=batch.device) * 3)[:, None, None] + torch.arange(
+        3, device=batch.device
     )[None, :, None]
-    index = torch.where(hits.visible.reshape(n, 1, -1), offset * plane + pixel, spare)
-    src = torch.cat([color, hits.visible.reshape(n, 1, -1).to(color.dtype)], 1)
+    index = torch.where(visible, offset * plane + pixel, spare)
+    src = torch.stack([gain, highlight, visible.reshape(n, -1).to(gain.dtype)], 1)
     buffer = torch.zeros(spare + 1, device=batch.device)
     buffer.scatter_(0, index.reshape(-1), src.reshape(-1))
-    obj = buffer[:spare].view(n, 4, res, res)
+    layers = buffer[:spare].view(n, 3, res, res)
+    coverage = layers[:, 2:]
     if supersample > 1:
-        obj = F.avg_pool2d(obj, supersample)
-    animal, coverage = obj[:, :3], obj[:, 3:]
+        coverage = F.avg_pool2d(coverage, supersample)
 
     shadow_res = max(-(-size // SHADOW_DOWNSCALE), 8)
     shadow = soft_shadow(scene, shadow_res, LIGHT)
     shadow = F.interpolate(shadow, size=(size, size), mode="bilinear", align_corners=False)
-    bg = background_rgb(batch.background)[:, :, None, None] * background_light(size, batch.device)
+    return AnimalLayers(layers[:, :1], layers[:, 1:2], coverage, shadow, supersample)
+
+
+def animal_color(layers: AnimalLayers, color: torch.Tensor) -> torch.Tensor:
+    """The animal's pixels ``[N,3,size,size]`` (0 where no block is seen, anti-aliased) in the
+    colours ``color`` ``[N]`` (the ``color`` factor)."""
+    rgb = shade(animal_rgb(color), layers.gain, layers.highlight)
+    if layers.supersample > 1:
+        rgb = F.avg_pool2d(rgb, layers.supersample)
+    return rgb
+
+
+def blend(
+    animal: torch.Tensor, coverage: torch.Tensor, shadow: torch.Tensor, background: torch.Tensor
+) -> torch.Tensor:
+    """The images: the shadowed background (the ``background`` factor ``[N]``) behind the
+    animal, blended by its coverage."""
+    size = animal.shape[-1]
+    bg = background_rgb(background)[:, :, None, None] * background_light(size, animal.device)
     bg = bg * (1 - SHADOW_DARKNESS * shadow)
-    images = (animal + (1 - coverage) * bg).clamp_(0, 1)
-    return images, coverage, shadow
+    return (animal + (1 - coverage) * bg).clamp_(0, 1)
+
+
+@torch.no_grad()
+def _render_chunk(batch: SceneBatch, size: int, supersample: int):
+    layers = animal_layers(batch, size, supersample)
+    images = blend(
+        animal_color(layers, batch.color), layers.coverage, layers.shadow, batch.background
+    )
+    return images, layers.coverage, layers.shadow
 
 
 def _render_on_cpu(chunks, size, supersample):
