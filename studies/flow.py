@@ -20,7 +20,7 @@ from django.urls import reverse
 from . import clock
 from .end_notes import end_note
 from .free_text import printable
-from .lookups import LOCKED
+from .lookups import LOCKED, page_claim
 from .models import EventKind, Participant, Status
 from .runtime import spec_of
 from .sessions import end_session, expire_if_due, time_out_reason
@@ -85,23 +85,27 @@ def _show_unlocked(request, p: Participant) -> HttpResponse | None:
     beacons and POSTs need a nonce, so nothing else can have written it meanwhile. Otherwise
     None, and the caller takes the locked path."""
     ctx = context_of(p)
-    seen = {"status": Status.ACTIVE, "step_index": p.step_index, "page_nonce": p.page_nonce,
-            "step_started_at": p.step_started_at}
-    fields = {"page_nonce": secrets.token_hex(16), "last_seen_at": ctx.now}
-    if p.step_started_at is None:
-        fields["step_started_at"] = p.step_started_at = ctx.now
+    read = {"pk": p.pk, "status": Status.ACTIVE, "step_index": p.step_index,
+            "page_nonce": p.page_nonce}
+    read_started = p.step_started_at
+    values = {"new_nonce": secrets.token_hex(16), "now": ctx.now}
+    if read_started is None:
+        p.step_started_at = values["started"] = ctx.now
+    else:
+        read["read_started"] = read_started
     state = copy.deepcopy(p.state)
     try:
         extra = step_type(ctx.step).context(ctx)
     except StimulusMissing:
         return None
-    if p.state != state:
+    changed = p.state != state
+    if changed:
         if p.page_nonce:
             return None
-        fields["state"] = p.state
-    if not Participant.objects.filter(pk=p.pk, **seen).update(**fields):
+        values["state"] = p.state
+    if not page_claim(read_started, changed).run(**read, **values):
         return None
-    p.page_nonce, p.last_seen_at = fields["page_nonce"], ctx.now
+    p.page_nonce, p.last_seen_at = values["new_nonce"], ctx.now
     return _page(request, ctx, extra)
 
 

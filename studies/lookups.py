@@ -10,12 +10,14 @@ and executed with the request's values; its rows become model instances as Djang
 converters), so callers get the same objects. The study's spec JSON and YAML text are deferred:
 ``runtime.spec_of`` keeps the parsed spec per process and reads them only when it changed.
 A :class:`CompiledUpdate` does the same for a conditional UPDATE (a progress report's claim,
-:data:`CLAIM_STATE`: building and compiling it took about a third of a report's CPU).
+:data:`CLAIM_STATE`: building and compiling it took about a third of a report's CPU; a page
+view's claim, :func:`page_claim`).
 """
 
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime, timedelta
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import sql
@@ -95,10 +97,14 @@ class Compiled(_PerConnection):
         return found[0] if found else None
 
 
+#: The first datetime marker of a :class:`CompiledUpdate` (the others follow it by a microsecond).
+_MARKER_TIME = datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC)
+
+
 class CompiledUpdate(_PerConnection):
     """``build(**markers)`` -> (QuerySet, {field: marker}): the rows an UPDATE changes and the
-    values it sets; ``types`` names each value (``str``, ``int``, or ``dict`` for a JSON field
-    with the default encoder), given to :meth:`run`. Compiled once per thread and database
+    values it sets; ``types`` names each value (``str``, ``int``, ``datetime`` (aware), or
+    ``dict`` for a JSON field with the default encoder), given to :meth:`run`. Compiled once per thread and database
     connection by Django's own UPDATE compiler; each value is adapted as that compiler adapted
     its marker (psycopg's ``Jsonb`` or SQLite's JSON text for a JSON field, ``Int4`` for an
     integer field)."""
@@ -106,7 +112,8 @@ class CompiledUpdate(_PerConnection):
     def __init__(self, build, **types: type):
         super().__init__(build, types, {
             name: {"\x1fupdate": name} if kind is dict else
-            f"\x1fupdate-{name}\x1f" if kind is str else 2**30 + i
+            f"\x1fupdate-{name}\x1f" if kind is str else
+            _MARKER_TIME + timedelta(microseconds=i) if kind is datetime else 2**30 + i
             for i, (name, kind) in enumerate(types.items())})
 
     def _compile(self, connection, alias: str):
@@ -123,8 +130,13 @@ class CompiledUpdate(_PerConnection):
         """(name, adapt) of one parameter the compiler gave for a marker: adapt turns a run's
         value into what the compiler would have given (None: the value as it is)."""
         json = connection.ops.adapt_json_value  # a JSON field's value (default encoder)
+        when = connection.ops.adapt_datetimefield_value  # a DateTimeField's value
         for name, marker in self.markers.items():
-            if isinstance(marker, dict):
+            if isinstance(marker, datetime):
+                given = when(marker)
+                if type(param) is type(given) and param == given:
+                    return name, when
+            elif isinstance(marker, dict):
                 given = json(marker, None)
                 if getattr(param, "obj", param) == getattr(given, "obj", given) and \
                         type(param) is type(given):
@@ -161,3 +173,33 @@ CLAIM_STATE = CompiledUpdate(
         pk=pk, status=status, step_index=step_index, page_nonce=page_nonce, state=read),
         {"state": state}),
     pk=int, status=str, step_index=int, page_nonce=str, read=dict, state=dict)
+
+
+def _page_claim(read_clock: bool, state: bool) -> CompiledUpdate:
+    def build(pk, status, step_index, page_nonce, new_nonce, now, **more):
+        seen = {"step_started_at": more["read_started"]} if read_clock else \
+            {"step_started_at__isnull": True}
+        sets = {"page_nonce": new_nonce, "last_seen_at": now}
+        if not read_clock:
+            sets["step_started_at"] = more["started"]
+        if state:
+            sets["state"] = more["state"]
+        return (Participant.objects.filter(pk=pk, status=status, step_index=step_index,
+                                           page_nonce=page_nonce, **seen), sets)
+
+    types = {"pk": int, "status": str, "step_index": int, "page_nonce": str, "new_nonce": str,
+             "now": datetime}
+    return CompiledUpdate(build, **types, **({"read_started": datetime} if read_clock else {"started": datetime}),
+                          **({"state": dict} if state else {}))
+
+
+_PAGE_CLAIMS = {(clock, state): _page_claim(clock, state)
+                for clock in (False, True) for state in (False, True)}
+
+
+def page_claim(read_started, state: bool) -> CompiledUpdate:
+    """A page view's claim (``flow._show_unlocked``): the new nonce and last-seen time (and the
+    step clock where the page read none, ``started``; and with ``state``, the state the page's
+    context set up), on the condition that status, step, page nonce and step clock are still
+    what the page read (``read_started``: the step clock read, or None)."""
+    return _PAGE_CLAIMS[read_started is not None, state]

@@ -87,3 +87,36 @@ def test_an_update_that_cannot_be_compiled_is_refused_by_name():
         page_nonce__startswith=nonce), {"state": state}), nonce=str, state=dict)
     with pytest.raises(ValueError, match="no marker"):
         odd.run(nonce="ab", state={})
+
+
+@pytest.mark.parametrize("started", [False, True])
+@pytest.mark.parametrize("with_state", [False, True])
+def test_the_compiled_page_claim_changes_what_the_querysets_update_changes(
+        study, clock, started, with_state):
+    from studies.lookups import page_claim
+
+    bot = Bot(study, clock)
+    bot.enter()
+    p = Participant.objects.get(pk=bot.participant.pk)
+    if started:
+        Participant.objects.filter(pk=p.pk).update(step_started_at=clock.now())
+        p.refresh_from_db()
+    read = {"pk": p.pk, "status": p.status, "step_index": p.step_index,
+            "page_nonce": p.page_nonce, **({"read_started": p.step_started_at} if started else {})}
+    clock.advance(3)
+    now = clock.now()
+    values = {"new_nonce": "n" * 32, "now": now, **({} if started else {"started": now}),
+              **({"state": {**p.state, "page": "it's \u00e9"}} if with_state else {})}
+    claim = page_claim(p.step_started_at, with_state)
+    stale = [{"status": "completed"}, {"step_index": p.step_index + 1}, {"page_nonce": "other"},
+             {"pk": p.pk + 10_000}]
+    if started:
+        stale.append({"read_started": now})
+    for changed in stale:
+        assert claim.run(**{**read, **changed}, **values) == 0, changed
+    assert claim.run(**read, **values) == 1
+    after = Participant.objects.get(pk=p.pk)
+    assert (after.page_nonce, after.last_seen_at) == ("n" * 32, now)
+    assert after.step_started_at == (p.step_started_at if started else now)
+    assert after.state == values.get("state", p.state)
+    assert claim.run(**read, **values) == 0  # the nonce it read has changed

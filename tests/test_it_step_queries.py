@@ -159,3 +159,23 @@ def test_a_report_whose_state_changed_since_the_read_is_counted_once_under_the_l
     assert answer["accepted"] == state["until"] == 6.5
     assert state["seeks"] == 1  # the refused skip is logged once: by the replay, not the race
     assert Event.objects.filter(participant=stale, kind="video").count() == 2
+
+
+def test_a_page_view_compiles_no_update_after_the_first(study, clock, monkeypatch):
+    """The page view's claim is compiled once per thread (``lookups.page_claim``), not built
+    and compiled as a QuerySet.update on every view."""
+    from django.db.models.sql.compiler import SQLUpdateCompiler
+
+    bot = Bot(study, clock)
+    bot.enter()
+    bot.get()
+    bot.get()  # both claims compiled: a step's first view (its clock) and a reload
+    bot.play(stop_at="summary")
+    compiled = []
+    as_sql = SQLUpdateCompiler.as_sql
+    monkeypatch.setattr(SQLUpdateCompiler, "as_sql",
+                        lambda self, *a, **k: compiled.append(self.query) or as_sql(self, *a, **k))
+    first, again = bot.get(), bot.get()
+    assert first.status_code == again.status_code == 200 and compiled == []
+    p = bot.participant
+    assert p.step_started_at == clock.now() and f'value="{p.page_nonce}"' in again.content.decode()
