@@ -26,7 +26,7 @@ import torch
 from explainers.models.cpu_threads import map_on_cpu
 from explainers.synthetic import FACTOR_RANGES, FACTORS, SceneBatch, intervene, render
 
-from .shading import render_background_path
+from .shading import SHADING_FACTORS, render_shading_path
 
 Output = Literal["probability", "logit"]
 Forward = Literal["eager", "frozen"]
@@ -51,8 +51,9 @@ def intervened_scenes(base: SceneBatch, factor: str, grid: np.ndarray) -> SceneB
     return intervene(repeated, factor, value=values)
 
 
-def model_output(model, output: Output = "probability", *, forward: Forward = "eager"
-                 ) -> Callable[[torch.Tensor], torch.Tensor]:
+def model_output(
+    model, output: Output = "probability", *, forward: Forward = "eager"
+) -> Callable[[torch.Tensor], torch.Tensor]:
     """``images [B,3,H,W] -> [B]``: the model's probability of class 1, or its logit.
 
     ``forward="frozen"`` reads a frozen TorchScript copy of ``model.logit``
@@ -73,8 +74,9 @@ def model_output(model, output: Output = "probability", *, forward: Forward = "e
     return logit
 
 
-def read_on_cpu(read: Callable[[torch.Tensor], torch.Tensor], images: torch.Tensor,
-                workers: int | None = None) -> torch.Tensor:
+def read_on_cpu(
+    read: Callable[[torch.Tensor], torch.Tensor], images: torch.Tensor, workers: int | None = None
+) -> torch.Tensor:
     """``read(images)`` in ``workers`` Python threads (default: torch's thread count), each on
     a contiguous slice with single-threaded torch kernels, concatenated in order.
 
@@ -118,8 +120,9 @@ def intervention_paths(
     progress: Callable[[int, int], None] | None = None,
 ) -> InterventionPaths:
     """Render every gradual intervention of ``base`` and read the model along it, in batches
-    of ``batch_size`` images (render, then forward; background paths render each animal once,
-    :func:`~explainers.interventions.shading.render_background_path`, the same pixels). ``forward`` as in :func:`model_output`;
+    of ``batch_size`` images (render, then forward; colour and background paths compute each
+    image's geometry once, :func:`~explainers.interventions.shading.render_shading_path`, the
+    same pixels). ``forward`` as in :func:`model_output`;
     ``seconds["setup"]`` is the time taken once before the first batch (the trace of
     ``"frozen"``), ``"render"`` and ``"forward"`` add up over the batches. ``progress(done,
     total)`` is called after every batch."""
@@ -141,8 +144,8 @@ def intervention_paths(
         for start in range(0, len(base), per_batch):
             part = base[start : start + per_batch]
             t0 = time.perf_counter()
-            if factor == "background":  # the animal once per image, the blend per point
-                images = render_background_path(part, grids[factor], size=size, device=device)
+            if factor in SHADING_FACTORS:  # the geometry once per image, the colours per point
+                images = render_shading_path(part, factor, grids[factor], size=size, device=device)
             else:
                 scenes = intervened_scenes(part, factor, grids[factor])
                 images = render(scenes.to(device), size=size, device=device).images
