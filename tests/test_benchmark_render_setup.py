@@ -21,7 +21,7 @@ def test_without_installed_entry_points_the_declared_explainers_are_registered(b
         "entry-points"][registry.GROUP]
     assert {"baseline", "concepts", "inn"} <= set(declared)
     assert bench.ensure_builtin_explainers() == sorted(declared)
-    assert get_explainer("inn").version == "3" and get_explainer("concepts").name == "concepts"
+    assert get_explainer("inn").version == "4" and get_explainer("concepts").name == "concepts"
     assert bench.ensure_builtin_explainers() == []  # nothing left to register
 
 

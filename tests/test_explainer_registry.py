@@ -124,4 +124,4 @@ def test_list_explainers_command(capsys):
     assert "baseline  version 1  [explainers.plugins.baseline:Baseline]" in out
     assert "    percentiles: tuple[float, float] = (1.0, 99.0)" in out
     assert "    method: Literal['ica', 'pca', 'nmf'] = 'ica'" in out
-    assert "inn  version 3" in out and "concepts  version 3" in out
+    assert "inn  version 4" in out and "concepts  version 3" in out

@@ -5,7 +5,10 @@ space, but the image a person sees is the inverse clamped to [0, 1] (and, for a 
 8 bit); where the inverse leaves [0, 1] the model reads the clamped image differently. With
 ``search_steps > 0`` alpha is instead chosen, per image, so that the *shown* image's logit
 reaches the target: a safeguarded secant search on alpha (bracketing once the target is passed,
-bisection when the secant step leaves the bracket's middle), starting from the closed form.
+a secant step outside the bracket's middle 80% moved to its edge), starting from the closed form.
+The shown logit rises in small steps (8-bit rounding), so a secant between close alphas often
+lands next to the bracket's end: moving it 10% in took a sixth fewer evaluations on the study's
+model than bisecting there (tests/test_alpha_search_steps.py).
 """
 
 from __future__ import annotations
@@ -33,9 +36,16 @@ class CounterfactualResult:
 
 
 @torch.no_grad()
-def counterfactual(model: FlowClassifier, x: torch.Tensor | None, target_logits, *,
-                   search_steps: int = 0, tol: float = 0.0, quantize: bool = False,
-                   encoding: Encoding | None = None) -> CounterfactualResult:
+def counterfactual(
+    model: FlowClassifier,
+    x: torch.Tensor | None,
+    target_logits,
+    *,
+    search_steps: int = 0,
+    tol: float = 0.0,
+    quantize: bool = False,
+    encoding: Encoding | None = None,
+) -> CounterfactualResult:
     """Move each image's features along w until the model's logit is ``target_logits``.
 
     ``target_logits``: a number, ``[N]`` (one target per image) or ``[N, K]`` (K targets per
@@ -94,14 +104,18 @@ def counterfactual(model: FlowClassifier, x: torch.Tensor | None, target_logits,
         s, o = todo[~passed], todo[passed]
         short_a[s], short_e[s] = a[s], err[s]
         over_a[o], over_e[o] = a[o], err[o]
-        # next alpha: secant inside a bracket (bisection if it leaves the middle 80%), else a
+        # next alpha: secant inside a bracket (moved into its middle 80%), else a
         # step with the nominal slope w^T w from the last alpha
         na = a[todo] - err[todo] / ww
         bracketed = ~torch.isnan(over_a[todo])
         sa, se, oa, oe = short_a[todo], short_e[todo], over_a[todo], over_e[todo]
         secant = sa - se * (oa - sa) / (oe - se)
         frac = (secant - sa) / (oa - sa)
-        inner = torch.where((frac > 0.1) & (frac < 0.9), secant, (sa + oa) / 2)
+        inner = torch.where(
+            torch.isnan(frac),
+            (sa + oa) / 2,  # equal misses: bisect
+            sa + frac.clamp(0.1, 0.9) * (oa - sa),
+        )
         na = torch.where(bracketed, inner, na)
         a[todo] = na
         im, lg, cl = shown(todo, na)
@@ -109,7 +123,12 @@ def counterfactual(model: FlowClassifier, x: torch.Tensor | None, target_logits,
         steps[todo] += 1
         better = err[todo].abs() < (achieved[todo] - aim[todo]).abs()
         b = todo[better]
-        images[b], achieved[b], clipped[b], best_alpha[b] = im[better], lg[better], cl[better], na[better]
+        images[b], achieved[b], clipped[b], best_alpha[b] = (
+            im[better],
+            lg[better],
+            cl[better],
+            na[better],
+        )
     if grid:
         return CounterfactualResult(
             images=images.view(n, k, *images.shape[1:]),
@@ -118,5 +137,6 @@ def counterfactual(model: FlowClassifier, x: torch.Tensor | None, target_logits,
             clipped=clipped.view(n, k),
             steps=steps.view(n, k),
         )
-    return CounterfactualResult(images=images, achieved_logits=achieved, alphas=best_alpha,
-                                clipped=clipped, steps=steps)
+    return CounterfactualResult(
+        images=images, achieved_logits=achieved, alphas=best_alpha, clipped=clipped, steps=steps
+    )
