@@ -23,13 +23,15 @@ def checked(kind: str, spec: dict, inputs: dict) -> dict:
     return out
 
 
-def key_of(kind: str, version: str, inputs: dict) -> str:
-    """SHA-256 of the kind, its version, the generator's code and the inputs but the bundle's
-    path (its hash is an input)."""
+def key_of(kind: str, version: str, inputs: dict, *, uses_generator: bool) -> str:
+    """SHA-256 of the kind, its version, the inputs but the bundle's path (its hash is an
+    input) and, when ``uses_generator`` (its images are Two4Two scenes), the generator's code."""
     from explainers.synthetic import code_version
 
-    payload = {"kind": kind, "version": version, "generator": code_version(),
+    payload = {"kind": kind, "version": version,
                "inputs": {k: v for k, v in inputs.items() if k != "bundle"}}
+    if uses_generator:
+        payload["generator"] = code_version()
     return hashlib.sha256(canonical_json(payload).encode()).hexdigest()
 
 

@@ -36,7 +36,7 @@ class UnitNatural:
     version = "1"
 
     def key(self, inputs: dict) -> str:
-        return key_of(self.name, self.version, _valid(inputs))
+        return key_of(self.name, self.version, _valid(inputs), uses_generator=True)
 
     def render(self, inputs: dict, *, root, device: str = "cpu") -> dict:
         inputs = _valid(inputs)

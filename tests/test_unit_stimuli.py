@@ -60,3 +60,21 @@ def test_the_keys_follow_the_inputs_and_bad_inputs_are_errors(bundle):
         kind.key({**inputs, "unit": "3"})
     with pytest.raises(ValueError, match="need 36 source images; source_n is 24"):
         kind.key({**inputs, "n_references": 5})
+
+
+def test_a_generator_change_rekeys_the_natural_exemplars_but_not_the_visualisations(
+        bundle, monkeypatch):
+    """Feature visualisations never run the Two4Two generator (2.5 CPU hours for Exp. I at the
+    paper's steps), so an edit of the generator must not make them owed again; the natural
+    exemplars are generator scenes and must be."""
+    import explainers.synthetic
+
+    synthetic, natural_kind = get_kind("unit_synthetic"), get_kind("unit_natural")
+    synth_inputs = {"bundle": str(bundle[0]), "bundle_hash": bundle[1], "layer": "layer2",
+                    "unit": 3, "n_images": 2, "steps": 8, "size": 16, "diversity_weight": 1.0,
+                    "seed": 0}
+    before = synthetic.key(synth_inputs), natural_kind.key(natural(bundle))
+    monkeypatch.setattr(explainers.synthetic, "code_version", lambda: "another generator")
+    after = synthetic.key(synth_inputs), natural_kind.key(natural(bundle))
+    assert after[0] == before[0]
+    assert after[1] != before[1]
