@@ -129,16 +129,23 @@ def test_video_cannot_be_skipped(study, clock):
     assert events[1].data["reports"] >= 2  # the reports in between are counted, not stored
 
 
-def test_a_burst_of_progress_reports_credits_only_the_wall_time(tmp_path, settings, clock):
-    """31 reports in 2.4 s, each 2.2 s further on (as the attack did), in a 120 s video: at
-    most 2.4 s x the allowed rate (1.25) + the 2 s slack are credited, not 68 s; afterwards
-    normal playing is credited in full."""
-    path = write_study(tmp_path, settings, slug="burst")
-    path.write_text(path.read_text().replace(f"duration_s: {VIDEO_S}", "duration_s: 120"))
+def at_a_long_video(tmp_path, settings, clock, *, slug: str, duration_s: int) -> Bot:
+    """A bot entered into a study whose first video lasts ``duration_s``, standing at it."""
+    path = write_study(tmp_path, settings, slug=slug)
+    path.write_text(path.read_text().replace(f"duration_s: {VIDEO_S}",
+                                             f"duration_s: {duration_s}"))
     study, _ = load_study(path)
     bot = Bot(study, clock)
     bot.enter()
     bot.play(stop_at="video")
+    return bot
+
+
+def test_a_burst_of_progress_reports_credits_only_the_wall_time(tmp_path, settings, clock):
+    """31 reports in 2.4 s, each 2.2 s further on (as the attack did), in a 120 s video: at
+    most 2.4 s x the allowed rate (1.25) + the 2 s slack are credited, not 68 s; afterwards
+    normal playing is credited in full."""
+    bot = at_a_long_video(tmp_path, settings, clock, slug="burst", duration_s=120)
     bot.get()
     for i in range(31):
         clock.advance(0.08)
@@ -217,12 +224,7 @@ def test_reports_at_the_pages_interval_credit_the_video_and_the_end_opens_contin
     at that interval (plus the report at its end, which is not on an interval) is credited in
     full by the end report, Continue is accepted at once, and the reports stay coalesced into
     an Event per EVENT_EVERY_S (plus the first and the completing one)."""
-    path = write_study(tmp_path, settings, slug="interval")
-    path.write_text(path.read_text().replace(f"duration_s: {VIDEO_S}", "duration_s: 125"))
-    study, _ = load_study(path)
-    bot = Bot(study, clock)
-    bot.enter()
-    bot.play(stop_at="video")
+    bot = at_a_long_video(tmp_path, settings, clock, slug="interval", duration_s=125)
     page = bot.get().content.decode()
     assert f'data-report-every-s="{REPORT_EVERY_S:.1f}"' in page
     position, answers = 0.0, []
@@ -244,12 +246,7 @@ def test_reports_at_the_pages_interval_credit_the_video_and_the_end_opens_contin
 def test_progress_reports_are_coalesced_into_few_events(tmp_path, settings, clock):
     """A 120 s video reported every 2 s (60 reports) leaves a handful of Events, not 60; each
     says how many reports it stands for, and together they count every report."""
-    path = write_study(tmp_path, settings, slug="coalesce")
-    path.write_text(path.read_text().replace(f"duration_s: {VIDEO_S}", "duration_s: 120"))
-    study, _ = load_study(path)
-    bot = Bot(study, clock)
-    bot.enter()
-    bot.play(stop_at="video")
+    bot = at_a_long_video(tmp_path, settings, clock, slug="coalesce", duration_s=120)
     bot.get()
     for i in range(60):
         clock.advance(2)
