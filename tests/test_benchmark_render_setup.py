@@ -40,7 +40,7 @@ def test_variants_rendered_together_publish_what_each_render_would(bench, tmp_pa
     for seed, manifest in zip([1, 2], together, strict=True):
         alone = render_stimulus("inn", {}, model=model, data=data, seed=seed,
                                 root=tmp_path / "alone")
-        assert manifest["key"] == alone["key"] and manifest["version"] == "3"
+        assert manifest["key"] == alone["key"] and manifest["version"] == alone["version"] == "4"
         assert [c["extra"]["start_index"] for c in manifest["cells"]] == [
             c["extra"]["start_index"] for c in alone["cells"]]
         assert [c["logit"] for c in manifest["cells"]] == pytest.approx(
