@@ -8,9 +8,10 @@ PostgreSQL database: load.py's static study and a small explorer study (consent,
 step of six scenes, completion). Each explorer enters, opens the explorer page, selects a scene
 and then, every 2-5 s (uniform), does what a participant does (``DOINGS``): moves a slider (the
 page asks that one preview) or changes the scene (mix, interpolate, select, undo, reset), after
-which the page asks all its previews: in one request (``--page batched``, as
-static/studies/explorer.js does) or one request each (``--page single``, as it did before; run
-both to compare). Requests of one explorer run one at a time and a 429 is asked again after 2 s,
+which the page asks all its previews: one request per factor group (``--page groups``, as
+static/studies/explorer.js does), all in one request (``--page batched``, as it did before
+2026-12-03) or one request each (``--page single``, as it did before that; run them side by
+side to compare). Requests of one explorer run one at a time and a 429 is asked again after 2 s,
 as the page does. Every request is timed by the client whatever its answer (a connection error
 is status 0 with its time); the server's compute time and cache hits are read from the action
 log afterwards; the static participants' answers are checked in the database (load.verify).
@@ -89,8 +90,9 @@ SCENE = re.compile(r'class="explorer-scene" data-index="(\d+)"')
 
 class Explorer:
     """One participant on the explorer page, sending what the page sends: after every change
-    the page's previews (``page="batched"``: one ``previews`` request, as the page does now;
-    ``"single"``: one request per preview, one at a time, as it did before), a slider move's one
+    the page's previews (``page="groups"``: one ``previews`` request per factor group, as the
+    page does now; ``"batched"``: one for all of them; ``"single"``: one request per preview,
+    one at a time, as the page did before), a slider move's one
     preview, a 429 asked again after 2 s. Requests of one participant never overlap (the page
     runs one at a time)."""
 
@@ -177,10 +179,13 @@ class Explorer:
             items += [(group, j, None) for j in self.order if j != self.selected]
             items.append((group, self.sliders[group]["source"], self.sliders[group]["t"]))
         t0, ok = time.perf_counter(), True
-        if self.page_mode == "batched":
-            r = await self.post(session, "previews", {"action": "previews", "items": ",".join(
-                f"{g}:{j}" if t is None else f"{g}:{j}:{t}" for g, j, t in items)})
-            ok = r is not None and r.status == 200
+        if self.page_mode in ("batched", "groups"):
+            batches = [items] if self.page_mode == "batched" else [
+                [item for item in items if item[0] == group] for group in GROUPS]
+            for batch in batches:
+                r = await self.post(session, "previews", {"action": "previews", "items": ",".join(
+                    f"{g}:{j}" if t is None else f"{g}:{j}:{t}" for g, j, t in batch)})
+                ok = ok and r is not None and r.status == 200
         else:
             for group, source, t in items:
                 fields = {"action": "preview", "group": group, "source": source}
@@ -291,9 +296,10 @@ def main(argv=None) -> int:
                         "actions on the explorer, MIN:MAX")
     parser.add_argument("--explore-s", type=float, default=280.0,
                         help="how long explorers explore (default: about study 2's walk)")
-    parser.add_argument("--page", choices=("batched", "single"), default="batched",
-                        help="batched: the page's previews in one request (as the page does); "
-                        "single: one request per preview (as the page did before), side by side")
+    parser.add_argument("--page", choices=("groups", "batched", "single"), default="groups",
+                        help="groups: the page's previews in one request per factor group (as "
+                        "the page does); batched: all in one request; single: one request per "
+                        "preview (as the page did before), to compare side by side")
     parser.add_argument("--flow", choices=("study2", "small"), default="study2",
                         help="what the static participants walk (load.py's flows)")
     parser.add_argument("--workers", type=int, default=2)
@@ -359,7 +365,8 @@ def main(argv=None) -> int:
 
     # every request counts, whatever its answer: errors and refusals stay in the latencies
     probes = [t for e in explorers for t in e.timings if t[0] not in ("GET", "POST", "STATIC")]
-    # kinds: "previews" a change's batch, "preview" one of a change's previews (--page single),
+    # kinds: "previews" a batch of a change's previews (a group's, or all with --page batched),
+    # "preview" one of a change's previews (--page single),
     # "slider" a slider move's one preview; the rest are changes
     preview_requests = [s for kind, s, _ in probes if kind in ("preview", "previews", "slider")]
     slider = [s for e in explorers for kind, s, _ in e.timings if kind == "slider"]

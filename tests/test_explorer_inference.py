@@ -133,3 +133,23 @@ def test_a_scene_scored_at_one_size_is_only_drawn_at_another(model):
         drawn.permute(1, 2, 0).contiguous().numpy().tobytes()
     with pytest.raises(ValueError, match="size must be an integer number of pixels"):
         scorer.probe(a, size=4)
+
+
+def test_a_torch_model_in_eval_mode_is_scored_through_its_frozen_graph(model):
+    from explainers.explorer.inference import scoring_function
+    from explainers.explorer.scenes import batch_of
+
+    frozen = scoring_function(model)
+    assert frozen != model.logit  # the traced graph, not the eager method
+    images = render(batch_of(sampled_scenes(sampler="study", seed=3, count=5)), size=64).images
+    with torch.no_grad():
+        assert torch.allclose(frozen(images), model.logit(images), atol=5e-5, rtol=0)
+
+    class Plain:  # not a torch module: its own logit is called
+        def logit(self, x):
+            return x.mean((1, 2, 3))
+
+    plain = Plain()
+    assert scoring_function(plain) == plain.logit
+    training = load_checkpoint().train()  # gradients wanted: never traced
+    assert scoring_function(training) == training.logit

@@ -14,6 +14,13 @@ tanh of the raw logit would read +1.00 or -1.00 for nearly every scene and hide 
 that does not flip the class); a checkpoint that does not record it gets 1, the paper's raw
 tanh. The class and its confidence (``sigmoid(logit)`` or one minus it) come with it.
 
+Forward pass: a torch model in eval mode is scored through its frozen TorchScript graph
+(:func:`explainers.models.frozen.frozen_logit`, traced once when the scorer is made): the same
+logits up to float32 rounding, about half the CPU time of the eager pass for a page's batch on
+the shipped INN (``benchmarks/explorer_previews.py``). Any other model (one that is not an
+``nn.Module``, or is in training mode), or ``Scorer(..., frozen=False)``, is called through its
+own ``logit``.
+
 Cache: an LRU per process keyed by the canonical scene (rounded parameters), the checkpoint's
 bundle hash and the display size. Hits, misses and compute time are counted (:meth:`stats`).
 """
@@ -30,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+from torch import nn
 
 from explainers.synthetic import LABEL_NAMES, render
 from explainers.synthetic.sheets import to_uint8
@@ -79,11 +87,12 @@ class Scorer:
     """Renders and scores scenes with one model; thread-safe; see the module docstring."""
 
     def __init__(self, model, *, display_size: int = DISPLAY_SIZE, cache_size: int = CACHE_SIZE,
-                 concurrency: int = 1, logit_scale: float = 1.0):
+                 concurrency: int = 1, logit_scale: float = 1.0, frozen: bool = True):
         if not (isinstance(logit_scale, (int, float)) and math.isfinite(logit_scale)
                 and logit_scale > 0):
             raise ValueError(f"logit_scale must be a positive number, got {logit_scale!r}")
         self.model = model
+        self._logit = scoring_function(model, frozen=frozen)
         self.logit_scale = float(logit_scale)
         self.display_size = display_size
         self.cache_size = cache_size
@@ -170,7 +179,7 @@ class Scorer:
         if todo:
             scored = shown[todo] if size == model_size else \
                 render(batch_of([scenes[i] for i in todo]), size=model_size).images
-            for i, logit in zip(todo, self.model.logit(scored).tolist(), strict=True):
+            for i, logit in zip(todo, self._logit(scored).tolist(), strict=True):
                 logits[i] = logit
         pixels = to_uint8(shown)
         probes = []
@@ -184,11 +193,31 @@ class Scorer:
         share = (time.perf_counter() - started) * 1000.0 / len(probes)
         return [Probe(**{**p.__dict__, "compute_ms": share}) for p in probes]
 
+    def clear(self) -> None:
+        """Forget every cached and pinned probe and every kept logit (the counts stay)."""
+        with self._lock:
+            self._cache.clear()
+            self._pinned.clear()
+            self._logits.clear()
+
     def stats(self) -> dict:
         with self._lock:
             return {"hits": self.hits, "misses": self.misses, "cached": len(self._cache),
                     "pinned": len(self._pinned),
                     "compute_ms_total": round(self.compute_ms_total, 1)}
+
+
+def scoring_function(model, *, frozen: bool = True):
+    """What the scorer calls for logits: with ``frozen``, the frozen TorchScript graph of a
+    torch model in eval mode (see the module docstring); otherwise, or for any other model, the
+    model's own ``logit``."""
+    if not isinstance(frozen, bool):
+        raise TypeError(f"frozen must be True or False, got {frozen!r}")
+    if frozen and isinstance(model, nn.Module) and not model.training:
+        from explainers.models.frozen import frozen_logit
+
+        return frozen_logit(model)
+    return model.logit
 
 
 _SCORERS: dict[str, Scorer] = {}

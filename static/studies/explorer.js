@@ -1,8 +1,9 @@
 // The explorer (templates/studies/steps/explorer.html): select a scene, preview each factor
 // group taken from every other scene (with the score each would get), mix or interpolate,
 // reset, undo. Every request names an action and scene numbers; the server keeps the state,
-// renders and scores (studies/explorer/endpoint.py). After a change the page asks all its
-// previews in one request; requests run one at a time, previews of an older state dropped.
+// renders and scores (studies/explorer/endpoint.py). After a change the page asks its
+// previews one request per factor group (each computed in one batched pass and shown as it
+// comes); requests run one at a time, previews of an older state dropped unasked.
 (function () {
   "use strict";
   var cfg = JSON.parse(document.getElementById("explorer-config").textContent);
@@ -103,8 +104,8 @@
   function act(fields) { enqueue(fields, showCurrent, false); }
 
   function previews() {
-    var items = [], shows = [];
     cfg.groups.forEach(function (group) {
+      var items = [], shows = [];
       var box = root.querySelector(".explorer-previews[data-group='" + group.id + "']");
       box.innerHTML = "";
       cfg.scenes.forEach(function (scene) {
@@ -135,14 +136,15 @@
       var slider = sliderPreview(group.id);
       items.push(slider.item);
       shows.push(slider.show);
+      // a group's previews in one request, computed in one batched pass (endpoint.py); the
+      // three groups' requests together are studies/explorer/session.page_previews, the list
+      // warmed for the starting scenes. A change made meanwhile drops the groups not yet asked.
+      enqueue({ action: "previews", items: items.join(",") }, function (answer) {
+        shows.forEach(function (show, k) {
+          show(answer.ok ? Object.assign({ ok: true }, answer.previews[k]) : answer);
+        });
+      }, true);
     });
-    // all of them in one request, computed in one batched pass (studies/explorer/endpoint.py;
-    // studies/explorer/session.page_previews is the same list, warmed for the starting scenes)
-    enqueue({ action: "previews", items: items.join(",") }, function (answer) {
-      shows.forEach(function (show, k) {
-        show(answer.ok ? Object.assign({ ok: true }, answer.previews[k]) : answer);
-      });
-    }, true);
   }
 
   function sliderPreview(group) {

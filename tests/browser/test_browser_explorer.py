@@ -1,9 +1,11 @@
 """The explorer in Debian's chromium: the scenes come sorted by score; selecting, mixing a
 factor group from a preview, interpolating with the slider and undoing update the score shown,
-and each shows the score its preview promised. With XAI_WRITE_SCREENS=1 it also writes
+and each shows the score its preview promised; after a change the page asks its previews one
+request per factor group. With XAI_WRITE_SCREENS=1 it also writes
 docs/screens/explorer-desktop.png and explorer-tablet.png."""
 
 import os
+import re
 from urllib.parse import urlencode
 
 import pytest
@@ -32,6 +34,16 @@ PREVIEWS_DONE = """() => {
 }"""
 
 
+def preview_groups(bodies: list[str]) -> list[set[str]]:
+    """The factor groups each ``previews`` request of the posted (multipart) bodies names."""
+    out = []
+    for body in bodies:
+        items = re.search(r'name="items"\r\n\r\n([^\r]*)', body)
+        if items and re.search(r'name="action"\r\n\r\npreviews\r', body):
+            out.append({item.split(":")[0] for item in items.group(1).split(",")})
+    return out
+
+
 def current_score(page) -> str:
     return page.locator("#explorer-current-score").inner_text()
 
@@ -46,6 +58,8 @@ def explorer_site(live_server, settings, tmp_path, server_clock):
 def test_select_mix_interpolate_undo_update_the_score(explorer_site, new_context):
     study, url = explorer_site
     page = new_context().new_page()
+    posted = []
+    page.on("request", lambda r: posted.append(r.post_data or "") if "/explore/" in r.url else None)
     query = urlencode({"PROLIFIC_PID": new_pid(), "STUDY_ID": "a" * 24, "SESSION_ID": "b" * 24})
     page.goto(f"{url}/s/{study.slug}/?{query}")
     page.click("#consent-agree")
@@ -60,6 +74,7 @@ def test_select_mix_interpolate_undo_update_the_score(explorer_site, new_context
     page.locator(".explorer-scene").nth(0).click()  # the highest-scoring scene
     expect(page.locator("#explorer-current-score")).to_have_text(labels[0], timeout=ACTION_TIMEOUT_MS)
     page.wait_for_function(PREVIEWS_DONE, timeout=PREVIEWS_TIMEOUT_MS)
+    assert preview_groups(posted) == [{"body"}, {"appearance"}, {"scene"}]
     body = page.locator("#group-body .explorer-preview")
     assert body.count() == 3  # one preview per other scene
     promised = [body.nth(i).locator(".explorer-score").inner_text() for i in range(3)]
