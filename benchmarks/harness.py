@@ -89,6 +89,24 @@ async def run_all(starts: list[Callable[[], Awaitable]], *, ramp: float, deadlin
     await asyncio.gather(*late, return_exceptions=True)
 
 
+async def loop_lag(coro, late: list[float], every: float = 0.05):
+    """Await ``coro`` while sampling how late this event loop wakes a sleep of ``every``
+    seconds (each lateness appended to ``late``, in seconds): the delay the client itself adds
+    to every timed request while its one loop is busy or descheduled."""
+
+    async def sample():
+        while True:
+            started = time.perf_counter()
+            await asyncio.sleep(every)
+            late.append(max(0.0, time.perf_counter() - started - every))
+
+    sampler = asyncio.create_task(sample())
+    try:
+        return await coro
+    finally:
+        sampler.cancel()
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else 0.0

@@ -62,6 +62,7 @@ from harness import (  # noqa: E402
     browser_session,
     entry_url,
     free_port,
+    loop_lag,
     ms,
     new_pid,
     percentile,
@@ -385,6 +386,9 @@ class Bot:
 
     cached: set = field(default_factory=set)  # static files the browser has already
     server_cpu: list = field(default_factory=list)  # (kind, ms): the Server-Timing header's
+    # (kind, Django's wall ms, the client's ms) of every timed request with Server-Timing
+    server_wall: list = field(default_factory=list)
+    ends: list = field(default_factory=list)  # (kind, seconds, time.monotonic() at its end)
 
     async def request(self, session, method, url, cpu_kind: str = "", **kw) -> Reply:
         """One timed request (kinds GET, POST, ASSET, STATIC, REPORT; a body urlencoded, as
@@ -393,9 +397,13 @@ class Bot:
         request's kind; the entry link is ARRIVE, an asset VIDEO or IMAGE)."""
         verb = {"ASSET": "GET", "STATIC": "GET", "REPORT": "POST"}.get(method, method)
         response = await timed_request(self.timings, method, session, verb, url, **kw)
-        cpu = server_cpu_ms(response.headers.get("Server-Timing", ""))
+        self.ends.append((method, self.timings[-1][1], time.monotonic()))
+        header = response.headers.get("Server-Timing", "")
+        cpu, app = server_timing_ms(header, "cpu"), server_timing_ms(header, "app")
         if cpu is not None:
             self.server_cpu.append((cpu_kind or method, cpu))
+        if app is not None:
+            self.server_wall.append((method, app, self.timings[-1][1] * 1000))
         return response
 
     async def load_page_files(self, session, url, form: Form):
@@ -515,11 +523,12 @@ class Bot:
 CPU_KINDS = ("ARRIVE", "GET", "POST", "REPORT", "STATIC", "VIDEO", "IMAGE")
 
 
-def server_cpu_ms(header: str) -> float | None:
-    """The ``cpu`` duration (ms) of a ``Server-Timing`` header, None without one."""
-    for metric in header.split(","):
-        name, _, params = metric.strip().partition(";")
-        if name == "cpu":
+def server_timing_ms(header: str, metric: str) -> float | None:
+    """The duration (ms) of ``metric`` (``cpu``, ``app``: studyserver.timing) in a
+    ``Server-Timing`` header, None without one."""
+    for entry in header.split(","):
+        name, _, params = entry.strip().partition(";")
+        if name == metric:
             for param in params.split(";"):
                 key, _, value = param.strip().partition("=")
                 if key == "dur":
@@ -544,6 +553,39 @@ def cpu_by_kind(bots: list[Bot]) -> dict:
                          "share_of_cpu": round(sum(values) / total, 3)}
     if rows:
         out["all"] = {"n": len(rows), "mean": round(statistics.fmean(v for _, v in rows), 2)}
+    return out
+
+
+def wall_split(bots: list[Bot]) -> dict:
+    """Where the pages' (GET, POST) time went, p50 / p95 / p99 in ms: in Django (``app``:
+    middlewares, view, templates, the waits for the database and the GIL) and outside it (the
+    client's latency minus that: gunicorn's queue, parsing and sending, the network, the
+    client's own event loop), the client's latency beside them."""
+    rows = [r for b in bots for r in b.server_wall if r[0] in ("GET", "POST")]
+    if not rows:
+        return {}
+
+    def qs(values):
+        return [round(percentile(values, q), 1) for q in (0.5, 0.95, 0.99)]
+
+    return {"n": len(rows), "in_django_p50_p95_p99": qs([app for _, app, _ in rows]),
+            "outside_django_p50_p95_p99": qs([max(0.0, c - app) for _, app, c in rows]),
+            "client_p50_p95_p99": qs([c for _, _, c in rows])}
+
+
+def pages_by_minute(bots: list[Bot], t0: float) -> list[dict]:
+    """The pages' (GET, POST) count and p95 ms in each minute of the run (by when each
+    request ended), with the sessions open then: a stall shows as one bad minute."""
+    ends = [(end - t0, s) for b in bots for m, s, end in b.ends if m in ("GET", "POST")]
+    minutes: dict[int, list[float]] = {}
+    for at, seconds in ends:
+        minutes.setdefault(int(at // 60), []).append(seconds)
+    out = []
+    for minute in sorted(minutes):
+        start, stop = t0 + 60 * minute, t0 + 60 * (minute + 1)
+        open_ = sum(1 for b in bots if b.started < stop and (b.ended or stop) > start)
+        out.append({"minute": minute, "pages": len(minutes[minute]),
+                    "p95_ms": ms(minutes[minute], 0.95), "sessions": open_})
     return out
 
 
@@ -643,9 +685,10 @@ def main(argv=None) -> int:
         self_cpu0 = time.process_time()
         server_cpu0 = _session_cpu(server.pid)
         t0 = time.monotonic()
+        late: list[float] = []
         try:
-            asyncio.run(run_all([functools.partial(bot.run, deadline) for bot in bots],
-                                ramp=args.ramp, deadline=deadline))
+            asyncio.run(loop_lag(run_all([functools.partial(bot.run, deadline) for bot in bots],
+                                         ramp=args.ramp, deadline=deadline), late))
         finally:
             wall = time.monotonic() - t0
             load_after = os.getloadavg()
@@ -690,6 +733,11 @@ def main(argv=None) -> int:
                                "bots": round(bots_cpu * 1000 / max(1, len(timings)), 1)},
         # in Django only (Server-Timing); the rest of gunicorn's is its own parsing and sending
         "django_cpu_ms_by_kind": cpu_by_kind(bots),
+        "pages_wall_split_ms": wall_split(bots),
+        # how late the client's event loop woke a 50 ms sleep: its own share of every latency
+        "client_loop_late_ms": {"p50": ms(late, 0.5), "p95": ms(late, 0.95),
+                                "p99": ms(late, 0.99), "max": ms(late, 1.0)},
+        "pages_by_minute": pages_by_minute(bots, t0),
         "load_average_1_5_15min": {"before": [round(x, 1) for x in load_before],
                                    "after": [round(x, 1) for x in load_after]},
         "outcomes": dict(outcomes), "completion_codes": dict(codes),
