@@ -30,10 +30,11 @@ from concurrent.futures import ThreadPoolExecutor
 import torch
 import torch.nn.functional as F
 
+from .antialias import Footprint, footprint, pooled
 from .batch import SceneBatch
 from .colors import animal_rgb, background_rgb
 from .lighting import LIGHT, background_light, block_light, shade
-from .tiles import Scene, nearest_hits, soft_shadow
+from .tiles import Scene, nearest_hits, soft_shadow, visible_pixels
 
 SHADOW_DARKNESS = 0.22
 SHADOW_DOWNSCALE = 4
@@ -59,58 +60,52 @@ class RenderOutput:
 class AnimalLayers:
     """What a chunk's renders take from the geometry alone (the same for any colours).
 
-    ``gain`` and ``highlight``: ``[N,1,R,R]`` at the supersampled resolution ``R = size *
-    supersample``, the light of the visible block pixels (:func:`lighting.block_light`, 0 where
-    no block is seen); ``coverage`` and ``shadow``: ``[N,1,size,size]`` as in
+    ``gain`` and ``highlight``: ``[M]``, the light of the ``M`` visible block pixels
+    (:func:`lighting.block_light`) at the supersampled resolution ``size * supersample``;
+    ``scene``: ``[M]``, the scene each lies in; ``where``: where they fall in the output images
+    (:class:`antialias.Footprint`); ``coverage`` and ``shadow``: ``[N,1,size,size]`` as in
     :class:`RenderOutput`.
     """
 
     gain: torch.Tensor
     highlight: torch.Tensor
+    scene: torch.Tensor
+    where: Footprint
     coverage: torch.Tensor
     shadow: torch.Tensor
-    supersample: int
+
+    @property
+    def supersample(self) -> int:
+        return self.where.supersample
 
 
 def animal_layers(batch: SceneBatch, size: int, supersample: int) -> AnimalLayers:
-    """Ray-cast ``batch``, light its blocks and cast its shadow: the renderer's geometric
-    steps. :func:`animal_color` and :func:`blend` finish the images for any colours."""
+    """Ray-cast ``batch``, light its visible block pixels and cast its shadow: the renderer's
+    geometric steps. :func:`animal_color` and :func:`blend` finish the images for any
+    colours."""
     n = len(batch)
     res = size * supersample
     scene = Scene.from_batch(batch)
-    hits = nearest_hits(scene, res)
-    gain, highlight = block_light(scene, hits)  # [N,8*T*T] each
-    # scatter the visible block pixels into the (supersampled) image; the buffer is flat with
-    # one spare slot at the end that receives every hidden tile pixel
-    plane = res * res
-    spare = n * 3 * plane
-    visible = hits.visible.reshape(n, 1, -1)
-    pixel = hits.index.reshape(n, 1, -1)
-    offset = (torch.arange(n, device=batch.device) * 3)[:, None, None] + torch.arange(
-        3, device=batch.device
-    )[None, :, None]
-    index = torch.where(visible, offset * plane + pixel, spare)
-    src = torch.stack([gain, highlight, visible.reshape(n, -1).to(gain.dtype)], 1)
-    buffer = torch.zeros(spare + 1, device=batch.device)
-    buffer.scatter_(0, index.reshape(-1), src.reshape(-1))
-    layers = buffer[:spare].view(n, 3, res, res)
-    coverage = layers[:, 2:]
-    if supersample > 1:
-        coverage = F.avg_pool2d(coverage, supersample)
+    pixels = visible_pixels(nearest_hits(scene, res), res)
+    gain, highlight = block_light(scene, pixels)  # [M] each
+    pixel = pixels.pixel[: pixels.count]
+    where = footprint(pixel, n, size, supersample)
+    coverage = pooled(where, torch.ones_like(gain)[None])
 
     shadow_res = max(-(-size // SHADOW_DOWNSCALE), 8)
     shadow = soft_shadow(scene, shadow_res, LIGHT)
     shadow = F.interpolate(shadow, size=(size, size), mode="bilinear", align_corners=False)
-    return AnimalLayers(layers[:, :1], layers[:, 1:2], coverage, shadow, supersample)
+    of_scene = pixel.div(res * res, rounding_mode="floor")
+    return AnimalLayers(gain, highlight, of_scene, where, coverage, shadow)
 
 
 def animal_color(layers: AnimalLayers, color: torch.Tensor) -> torch.Tensor:
     """The animal's pixels ``[N,3,size,size]`` (0 where no block is seen, anti-aliased) in the
-    colours ``color`` ``[N]`` (the ``color`` factor)."""
-    rgb = shade(animal_rgb(color), layers.gain, layers.highlight)
-    if layers.supersample > 1:
-        rgb = F.avg_pool2d(rgb, layers.supersample)
-    return rgb
+    colours ``color`` ``[N]`` (the ``color`` factor). Only the visible block pixels are shaded
+    (any other pixel shades to 0) and pooled (:func:`antialias.pooled`)."""
+    albedo = animal_rgb(color).index_select(0, layers.scene)  # [M,3]
+    rgb = shade(albedo, layers.gain[:, None], layers.highlight[:, None])
+    return pooled(layers.where, rgb.T)
 
 
 def blend(

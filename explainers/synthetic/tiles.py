@@ -4,7 +4,9 @@ Each block covers only a small part of the image, so it is intersected only with
 ``T x T`` tile of pixels around its projection (``T`` from the largest block in the chunk); the
 tiles of all blocks are then merged through a depth buffer with ``scatter_reduce``. Because the
 rays are parallel, the ray/slab and ray/sphere terms separate into a column part and a row part,
-so every tile pixel costs a handful of broadcast additions.
+so every tile pixel costs a handful of broadcast additions. Only about a third of the tile
+pixels win the depth test; :func:`visible_pixels` lists those, so that the blocks are lit and
+drawn there alone.
 """
 
 from __future__ import annotations
@@ -113,6 +115,47 @@ def nearest_hits(scene: Scene, res: int) -> Hits:
     zbuf.scatter_reduce_(1, flat_index, flat_t, reduce="amin", include_self=True)
     visible = hit & (t_in < t_plane) & (t_in == zbuf.gather(1, flat_index).reshape(t_in.shape))
     return Hits(t=t_in, visible=visible, index=index, dx=dx, dy=dy, tc=tc)
+
+
+# Vectorised CPU kernels handle 2 x 8 (AVX2) or 2 x 16 (AVX-512) floats a step and the last few
+# elements of a tensor one by one, where std::pow and the vectorised pow may differ in the last
+# bit; the dense tiles ([N,8,T,T], T even) never have such a tail, so neither may the visible
+# pixels: their count is rounded up to a multiple of this.
+VECTOR_PAD = 64
+
+
+@dataclasses.dataclass
+class VisiblePixels:
+    """The tile pixels that win the depth test, in the tiles' order, ``[M]`` each: ``block``
+    (flat block index ``n * 8 + b``), ``pixel`` (flat index of the image pixel ``n * res * res +
+    row * res + col``), the offsets ``dx`` / ``dy`` from the block's centre and the entry depth
+    ``t``. ``count`` of them are real; the rest (up to a multiple of :data:`VECTOR_PAD`) repeat
+    the first tile pixel so that pixel-wise kernels see the same vector widths as on the tiles,
+    and are dropped after lighting."""
+
+    block: torch.Tensor
+    pixel: torch.Tensor
+    dx: torch.Tensor
+    dy: torch.Tensor
+    t: torch.Tensor
+    count: int
+
+
+def visible_pixels(hits: Hits, res: int) -> VisiblePixels:
+    """The visible tile pixels of ``hits`` (a ``res`` x ``res`` image), padded
+    (:class:`VisiblePixels`)."""
+    n, blocks, t_size, _ = hits.t.shape
+    flat = hits.visible.reshape(-1).nonzero().squeeze(1)
+    count = len(flat)
+    padded = -(-max(count, 1) // VECTOR_PAD) * VECTOR_PAD
+    flat = torch.cat([flat, flat.new_zeros(padded - count)])
+    block, within = flat.div(t_size * t_size, rounding_mode="floor"), flat % (t_size * t_size)
+    row, col = within.div(t_size, rounding_mode="floor"), within % t_size
+    scene = block.div(blocks, rounding_mode="floor")
+    pixel = hits.index.reshape(-1).index_select(0, flat) + scene * (res * res)
+    dx = hits.dx.reshape(-1).index_select(0, block * t_size + col)
+    dy = hits.dy.reshape(-1).index_select(0, block * t_size + row)
+    return VisiblePixels(block, pixel, dx, dy, hits.t.reshape(-1).index_select(0, flat), count)
 
 
 def soft_shadow(scene: Scene, res: int, light) -> torch.Tensor:
