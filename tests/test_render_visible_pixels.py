@@ -1,4 +1,4 @@
-"""The renderer lights and pools only the visible block pixels (``tiles.visible_pixels``,
+"""The renderer lights and pools only the visible block pixels (``tiles.nearest_hits``,
 ``antialias``): its images equal, bit for bit, those of the dense path it replaced
 (``tests/reference_render.py``), at several sizes, supersamplings and chunk boundaries."""
 

@@ -44,7 +44,7 @@ def _block_table(scene) -> torch.Tensor:
 
 
 def block_light(scene, pixels) -> tuple[torch.Tensor, torch.Tensor]:
-    """The light of the visible block pixels (:func:`tiles.visible_pixels`), colour-free:
+    """The light of the visible block pixels (:func:`tiles.nearest_hits`), colour-free:
     ``gain`` (ambient + sky + key, multiplies the albedo) and ``highlight`` (specular, added as
     is), each ``[pixels.count]``. A pixel's RGB is ``albedo * gain + SPECULAR * highlight``.
 

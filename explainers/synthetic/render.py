@@ -34,7 +34,7 @@ from .antialias import Footprint, footprint, pooled
 from .batch import SceneBatch
 from .colors import animal_rgb, background_rgb
 from .lighting import LIGHT, background_light, block_light, shade
-from .tiles import Scene, nearest_hits, soft_shadow, visible_pixels
+from .tiles import Scene, nearest_hits, soft_shadow
 
 SHADOW_DARKNESS = 0.22
 SHADOW_DOWNSCALE = 4
@@ -86,7 +86,7 @@ def animal_layers(batch: SceneBatch, size: int, supersample: int) -> AnimalLayer
     n = len(batch)
     res = size * supersample
     scene = Scene.from_batch(batch)
-    pixels = visible_pixels(nearest_hits(scene, res), res)
+    pixels = nearest_hits(scene, res)
     gain, highlight = block_light(scene, pixels)  # [M] each
     pixel = pixels.pixel[: pixels.count]
     where = footprint(pixel, n, size, supersample)

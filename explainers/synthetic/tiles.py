@@ -1,12 +1,11 @@
 """Ray casting of the eight blocks on small per-block tiles, and the soft shadow on the plane.
 
 Each block covers only a small part of the image, so it is intersected only with the rays of a
-``T x T`` tile of pixels around its projection (``T`` from the largest block in the chunk); the
-tiles of all blocks are then merged through a depth buffer with ``scatter_reduce``. Because the
-rays are parallel, the ray/slab and ray/sphere terms separate into a column part and a row part,
-so every tile pixel costs a handful of broadcast additions. Only about a third of the tile
-pixels win the depth test; :func:`visible_pixels` lists those, so that the blocks are lit and
-drawn there alone.
+``T x T`` tile of pixels around its projection (``T`` from the largest block in the chunk).
+Because the rays are parallel, the ray/slab and ray/sphere terms separate into a column part and
+a row part, so every tile pixel costs a handful of broadcast additions. Only about a third of
+the tile pixels hit their block; those are listed and merged through a depth buffer with
+``scatter_reduce``, and the winners (:class:`VisiblePixels`) are lit and drawn alone.
 """
 
 from __future__ import annotations
@@ -49,24 +48,35 @@ class Scene:
         return torch.minimum(self.radius, self.half * math.sqrt(3))
 
 
-@dataclasses.dataclass
-class Hits:
-    """Per block tile ``[N,8,T,T]``: depth ``t`` of the entry point, whether the block is the
-    visible surface there, and the flat pixel ``index``; tile pixel offsets from the block centre
-    ``dx`` (columns) / ``dy`` (rows) ``[N,8,T]``; ``tc`` ray depth of the centre ``[N,8]``."""
+# Vectorised CPU kernels handle 2 x 8 (AVX2) or 2 x 16 (AVX-512) floats a step and the last few
+# elements of a tensor one by one, where std::pow and the vectorised pow may differ in the last
+# bit; the dense tiles ([N,8,T,T], T even) never had such a tail, so neither may the visible
+# pixels: their count is rounded up to a multiple of this.
+VECTOR_PAD = 64
 
-    t: torch.Tensor
-    visible: torch.Tensor
-    index: torch.Tensor
+
+@dataclasses.dataclass
+class VisiblePixels:
+    """The tile pixels that win the depth test, in the tiles' order, ``[M]`` each: ``block``
+    (flat block index ``n * 8 + b``), ``pixel`` (flat index of the image pixel ``n * res * res +
+    row * res + col``), the offsets ``dx`` / ``dy`` from the block's centre and the entry depth
+    ``t`` (with the tie break). ``count`` of them are real; the rest (up to a multiple of
+    :data:`VECTOR_PAD`) repeat the first one so that pixel-wise kernels see the same vector
+    widths as on the tiles, and are dropped after lighting."""
+
+    block: torch.Tensor
+    pixel: torch.Tensor
     dx: torch.Tensor
     dy: torch.Tensor
-    tc: torch.Tensor
-    origin_z: float = RAY_ORIGIN_Z
+    t: torch.Tensor
+    count: int
 
 
-def nearest_hits(scene: Scene, res: int) -> Hits:
+def _tile_hits(scene: Scene, res: int):
+    """The dense step on every block's ``T x T`` tile: the entry depth ``t_in`` and whether the
+    ray hits the block inside the image, ``[N,8,T,T]``; the tile's image rows and columns and
+    their offsets ``dy`` / ``dx`` from the block centre, ``[N,8,T]``."""
     c, rot = scene.centers, scene.rotations
-    n = c.shape[0]
     dev = c.device
     pixel = 2 * VIEW_HALF_WIDTH / res
     reach = math.ceil(float(scene.bound.max()) / pixel)
@@ -103,59 +113,50 @@ def nearest_hits(scene: Scene, res: int) -> Hits:
     t_out = torch.minimum(far, tc[..., None, None] + chord)
     inside = ((rows >= 0) & (rows < res))[..., :, None] & ((cols >= 0) & (cols < res))[..., None, :]
     hit = (t_in < t_out) & inside
-    t_in = t_in + _TIE_BREAK * torch.arange(8, device=dev, dtype=t_in.dtype)[:, None, None]
-    t_in = torch.where(hit, t_in, torch.full_like(t_in, math.inf))
+    return t_in, hit, rows, cols, dx, dy
 
-    spare = res * res
-    index = torch.where(inside, rows[..., :, None] * res + cols[..., None, :], spare)
-    flat_index = index.reshape(n, -1)
-    flat_t = t_in.reshape(n, -1)
+
+def _padded(keep: torch.Tensor) -> torch.Tensor:
+    """``keep`` with ``0`` appended up to a multiple of :data:`VECTOR_PAD`."""
+    padded = -(-max(len(keep), 1) // VECTOR_PAD) * VECTOR_PAD
+    return torch.cat([keep, keep.new_zeros(padded - len(keep))])
+
+
+def nearest_hits(scene: Scene, res: int) -> VisiblePixels:
+    """The block pixels seen in a ``res`` x ``res`` image: the hit tile pixels (about a third)
+    are listed and the nearest hit of each image pixel, nearer than the plane, wins through a
+    depth buffer (the same as one over all tiles, where a miss counts as infinitely far)."""
+    t_in, hit, rows, cols, dx, dy = _tile_hits(scene, res)
+    n, blocks, t_size, _ = t_in.shape
+    dev = t_in.device
+    flat = hit.reshape(-1).nonzero().squeeze(1)  # tile order
+    if len(flat) == 0:  # nothing in view: one harmless padded pixel, no real one
+        zeros = torch.zeros(VECTOR_PAD, device=dev)
+        index = torch.zeros(VECTOR_PAD, dtype=torch.long, device=dev)
+        return VisiblePixels(index, index, zeros, zeros, zeros, 0)
+    block = flat.div(t_size * t_size, rounding_mode="floor")
+    within = flat - block * (t_size * t_size)
+    tile_row = within.div(t_size, rounding_mode="floor")
+    row = block * t_size + tile_row
+    col = block * t_size + (within - tile_row * t_size)
+    tie = _TIE_BREAK * torch.arange(blocks, device=dev, dtype=t_in.dtype)
+    t = t_in.reshape(-1).index_select(0, flat) + tie.index_select(0, block % blocks)
+    pixel = block.div(blocks, rounding_mode="floor") * (res * res)
+    pixel += rows.reshape(-1).index_select(0, row) * res + cols.reshape(-1).index_select(0, col)
     t_plane = RAY_ORIGIN_Z - PLANE_Z
-    zbuf = torch.full((n, spare + 1), t_plane, device=dev)
-    zbuf.scatter_reduce_(1, flat_index, flat_t, reduce="amin", include_self=True)
-    visible = hit & (t_in < t_plane) & (t_in == zbuf.gather(1, flat_index).reshape(t_in.shape))
-    return Hits(t=t_in, visible=visible, index=index, dx=dx, dy=dy, tc=tc)
-
-
-# Vectorised CPU kernels handle 2 x 8 (AVX2) or 2 x 16 (AVX-512) floats a step and the last few
-# elements of a tensor one by one, where std::pow and the vectorised pow may differ in the last
-# bit; the dense tiles ([N,8,T,T], T even) never have such a tail, so neither may the visible
-# pixels: their count is rounded up to a multiple of this.
-VECTOR_PAD = 64
-
-
-@dataclasses.dataclass
-class VisiblePixels:
-    """The tile pixels that win the depth test, in the tiles' order, ``[M]`` each: ``block``
-    (flat block index ``n * 8 + b``), ``pixel`` (flat index of the image pixel ``n * res * res +
-    row * res + col``), the offsets ``dx`` / ``dy`` from the block's centre and the entry depth
-    ``t``. ``count`` of them are real; the rest (up to a multiple of :data:`VECTOR_PAD`) repeat
-    the first tile pixel so that pixel-wise kernels see the same vector widths as on the tiles,
-    and are dropped after lighting."""
-
-    block: torch.Tensor
-    pixel: torch.Tensor
-    dx: torch.Tensor
-    dy: torch.Tensor
-    t: torch.Tensor
-    count: int
-
-
-def visible_pixels(hits: Hits, res: int) -> VisiblePixels:
-    """The visible tile pixels of ``hits`` (a ``res`` x ``res`` image), padded
-    (:class:`VisiblePixels`)."""
-    n, blocks, t_size, _ = hits.t.shape
-    flat = hits.visible.reshape(-1).nonzero().squeeze(1)
-    count = len(flat)
-    padded = -(-max(count, 1) // VECTOR_PAD) * VECTOR_PAD
-    flat = torch.cat([flat, flat.new_zeros(padded - count)])
-    block, within = flat.div(t_size * t_size, rounding_mode="floor"), flat % (t_size * t_size)
-    row, col = within.div(t_size, rounding_mode="floor"), within % t_size
-    scene = block.div(blocks, rounding_mode="floor")
-    pixel = hits.index.reshape(-1).index_select(0, flat) + scene * (res * res)
-    dx = hits.dx.reshape(-1).index_select(0, block * t_size + col)
-    dy = hits.dy.reshape(-1).index_select(0, block * t_size + row)
-    return VisiblePixels(block, pixel, dx, dy, hits.t.reshape(-1).index_select(0, flat), count)
+    zbuf = torch.full((n * res * res,), t_plane, device=dev)
+    zbuf.scatter_reduce_(0, pixel, t, reduce="amin", include_self=True)
+    keep = ((t < t_plane) & (t == zbuf.index_select(0, pixel))).nonzero().squeeze(1)
+    count = len(keep)
+    keep = _padded(keep)
+    return VisiblePixels(
+        block.index_select(0, keep),
+        pixel.index_select(0, keep),
+        dx.reshape(-1).index_select(0, col.index_select(0, keep)),
+        dy.reshape(-1).index_select(0, row.index_select(0, keep)),
+        t.index_select(0, keep),
+        count,
+    )
 
 
 def soft_shadow(scene: Scene, res: int, light) -> torch.Tensor:
