@@ -69,4 +69,6 @@ def test_pooled_equals_avg_pool_of_the_supersampled_image(supersample):
         image[c].scatter_(0, pixel, values[c])
     image = image.view(channels, n, res, res).transpose(0, 1).contiguous()
     expected = F.avg_pool2d(image, supersample) if supersample > 1 else image
-    assert torch.equal(pooled(footprint(pixel, n, size, supersample), values), expected)
+    scene, within = pixel // (res * res), pixel % (res * res)
+    where = footprint(scene, within // res, within % res, n, size, supersample)
+    assert torch.equal(pooled(where, values), expected)

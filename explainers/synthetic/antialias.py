@@ -30,20 +30,21 @@ class Footprint:
     supersample: int
 
 
-def footprint(pixel: torch.Tensor, scenes: int, size: int, supersample: int) -> Footprint:
-    """The :class:`Footprint` of the flat supersampled pixels ``pixel`` ``[M]`` (``n * R * R
-    + row * R + col``, ``R = size * supersample``) of ``scenes`` images."""
-    res = size * supersample
-    scene, within = pixel.div(res * res, rounding_mode="floor"), pixel % (res * res)
-    row, col = within.div(res, rounding_mode="floor"), within % res
+def footprint(
+    scene: torch.Tensor, row: torch.Tensor, col: torch.Tensor, scenes: int, size: int,
+    supersample: int,
+) -> Footprint:
+    """The :class:`Footprint` of ``M`` pixels at ``row``, ``col`` ``[M]`` of the supersampled
+    images (``size * supersample`` wide) ``scene`` ``[M]`` of ``scenes``."""
     out_row = row.div(supersample, rounding_mode="floor")
     out_col = col.div(supersample, rounding_mode="floor")
     out = scene * (size * size) + out_row * size + out_col
     sub = (row - out_row * supersample) * supersample + (col - out_col * supersample)
-    mark = torch.zeros(scenes * size * size, dtype=torch.bool, device=pixel.device)
+    mark = torch.zeros(scenes * size * size, dtype=torch.bool, device=row.device)
     mark.index_fill_(0, out, True)
     rank = torch.cumsum(mark, 0).sub_(1)
-    return Footprint(mark.nonzero().squeeze(1), rank[out], sub, scenes, size, supersample)
+    touched = mark.nonzero().squeeze(1)
+    return Footprint(touched, rank.index_select(0, out), sub, scenes, size, supersample)
 
 
 def pooled(where: Footprint, values: torch.Tensor) -> torch.Tensor:

@@ -88,15 +88,14 @@ def animal_layers(batch: SceneBatch, size: int, supersample: int) -> AnimalLayer
     scene = Scene.from_batch(batch)
     pixels = nearest_hits(scene, res)
     gain, highlight = block_light(scene, pixels)  # [M] each
-    pixel = pixels.pixel[: pixels.count]
-    where = footprint(pixel, n, size, supersample)
+    m = pixels.count
+    where = footprint(pixels.scene[:m], pixels.row[:m], pixels.col[:m], n, size, supersample)
     coverage = pooled(where, torch.ones_like(gain)[None])
 
     shadow_res = max(-(-size // SHADOW_DOWNSCALE), 8)
     shadow = soft_shadow(scene, shadow_res, LIGHT)
     shadow = F.interpolate(shadow, size=(size, size), mode="bilinear", align_corners=False)
-    of_scene = pixel.div(res * res, rounding_mode="floor")
-    return AnimalLayers(gain, highlight, of_scene, where, coverage, shadow)
+    return AnimalLayers(gain, highlight, pixels.scene[:m], where, coverage, shadow)
 
 
 def animal_color(layers: AnimalLayers, color: torch.Tensor) -> torch.Tensor:

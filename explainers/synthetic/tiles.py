@@ -58,14 +58,16 @@ VECTOR_PAD = 64
 @dataclasses.dataclass
 class VisiblePixels:
     """The tile pixels that win the depth test, in the tiles' order, ``[M]`` each: ``block``
-    (flat block index ``n * 8 + b``), ``pixel`` (flat index of the image pixel ``n * res * res +
-    row * res + col``), the offsets ``dx`` / ``dy`` from the block's centre and the entry depth
-    ``t`` (with the tie break). ``count`` of them are real; the rest (up to a multiple of
+    (flat block index ``n * 8 + b``), the ``scene`` ``n`` and the image ``row`` and ``col`` of the
+    pixel, the offsets ``dx`` / ``dy`` from the block's centre and the entry depth ``t`` (with the
+    tie break). ``count`` of them are real; the rest (up to a multiple of
     :data:`VECTOR_PAD`) repeat the first one so that pixel-wise kernels see the same vector
     widths as on the tiles, and are dropped after lighting."""
 
     block: torch.Tensor
-    pixel: torch.Tensor
+    scene: torch.Tensor
+    row: torch.Tensor
+    col: torch.Tensor
     dx: torch.Tensor
     dy: torch.Tensor
     t: torch.Tensor
@@ -133,7 +135,7 @@ def nearest_hits(scene: Scene, res: int) -> VisiblePixels:
     if len(flat) == 0:  # nothing in view: one harmless padded pixel, no real one
         zeros = torch.zeros(VECTOR_PAD, device=dev)
         index = torch.zeros(VECTOR_PAD, dtype=torch.long, device=dev)
-        return VisiblePixels(index, index, zeros, zeros, zeros, 0)
+        return VisiblePixels(index, index, index, index, zeros, zeros, zeros, 0)
     block = flat.div(t_size * t_size, rounding_mode="floor")
     within = flat - block * (t_size * t_size)
     tile_row = within.div(t_size, rounding_mode="floor")
@@ -141,8 +143,10 @@ def nearest_hits(scene: Scene, res: int) -> VisiblePixels:
     col = block * t_size + (within - tile_row * t_size)
     tie = _TIE_BREAK * torch.arange(blocks, device=dev, dtype=t_in.dtype)
     t = t_in.reshape(-1).index_select(0, flat) + tie.index_select(0, block % blocks)
-    pixel = block.div(blocks, rounding_mode="floor") * (res * res)
-    pixel += rows.reshape(-1).index_select(0, row) * res + cols.reshape(-1).index_select(0, col)
+    scene = block.div(blocks, rounding_mode="floor")
+    image_row = rows.reshape(-1).index_select(0, row)
+    image_col = cols.reshape(-1).index_select(0, col)
+    pixel = scene * (res * res) + image_row * res + image_col
     t_plane = RAY_ORIGIN_Z - PLANE_Z
     zbuf = torch.full((n * res * res,), t_plane, device=dev)
     zbuf.scatter_reduce_(0, pixel, t, reduce="amin", include_self=True)
@@ -151,7 +155,9 @@ def nearest_hits(scene: Scene, res: int) -> VisiblePixels:
     keep = _padded(keep)
     return VisiblePixels(
         block.index_select(0, keep),
-        pixel.index_select(0, keep),
+        scene.index_select(0, keep),
+        image_row.index_select(0, keep),
+        image_col.index_select(0, keep),
         dx.reshape(-1).index_select(0, col.index_select(0, keep)),
         dy.reshape(-1).index_select(0, row.index_select(0, keep)),
         t.index_select(0, keep),
