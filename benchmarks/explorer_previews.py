@@ -69,7 +69,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     model = load_checkpoint()
-    scorers = {m: Scorer(model, logit_scale=9.9, frozen=m != "batch_eager") for m in MODES}
+    scorers = {m: Scorer(model, logit_scale=9.9, forward="eager" if m == "batch_eager" else "frozen") for m in MODES}
     scenes = sampled_scenes(sampler="study", seed=7, count=6)
     order = list(range(len(scenes)))
     times = {m: [] for m in MODES}

@@ -153,3 +153,6 @@ def test_a_torch_model_in_eval_mode_is_scored_through_its_frozen_graph(model):
     assert scoring_function(plain) == plain.logit
     training = load_checkpoint().train()  # gradients wanted: never traced
     assert scoring_function(training) == training.logit
+    assert scoring_function(model, forward="eager") == model.logit
+    with pytest.raises(ValueError, match="forward must be eager or frozen"):
+        scoring_function(model, forward="fast")

@@ -18,7 +18,7 @@ Forward pass: a torch model in eval mode is scored through its frozen TorchScrip
 (:func:`explainers.models.frozen.frozen_logit`, traced once when the scorer is made): the same
 logits up to float32 rounding, about half the CPU time of the eager pass for a page's batch on
 the shipped INN (``benchmarks/explorer_previews.py``). Any other model (one that is not an
-``nn.Module``, or is in training mode), or ``Scorer(..., frozen=False)``, is called through its
+``nn.Module``, or is in training mode), or ``Scorer(..., forward="eager")``, is called through its
 own ``logit``.
 
 Cache: an LRU per process keyed by the canonical scene (rounded parameters), the checkpoint's
@@ -39,6 +39,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from explainers.interventions.paths import Forward
 from explainers.synthetic import LABEL_NAMES, render
 from explainers.synthetic.sheets import to_uint8
 
@@ -87,12 +88,12 @@ class Scorer:
     """Renders and scores scenes with one model; thread-safe; see the module docstring."""
 
     def __init__(self, model, *, display_size: int = DISPLAY_SIZE, cache_size: int = CACHE_SIZE,
-                 concurrency: int = 1, logit_scale: float = 1.0, frozen: bool = True):
+                 concurrency: int = 1, logit_scale: float = 1.0, forward: Forward = "frozen"):
         if not (isinstance(logit_scale, (int, float)) and math.isfinite(logit_scale)
                 and logit_scale > 0):
             raise ValueError(f"logit_scale must be a positive number, got {logit_scale!r}")
         self.model = model
-        self._logit = scoring_function(model, frozen=frozen)
+        self._logit = scoring_function(model, forward=forward)
         self.logit_scale = float(logit_scale)
         self.display_size = display_size
         self.cache_size = cache_size
@@ -207,13 +208,14 @@ class Scorer:
                     "compute_ms_total": round(self.compute_ms_total, 1)}
 
 
-def scoring_function(model, *, frozen: bool = True):
-    """What the scorer calls for logits: with ``frozen``, the frozen TorchScript graph of a
-    torch model in eval mode (see the module docstring); otherwise, or for any other model, the
-    model's own ``logit``."""
-    if not isinstance(frozen, bool):
-        raise TypeError(f"frozen must be True or False, got {frozen!r}")
-    if frozen and isinstance(model, nn.Module) and not model.training:
+def scoring_function(model, *, forward: Forward = "frozen"):
+    """What the scorer calls for logits: with ``forward="frozen"`` (the vocabulary of
+    :func:`explainers.interventions.paths.model_output`), the frozen TorchScript graph of a
+    torch model in eval mode (see the module docstring); with ``"eager"``, or for any other
+    model, the model's own ``logit``."""
+    if forward not in ("eager", "frozen"):
+        raise ValueError(f"forward must be eager or frozen, got {forward!r}")
+    if forward == "frozen" and isinstance(model, nn.Module) and not model.training:
         from explainers.models.frozen import frozen_logit
 
         return frozen_logit(model)
