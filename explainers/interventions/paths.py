@@ -23,7 +23,7 @@ from typing import Literal
 import numpy as np
 import torch
 
-from explainers.models.cpu_threads import map_on_cpu
+from explainers.models.cpu_threads import keep_freed_memory, map_on_cpu
 from explainers.synthetic import FACTOR_RANGES, FACTORS, SceneBatch, intervene, render
 
 from .shading import SHADING_FACTORS, render_shading_path
@@ -133,6 +133,8 @@ def intervention_paths(
         raise ValueError(f"factors must be distinct and not empty, got {factors!r}")
     grids = {f: intervention_grid(f, points) for f in factors}
     device = torch.device(device) if device is not None else model.device
+    if device.type == "cpu":  # the chunks' work tensors reuse memory instead of faulting it in
+        keep_freed_memory()
     t0 = time.perf_counter()
     read = model_output(model, output, forward=forward)
     size = model.image_size
