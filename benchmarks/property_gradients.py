@@ -18,7 +18,8 @@ The issue's size: all 10 factors, 1000 images, 11 points (110 000 renders and fo
 and 10 000 permutations, target < 60 s. The permutation test always runs at full size (on
 outputs of the right shape, as it costs the same for any values). Rendering and forward passes
 run on ``--sample`` intervened scenes (0 = all) and are projected to the full count from the
-measured rate. Prints the load average before and after (the machine is shared), each part's
+measured rate (on the CPU the batches are rendered and read two at a time, one per thread, and
+the two parts split the wall time in the proportion of the threads' time in each). Prints the load average before and after (the machine is shared), each part's
 seconds and the total; ``--json FILE`` writes the figures.
 """
 

@@ -224,3 +224,40 @@ def test_intervention_paths_keeps_freed_memory_on_the_cpu(monkeypatch):
     monkeypatch.setattr(paths, "keep_freed_memory", lambda: calls.append(1) or True)
     out = intervention_paths(MeanBlue(), base(1), factors=("yaw",), points=2, forward="eager")
     assert out.outputs.shape == (1, 1, 2) and calls == [1]
+
+
+def test_pipelined_batches_equal_rendering_then_reading_each_batch_bit_for_bit():
+    """On the CPU each batch is rendered and read whole by one of two threads: the outputs are
+    those of the scheme before, every batch rendered by the renderer's threads and then read by
+    read_on_cpu, equal to the last bit (the frozen CNN, every factor, a shorter last batch);
+    progress comes in order and torch's thread count is restored."""
+    from explainers.interventions.paths import model_output, read_on_cpu
+    from explainers.interventions.shading import SHADING_FACTORS, render_shading_path
+    from explainers.models.model_registry import load_model
+
+    model = load_model("checkpoints/cnn").eval()
+    b, points, batch_size = base(5, seed=4), 3, 6  # 2 paths per batch: 2, 2, 1
+    threads = torch.get_num_threads()
+    seen = []
+    paths = intervention_paths(model, b, points=points, batch_size=batch_size, forward="frozen",
+                               progress=lambda done, total: seen.append((done, total)))
+    assert torch.get_num_threads() == threads
+    read = model_output(model, forward="frozen")
+    reference = np.zeros_like(paths.outputs)
+    with torch.inference_mode():
+        for f, factor in enumerate(FACTORS):
+            grid = intervention_grid(factor, points)
+            for start in range(0, len(b), 2):
+                part = b[start : start + 2]
+                if factor in SHADING_FACTORS:
+                    images = render_shading_path(part, factor, grid, size=model.image_size)
+                else:
+                    images = render(intervened_scenes(part, factor, grid),
+                                    size=model.image_size).images
+                y = read_on_cpu(read, images).double().numpy()
+                reference[start : start + len(part), f] = y.reshape(len(part), points)
+    assert np.array_equal(paths.outputs, reference)
+    total = len(b) * len(FACTORS) * points
+    assert [t for _, t in seen] == [total] * 3 * len(FACTORS)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen) and seen[-1][0] == total
+    assert paths.seconds["render"] > 0 and paths.seconds["forward"] > 0

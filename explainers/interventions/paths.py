@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -92,6 +93,59 @@ def read_on_cpu(
     return torch.cat(map_on_cpu(read, torch.tensor_split(images, n), workers=n))
 
 
+def _one_after_another(images_of, read, batches, seconds):
+    """``(f, start, outputs)`` of each batch, rendered, then read, in this thread (GPUs)."""
+    for f, start in batches:
+        t0 = time.perf_counter()
+        images = images_of(f, start)
+        t1 = time.perf_counter()
+        y = read(images).double().cpu().numpy()
+        seconds["render"] += t1 - t0
+        seconds["forward"] += time.perf_counter() - t1
+        yield f, start, y
+
+
+def _pipelined_on_cpu(images_of, read, batches, seconds):
+    """``(f, start, outputs)`` of each batch, in order; each batch is rendered and read whole by
+    one of torch's thread count of Python threads, with single-threaded torch kernels.
+
+    The same numbers as rendering a batch with the renderer's threads and then reading it with
+    :func:`read_on_cpu` (the renderer's chunks and the reads' slices are the same, each computed
+    by a single-threaded kernel), but the threads never wait for each other at the end of a
+    phase: while one renders, another reads, and a batch's last, smaller render chunk leaves no
+    core idle. ``seconds["render"]`` and ``["forward"]`` split the wall-clock time of all the
+    batches in the proportion of the threads' time in each (they add up to the wall time, as
+    they did one after another)."""
+    workers = torch.get_num_threads()
+    slices = workers  # read_on_cpu's split of a batch: the kernels see the same batch sizes
+    spent = {"render": 0.0, "forward": 0.0}
+
+    def one(batch):
+        with torch.inference_mode():  # grad mode is per thread
+            t0 = time.perf_counter()
+            images = images_of(*batch)
+            t1 = time.perf_counter()
+            parts = torch.tensor_split(images, max(1, min(slices, len(images))))
+            y = torch.cat([read(part) for part in parts]).double().numpy()
+            return batch, y, t1 - t0, time.perf_counter() - t1
+
+    t_start = time.perf_counter()
+    torch.set_num_threads(1)
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
+        for (f, start), y, render_s, forward_s in pool.map(one, batches):
+            spent["render"] += render_s
+            spent["forward"] += forward_s
+            yield f, start, y
+    finally:  # stopped early (an error in progress): the batches not started are dropped
+        pool.shutdown(wait=True, cancel_futures=True)
+        torch.set_num_threads(workers)
+    wall = time.perf_counter() - t_start
+    busy = spent["render"] + spent["forward"]
+    for k in spent:
+        seconds[k] += wall * spent[k] / busy if busy > 0 else 0.0
+
+
 @dataclass
 class InterventionPaths:
     """``outputs[i, f, j]``: the model's output for image ``i`` with ``factors[f]`` set to
@@ -122,10 +176,12 @@ def intervention_paths(
     """Render every gradual intervention of ``base`` and read the model along it, in batches
     of ``batch_size`` images (render, then forward; colour and background paths compute each
     image's geometry once, :func:`~explainers.interventions.shading.render_shading_path`, the
-    same pixels). ``forward`` as in :func:`model_output`;
+    same pixels; on the CPU torch's thread count of batches at a time, one per Python thread,
+    :func:`_pipelined_on_cpu`). ``forward`` as in :func:`model_output`;
     ``seconds["setup"]`` is the time taken once before the first batch (the trace of
-    ``"frozen"``), ``"render"`` and ``"forward"`` add up over the batches. ``progress(done,
-    total)`` is called after every batch."""
+    ``"frozen"``), ``"render"`` and ``"forward"`` add up over the batches (on the CPU the wall
+    time split in the threads' proportion). ``progress(done, total)`` is called after every
+    batch, in order."""
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     factors = tuple(factors)
@@ -142,24 +198,20 @@ def intervention_paths(
     seconds = {"render": 0.0, "forward": 0.0, "setup": time.perf_counter() - t0}
     total, done = len(base) * len(factors) * points, 0
     per_batch = max(1, batch_size // points)  # whole paths per batch
-    for f, factor in enumerate(factors):
-        for start in range(0, len(base), per_batch):
-            part = base[start : start + per_batch]
-            t0 = time.perf_counter()
-            if factor in SHADING_FACTORS:  # the geometry once per image, the colours per point
-                images = render_shading_path(part, factor, grids[factor], size=size, device=device)
-            else:
-                scenes = intervened_scenes(part, factor, grids[factor])
-                images = render(scenes.to(device), size=size, device=device).images
-            t1 = time.perf_counter()
-            if images.device.type == "cpu":
-                y = read_on_cpu(read, images).double().numpy()
-            else:
-                y = read(images).double().cpu().numpy()
-            seconds["render"] += t1 - t0
-            seconds["forward"] += time.perf_counter() - t1
-            outputs[start : start + len(part), f] = y.reshape(len(part), points)
-            done += len(part) * points
-            if progress is not None:
-                progress(done, total)
+    batches = [(f, start) for f in range(len(factors)) for start in range(0, len(base), per_batch)]
+
+    def images_of(f: int, start: int) -> torch.Tensor:
+        part, factor = base[start : start + per_batch], factors[f]
+        if factor in SHADING_FACTORS:  # the geometry once per image, the colours per point
+            return render_shading_path(part, factor, grids[factor], size=size, device=device)
+        scenes = intervened_scenes(part, factor, grids[factor])
+        return render(scenes.to(device), size=size, device=device).images
+
+    in_order = _pipelined_on_cpu if device.type == "cpu" else _one_after_another
+    for f, start, y in in_order(images_of, read, batches, seconds):
+        n = len(y) // points
+        outputs[start : start + n, f] = y.reshape(n, points)
+        done += len(y)
+        if progress is not None:
+            progress(done, total)
     return InterventionPaths(outputs, factors, grids, base, output, seconds)
