@@ -56,14 +56,16 @@ def keep_freed_memory() -> bool:
     no ``mallopt``, e.g. not glibc, and nothing is changed).
 
     By default glibc serves every block above a moving threshold (128 KiB at first) with a
-    fresh ``mmap`` and unmaps it on ``free``, and trims the top of its heaps beyond 128 KiB; the
+    fresh ``mmap`` and unmaps it on ``free``, and trims the top of its heaps beyond 128 KiB (later twice that threshold); the
     renderer's and the convolutions' work tensors (0.1-15 MB each, allocated and freed for every
     chunk) then page-fault on every first touch, again and again. Blocks up to 32 MiB now come
-    from the heaps, which are trimmed only beyond 1 GiB free. Measured on the 2-core CPU, 11 000
-    property-gradient renders and forward passes of the CNN: minor page faults 1.12 M -> 0.13 M,
-    system time 3.7 -> 0.8 s, rendering 1.37x and forward passes 1.40x faster; the resident
-    size grows by ~165 MB. Numbers are unchanged (where memory comes from, not what is
-    computed)."""
+    from the heaps, which are trimmed only beyond 1 GiB free. Measured on the 2-core CPU at load
+    3.6-5.6, ``benchmarks/property_gradients.py --checkpoint checkpoints/cnn --sample 11000``
+    (11 000 renders and forward passes), runs interleaved with the code before: minor page
+    faults 1.0-1.3 M -> 0.15 M, system time 2.4-4.3 -> 0.6-1.5 s, rendering and forward passes
+    1.22x faster (medians); the resident size grows by ~150 MB. Process-wide: meant for batch
+    jobs (the property-gradients command and benchmark), whose peak memory it keeps. Numbers
+    are unchanged (where memory comes from, not what is computed)."""
     global _kept
     if _kept is None:
         import ctypes
