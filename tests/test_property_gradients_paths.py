@@ -201,20 +201,17 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
 
 @pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="glibc's mallopt")
 def test_keep_freed_memory_stops_refaulting_freed_work_tensors():
-    """By default glibc gives the 24 MB freed at the top of its heap back to the kernel after
-    every round (trimmed beyond twice its moving mmap threshold, 16 MB here) and the next round
-    faults it in again, 2,048 faults per 8 MB (measured: 245,000 for 40 rounds); kept, it is
-    faulted in once (12,000)."""
+    """Kept, the 24 MB that one round of work tensors frees at the top of glibc's heap is the
+    next round's: faulted in about once (6,144 pages), measured 6,100-12,300 faults for 40
+    rounds. By default glibc may give it back to the kernel after a round (the top trimmed
+    beyond twice its moving mmap threshold) and fault it in again: measured 26,000-245,000
+    from run to run, so only the kept bound is asserted."""
     import subprocess
     import sys
 
-    def faults(mode):
-        run = subprocess.run([sys.executable, "-c", _FAULTS, mode], capture_output=True,
-                             text=True, check=True)
-        return int(run.stdout)
-
-    assert faults("default") > 100_000
-    assert faults("keep") < 40_000
+    run = subprocess.run([sys.executable, "-c", _FAULTS, "keep"], capture_output=True,
+                         text=True, check=True)
+    assert int(run.stdout) < 4 * 6_144  # every round afresh: 245,760
 
 
 def test_intervention_paths_keeps_freed_memory_on_the_cpu(monkeypatch):
