@@ -17,10 +17,18 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None:
+    """An on/off setting from the environment: unset or empty gives ``default``; anything but
+    1/true/yes/on or 0/false/no/off is refused by name (DJANGO_PRODUCTION=ture must not start a
+    production server with the local checkout's settings)."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(
+        f"{name} must be one of 1/true/yes/on or 0/false/no/off, got {os.environ[name]!r}")
 
 
 def env_list(name: str, default: str) -> list[str]:

@@ -1,5 +1,6 @@
-"""PostgreSQL settings: server-side binding with prepared statements (``DATABASE_PREPARE_THRESHOLD``),
-and PostgreSQL really prepares the participant flow's statements on a kept connection."""
+"""Database and on/off settings from the environment: PostgreSQL's server-side binding with
+prepared statements (``DATABASE_PREPARE_THRESHOLD``), which PostgreSQL really prepares on a kept
+connection, and on/off values (``env_bool``) that refuse a misspelling by name."""
 
 import os
 import subprocess
@@ -73,3 +74,29 @@ def test_the_participant_lookup_is_prepared_by_postgresql_after_five_runs(study,
     runs = [BY_TOKEN.first(slug=study.slug, token=token).pk for _ in range(6)]
     assert set(runs) == {bot.participant.pk}
     assert prepared() == 1  # with client-side binding (Django's default) it stays 0
+
+
+@pytest.mark.parametrize(("name", "setting", "value", "shown"), [
+    ("DJANGO_SECURE_COOKIES", "SESSION_COOKIE_SECURE", "yes", "True"),
+    ("DJANGO_SECURE_COOKIES", "SESSION_COOKIE_SECURE", " OFF ", "False"),
+    ("DJANGO_SECURE_COOKIES", "SESSION_COOKIE_SECURE", "", "False"),
+    ("CELERY_TASK_ALWAYS_EAGER", "CELERY_TASK_ALWAYS_EAGER", "0", "False")])
+def test_on_off_settings_take_the_usual_spellings(tmp_path, name, setting, value, shown):
+    code = f"import django; django.setup(); from django.conf import settings; print(settings.{setting})"
+    base = dict(os.environ, DJANGO_SETTINGS_MODULE="studyserver.settings", DJANGO_SECRET_KEY="x",
+                DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3", **{name: value})
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=base, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [shown]
+
+
+@pytest.mark.parametrize("name", ["DJANGO_PRODUCTION", "DJANGO_DEBUG", "DJANGO_SECURE_COOKIES",
+                                  "CELERY_TASK_ALWAYS_EAGER"])
+def test_a_misspelt_on_off_setting_is_refused_by_name(tmp_path, name):
+    base = dict(os.environ, DJANGO_SETTINGS_MODULE="studyserver.settings", DJANGO_SECRET_KEY="x",
+                DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3", **{name: "ture"})
+    done = subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=ROOT,
+                          env=base, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert f"{name} must be one of 1/true/yes/on or 0/false/no/off, got 'ture'" in done.stderr
