@@ -42,7 +42,7 @@ def test_repeats_come_from_the_cache_and_the_lru_is_bounded(model):
     scorer.probe(b)
     scorer.probe(c)  # evicts a (least recently used)
     assert scorer.stats() == {"hits": 1, "misses": 3, "cached": 2, "pinned": 0,
-                              "compute_ms_total": scorer.stats()["compute_ms_total"]}
+                              "pinned_png_bytes": 0, "compute_ms_total": scorer.stats()["compute_ms_total"]}
     assert not scorer.probe(a).cached
 
 
@@ -156,3 +156,22 @@ def test_a_torch_model_in_eval_mode_is_scored_through_its_frozen_graph(model):
     assert scoring_function(model, forward="eager") == model.logit
     with pytest.raises(ValueError, match="forward must be eager or frozen"):
         scoring_function(model, forward="fast")
+
+
+def test_a_pinned_scenes_logit_outlives_the_lru_of_logits():
+    calls = []
+
+    class Counting:
+        image_size, bundle_hash = 64, "counting"
+
+        def logit(self, x):
+            calls.append(len(x))
+            return torch.zeros(len(x))
+
+    scorer = Scorer(Counting(), cache_size=1, display_size=128)
+    a, *others = sampled_scenes(sampler="study", seed=17, count=7)
+    scorer.probe_many([a], pin=True, size=64)
+    for scene in others:  # 6 more logits: past the 4 x cache_size kept beside the LRU
+        scorer.probe(scene, size=64)
+    assert calls == [1] * 7
+    assert not scorer.probe(a).cached and calls == [1] * 7  # 128 px: drawn, not scored again

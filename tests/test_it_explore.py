@@ -258,7 +258,7 @@ def test_the_starting_previews_are_warmed_and_pinned(explorer_study):
 
     scorer = Scorer(load_checkpoint(), cache_size=4)
     order = [2, 0, 3, 1]
-    assert warm(scorer, SCENES, order) == 4 * 12
+    assert warm(scorer, SCENES, order) == scorer.stats()["pinned"] >= 2 * 4 ** 3
     for selected in order:
         state = {"selected": selected, "current": SCENES[selected]}
         items = session.page_previews(selected, order)
@@ -270,3 +270,32 @@ def test_the_starting_previews_are_warmed_and_pinned(explorer_study):
                                    size=PREVIEW_SIZE)
         assert all(p.cached for p in probes)
     assert scorer.stats()["pinned"] >= 4 * 9  # distinct scenes (some previews coincide)
+
+
+def test_a_mix_of_mixes_and_its_previews_are_answered_from_the_warmed_cache(explorer):
+    import threading
+
+    from studies.explorer.warm import warm
+
+    for thread in threading.enumerate():  # the page's own warm-up, if it still runs
+        if thread.name == "explorer-warm":
+            thread.join(60)
+    scorer = shared_scorer()
+    order = [2, 0, 3, 1]
+    scorer.clear()
+    warm(scorer, SCENES, order)
+    misses = scorer.stats()["misses"]
+    explore(explorer, action="select", index=1)
+    items = ",".join(f"{g}:{s}" for g in ("body", "appearance", "scene") for s in (0, 2, 3))
+    for group, source in (("body", 3), ("appearance", 0), ("scene", 2), ("appearance", 3)):
+        assert explore(explorer, action="mix", group=group, source=source).json()["ok"]
+        assert explore(explorer, action="previews", items=items).status_code == 200
+    assert explore(explorer, action="undo").json()["ok"]
+    assert explore(explorer, action="reset").json()["ok"]
+    rows = ExplorerAction.objects.filter(participant=explorer.participant)
+    assert rows.count() == 1 + 4 * (1 + 9) + 2
+    assert not rows.filter(cached=False).exists() and scorer.stats()["misses"] == misses
+    # an interpolation leaves the closure: its scene is computed
+    explore(explorer, action="interpolate", group="body", source=0, t=0.35)
+    assert not rows.get(action="interpolate").cached
+    assert scorer.stats()["misses"] == misses + 1

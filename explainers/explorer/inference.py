@@ -100,8 +100,12 @@ class Scorer:
         self._cache: OrderedDict[tuple, Probe] = OrderedDict()
         self._pinned: dict[tuple, Probe] = {}  # warmed scenes, never evicted (see probe_many)
         self._logits: OrderedDict[tuple, float] = OrderedDict()  # (scene, model): any size
+        self._pinned_logits: dict[tuple, float] = {}  # the pinned scenes', never evicted
         self._lock = threading.Lock()
-        self._slots = threading.BoundedSemaphore(concurrency)
+        # compute slots: ``concurrency`` batches at a time; a background batch (the warm-up)
+        # takes one only while no participant's batch waits for one
+        self._concurrency, self._busy, self._waiting = concurrency, 0, 0
+        self._slot_free = threading.Condition()
         self.hits = self.misses = 0
         self.compute_ms_total = 0.0
 
@@ -111,7 +115,8 @@ class Scorer:
         picture ``size`` px (default ``display_size``)."""
         return self.probe_many([scene], size=size)[0]
 
-    def probe_many(self, scenes, *, pin: bool = False, size: int | None = None) -> list[Probe]:
+    def probe_many(self, scenes, *, pin: bool = False, size: int | None = None,
+                   background: bool = False) -> list[Probe]:
         """The scored pictures of ``scenes``, in order, ``size`` px (default ``display_size``):
         cached ones from the LRU, the others (each distinct scene once) in one batched render
         and one batched forward pass, so a page's previews cost one pass instead of one per
@@ -120,7 +125,9 @@ class Scorer:
         of the batch's time. Every scene is checked before anything is computed (a bad one
         refuses the whole batch). ``pin``: keep these scenes outside the LRU, never evicted
         (the warm-up of the scenes every participant starts from; the caller bounds how
-        many)."""
+        many; their logits are kept apart, never evicted either). ``background``: compute only
+        while no other batch waits for a compute slot (the warm-up: a participant's probe then
+        waits for at most the batch already running)."""
         size = self.display_size if size is None else size
         if isinstance(size, bool) or not isinstance(size, int) or not 16 <= size <= 512:
             raise ValueError(f"size must be an integer number of pixels in [16, 512], got {size!r}")
@@ -135,6 +142,7 @@ class Scorer:
                     hit = self._cache.pop(key, None) if pin else self._cache.get(key)
                     if hit is not None and pin:
                         self._pinned[key] = hit
+                        self._pinned_logits[key[:2]] = hit.logit
                     elif hit is not None:
                         self._cache.move_to_end(key)
                 if hit is None:
@@ -142,11 +150,17 @@ class Scorer:
                     continue
                 self.hits += 1
                 out[i] = Probe(**{**hit.__dict__, "cached": True, "compute_ms": 0.0})
-            known = [self._logits.get(key[:2]) for key in missing]
+            known = [self._pinned_logits.get(key[:2], self._logits.get(key[:2]))
+                     for key in missing]
         if missing:
-            with self._slots:
+            self._take_slot(background)
+            try:
                 computed = self._compute([scenes[where[0]] for where in missing.values()],
                                          size, known)
+            finally:
+                with self._slot_free:
+                    self._busy -= 1
+                    self._slot_free.notify_all()
             with self._lock:
                 for (key, where), probe in zip(missing.items(), computed, strict=True):
                     self.misses += 1
@@ -155,6 +169,7 @@ class Scorer:
                     self._logits.move_to_end(key[:2])
                     if pin:
                         self._pinned[key] = probe
+                        self._pinned_logits[key[:2]] = probe.logit
                     else:
                         self._cache[key] = probe
                         self._cache.move_to_end(key)
@@ -167,6 +182,16 @@ class Scorer:
                 while len(self._logits) > 4 * self.cache_size:
                     self._logits.popitem(last=False)
         return out
+
+    def _take_slot(self, background: bool) -> None:
+        with self._slot_free:
+            self._waiting += not background
+            try:
+                while self._busy >= self._concurrency or (background and self._waiting):
+                    self._slot_free.wait()
+            finally:
+                self._waiting -= not background
+            self._busy += 1
 
     @torch.no_grad()
     def _compute(self, scenes, size: int, known: list[float | None]) -> list[Probe]:
@@ -199,12 +224,14 @@ class Scorer:
         with self._lock:
             self._cache.clear()
             self._pinned.clear()
+            self._pinned_logits.clear()
             self._logits.clear()
 
     def stats(self) -> dict:
         with self._lock:
             return {"hits": self.hits, "misses": self.misses, "cached": len(self._cache),
                     "pinned": len(self._pinned),
+                    "pinned_png_bytes": sum(len(p.png) for p in self._pinned.values()),
                     "compute_ms_total": round(self.compute_ms_total, 1)}
 
 

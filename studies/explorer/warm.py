@@ -1,26 +1,103 @@
-"""Warm-up: every participant starts from the same scenes, so the previews the page asks right
-after selecting one of them are the same for everyone. The first time a process shows an
-explorer step it computes them in the background (batched, one selected scene at a time, so
-participants' own probes run between the batches) and pins them in the scorer's cache, where
-the LRU cannot evict them. A select or a reset then answers its previews from the cache."""
+"""Warm-up: every participant starts from the same scenes, and mixing (taking a factor group
+from another scene, :func:`explainers.explorer.mix`) copies that group's rounded factors
+unchanged, so every scene reachable by selecting, mixing, undoing and resetting is a
+combination ``(body from a, appearance from b, scene from c)`` of the step's N scenes: N^3
+scenes (216 for 6), and every mix preview of such a scene is again one of them (the mix
+closure). The first time a process shows an explorer step it computes them in the background
+and pins them in the scorer's cache, where the LRU cannot evict them: each at 64 px (the
+preview, with its logit) and at 128 px (the picture a change shows; drawn only, the logit is
+kept). In the order a participant needs them (:func:`plan`):
+
+1. the previews the page asks right after selecting each starting scene (gallery order), with
+   its three slider previews where the sliders start (what was warmed before 2026-12-04);
+2. the 128 px pictures of those mixes (what a first mix shows);
+3. the other scenes of the closure (two groups from other scenes), 64 and 128 px.
+
+At most ``WARM_MOST`` closure scenes are pinned (12 scenes would make 1,728): for N > 10 the
+ones of step 3 past the bound are left to the LRU. Interpolations (``t`` strictly between 0 and
+1) leave the closure and are not warmed beyond step 1's sliders. Work goes in batches of
+``BATCH`` scenes, each taking the scorer's compute slot on its own and only while no
+participant's probe waits for it (``background=True``), so a probe waits for at most the one
+batch already running."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 
-from explainers.explorer.inference import PREVIEW_SIZE
+from explainers.explorer import FACTOR_GROUPS, mix
+from explainers.explorer.inference import DISPLAY_SIZE, PREVIEW_SIZE
+from explainers.explorer.scenes import scene_key
 
 from . import session
 
 log = logging.getLogger(__name__)
 _STARTED: set[tuple] = set()
 _LOCK = threading.Lock()
+WARM_MOST = 1000  # closure scenes pinned (N^3: 216 for 6 scenes, 1,000 for 10); ~18 KB each
+BATCH = 6  # scenes per batch (one compute slot held at a time)
+GROUPS = tuple(FACTOR_GROUPS)  # body, appearance, scene
+
+
+def combined(scenes: list[dict], sources: tuple[int, ...]) -> dict:
+    """The scene with each factor group taken from the scene ``sources[k]`` (groups in
+    ``FACTOR_GROUPS`` order): what selecting ``sources[0]`` and mixing the others gives."""
+    out = dict(scenes[sources[0]])
+    for group, source in zip(GROUPS[1:], sources[1:], strict=True):
+        out = mix(out, scenes[source], group)
+    return out
+
+
+def closure(n_scenes: int, order: list[int] | None = None) -> list[tuple[int, ...]]:
+    """Every combination of sources, one per group, fewest mixes from a starting scene first
+    (a starting scene, one group from another, two groups from two others), each step in the
+    gallery's ``order``."""
+    rank = {scene: k for k, scene in enumerate(order or range(n_scenes))}
+
+    def mixes(sources):  # mixes needed from the best starting scene
+        return len(GROUPS) - max(sources.count(s) for s in sources)
+
+    return sorted(itertools.product(range(n_scenes), repeat=len(GROUPS)),
+                  key=lambda c: (mixes(c), sorted(rank[s] for s in c), c))
+
+
+def plan(scenes: list[dict], order: list[int], most: int = WARM_MOST) -> list[tuple[list, int]]:
+    """What :func:`warm` computes, in order: ``(scenes, size)`` batches of at most ``BATCH``
+    distinct scenes, none twice (see the module docstring). ``most``: closure scenes pinned at
+    most; ``most=0`` warms the starting previews alone (step 1 without its mixes' 128 px)."""
+    done: set[tuple] = set()
+    out: list[tuple[list, int]] = []
+
+    def add(batch, size):
+        fresh = []
+        for scene in batch:
+            key = (scene_key(scene), size)
+            if key not in done:
+                done.add(key)
+                fresh.append(scene)
+        out.extend((fresh[i:i + BATCH], size) for i in range(0, len(fresh), BATCH))
+
+    pinned = closure(len(scenes), order)[:max(0, most)]
+    allowed = {scene_key(combined(scenes, c)) for c in pinned}
+    for selected in order:  # step 1: the page's previews after selecting a starting scene
+        state = {"selected": selected, "current": dict(scenes[selected])}
+        action = session.Action(kind="previews", items=session.page_previews(selected, order))
+        add(session.preview_scenes(state, scenes, action), PREVIEW_SIZE)
+    for selected in order:  # step 2: the pictures of the first mixes
+        add([mix(scenes[selected], scenes[j], g) for g in GROUPS for j in order
+             if j != selected and scene_key(mix(scenes[selected], scenes[j], g)) in allowed],
+            DISPLAY_SIZE)
+    rest = [combined(scenes, c) for c in pinned]  # step 3: the rest of the closure
+    for i in range(0, len(rest), BATCH):
+        add(rest[i:i + BATCH], PREVIEW_SIZE)
+        add(rest[i:i + BATCH], DISPLAY_SIZE)
+    return out
 
 
 def warm_in_background(scorer, step, scenes: list[dict], order: list[int]) -> bool:
-    """Start warming ``step``'s starting previews once per process and scorer; returns whether
-    this call started it. ``order``: the gallery's scene order (by score)."""
+    """Start warming ``step``'s mix closure once per process and scorer; returns whether this
+    call started it. ``order``: the gallery's scene order (by score)."""
     key = (id(scorer), step.sampler, step.seed, step.scene_count)
     with _LOCK:
         if key in _STARTED:
@@ -31,17 +108,14 @@ def warm_in_background(scorer, step, scenes: list[dict], order: list[int]) -> bo
     return True
 
 
-def warm(scorer, scenes: list[dict], order: list[int]) -> int:
-    """Compute and pin the previews of every starting scene; returns how many were asked."""
+def warm(scorer, scenes: list[dict], order: list[int], most: int = WARM_MOST) -> int:
+    """Compute and pin :func:`plan`'s batches, one at a time; returns how many pictures were
+    asked (distinct scenes and sizes)."""
     asked = 0
     try:
-        for selected in order:
-            state = {"selected": selected, "current": dict(scenes[selected])}
-            items = session.page_previews(selected, order)
-            action = session.Action(kind="previews", items=items)
-            scorer.probe_many(session.preview_scenes(state, scenes, action), pin=True,
-                              size=PREVIEW_SIZE)
-            asked += len(items)
+        for batch, size in plan(scenes, order, most):
+            scorer.probe_many(batch, pin=True, size=size, background=True)
+            asked += len(batch)
     except Exception:  # a warm-up failure must not take the worker down; probes still work
         log.exception("explorer warm-up failed")
     return asked
