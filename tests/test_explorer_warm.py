@@ -9,7 +9,7 @@ import time
 import pytest
 import torch
 
-from explainers.explorer import Scorer, sampled_scenes
+from explainers.explorer import Scorer, interpolate, sampled_scenes
 from explainers.explorer.inference import DISPLAY_SIZE, PREVIEW_SIZE
 from explainers.explorer.scenes import scene_key
 from studies.explorer import session, warm
@@ -65,34 +65,43 @@ def test_mixing_never_leaves_the_closure_of_the_starting_scenes():
     assert scene_key(act(dict(state), action="preview", group="body", source=1, t=1)) in keys
 
 
-def test_the_plan_is_the_closure_at_both_sizes_starting_previews_first():
+def grid_keys(scenes=SCENES, order=ORDER):
+    """The starting scenes' slider previews on the 0.05 grid, 0 < t < 1 (computed apart)."""
+    return {scene_key(interpolate(scenes[s], scenes[j], g, k / 20)) for s in order
+            for j in order if j != s for g in warm.GROUPS for k in range(1, 20)}
+
+
+def test_the_plan_is_the_closure_at_both_sizes_and_the_starting_sliders():
     batches = warm.plan(SCENES, ORDER)
     assert all(1 <= len(b) <= warm.BATCH for b, _ in batches)
     asked = [(scene_key(s), size) for batch, size in batches for s in batch]
     assert len(asked) == len(set(asked))  # nothing twice
-    keys = closure_keys()
+    keys, grid = closure_keys(), grid_keys()
     # the starting previews first, as before (each scene's mixes and its three sliders)
-    starting = warm.plan(SCENES, ORDER, most=0)
+    starting = warm.plan(SCENES, ORDER, steps=1)
     assert asked[:sum(len(b) for b, _ in starting)] == [
         (scene_key(s), size) for batch, size in starting for s in batch]
-    sliders = {k for k, size in asked if k not in keys}
-    assert {size for k, size in asked if k in sliders} == {PREVIEW_SIZE}
-    assert len(sliders) <= len(SCENES) * len(warm.GROUPS)
-    assert {k for k, size in asked if size == PREVIEW_SIZE} - sliders == keys
+    assert len(grid) == 4 * 3 * 3 * 19 and not grid & keys
+    assert {k for k, size in asked if size == PREVIEW_SIZE} == keys | grid
     assert {k for k, size in asked if size == DISPLAY_SIZE} == keys
+    # the closure before the sliders
+    first_slider = next(n for n, (k, _) in enumerate(asked) if k in grid
+                        and n >= sum(len(b) for b, _ in starting))
+    assert {k for k, _ in asked[:first_slider]} >= keys
 
 
-@pytest.mark.parametrize("most", [0, 10, 30])
-def test_the_bound_on_pinned_closure_scenes_is_kept(most):
-    n = 6
+@pytest.mark.parametrize(("n", "most"), [(6, 0), (6, 100), (6, 1000), (12, warm.WARM_PICTURES)])
+def test_the_bound_on_pinned_pictures_is_kept_in_order(n, most):
     scenes = sampled_scenes(sampler="study", seed=7, count=n)
     order = list(range(n))
-    keys = {scene_key(warm.combined(scenes, c)) for c in warm.closure(n)}
-    asked = {(scene_key(s), size) for batch, size in warm.plan(scenes, order, most)
-             for s in batch}
-    large = {k for k, size in asked if size == DISPLAY_SIZE}
-    assert len(large) == most and large <= keys
-    assert {k for k, size in asked if size == PREVIEW_SIZE} & keys >= large
+    asked = [(scene_key(s), size) for batch, size in warm.plan(scenes, order, most)
+             for s in batch]
+    everything = [(scene_key(s), size) for batch, size in warm.plan(scenes, order, 10 ** 6)
+                  for s in batch]
+    assert asked == everything[:most]  # the most likely first, cut at the bound
+    if n == 12:  # 1,728 closure scenes: the bound stops within the closure (step 3)
+        assert len(everything) > most
+        assert {scene_key(s) for s in scenes} <= {k for k, size in asked if size == 128}
 
 
 class Slow(torch.nn.Module):
@@ -110,15 +119,16 @@ class Slow(torch.nn.Module):
         return torch.full((len(x),), 2.0)
 
 
-def test_warm_pins_exactly_the_closure_and_a_mix_of_mixes_is_a_hit():
+def test_warm_pins_exactly_the_plan_and_a_mix_of_mixes_is_a_hit():
     scorer = Scorer(Slow(0.0), cache_size=4, forward="eager")
     asked = warm.warm(scorer, SCENES, ORDER)
     keys = closure_keys()
-    sliders = len(SCENES) * len(warm.GROUPS)  # at most; some coincide
+    sliders = len(SCENES) * len(warm.GROUPS)  # step 1's, at most (some coincide)
     stats = scorer.stats()
-    assert stats["pinned"] == asked and 2 * len(keys) <= asked <= 2 * len(keys) + sliders
+    assert stats["pinned"] == asked
+    assert 2 * len(keys) + len(grid_keys()) <= asked <= 2 * len(keys) + len(grid_keys()) + sliders
     assert stats["cached"] == 0 and stats["misses"] == asked
-    assert stats["pinned_png_bytes"] < 2 * len(keys) * 20_000  # ~18 KB a scene, both sizes
+    assert stats["pinned_png_bytes"] < asked * 20_000
     # every 128 px picture was drawn, not scored again: one forward pass per 64 px batch
     assert scorer.model.calls == sum(1 for _, size in warm.plan(SCENES, ORDER)
                                      if size == PREVIEW_SIZE)
@@ -139,7 +149,7 @@ def test_warm_pins_exactly_the_closure_and_a_mix_of_mixes_is_a_hit():
 
 
 def test_the_warm_thread_leaves_room_for_a_participants_probe():
-    model = Slow(0.02)  # each of warm's ~40 batches 20 ms: ~1 s in all
+    model = Slow(0.02)  # warm's ~130 batches at 64 px, 20 ms each: ~3 s in all
     scorer = Scorer(model, forward="eager")
 
     class Step:

@@ -258,7 +258,7 @@ def test_the_starting_previews_are_warmed_and_pinned(explorer_study):
 
     scorer = Scorer(load_checkpoint(), cache_size=4)
     order = [2, 0, 3, 1]
-    assert warm(scorer, SCENES, order) == scorer.stats()["pinned"] >= 2 * 4 ** 3
+    assert warm(scorer, SCENES, order, steps=1) == scorer.stats()["pinned"]
     for selected in order:
         state = {"selected": selected, "current": SCENES[selected]}
         items = session.page_previews(selected, order)
@@ -283,7 +283,7 @@ def test_a_mix_of_mixes_and_its_previews_are_answered_from_the_warmed_cache(expl
     scorer = shared_scorer()
     order = [2, 0, 3, 1]
     scorer.clear()
-    warm(scorer, SCENES, order)
+    warm(scorer, SCENES, order, steps=3)  # the closure (step 4, the starting sliders, not needed)
     misses = scorer.stats()["misses"]
     explore(explorer, action="select", index=1)
     items = ",".join(f"{g}:{s}" for g in ("body", "appearance", "scene") for s in (0, 2, 3))

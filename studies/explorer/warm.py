@@ -3,20 +3,23 @@ from another scene, :func:`explainers.explorer.mix`) copies that group's rounded
 unchanged, so every scene reachable by selecting, mixing, undoing and resetting is a
 combination ``(body from a, appearance from b, scene from c)`` of the step's N scenes: N^3
 scenes (216 for 6), and every mix preview of such a scene is again one of them (the mix
-closure). The first time a process shows an explorer step it computes them in the background
-and pins them in the scorer's cache, where the LRU cannot evict them: each at 64 px (the
-preview, with its logit) and at 128 px (the picture a change shows; drawn only, the logit is
-kept). In the order a participant needs them (:func:`plan`):
+closure). The first time a process shows an explorer step it computes, in the background,
+what participants are most likely to ask and pins it in the scorer's cache, where the LRU
+cannot evict it, in this order (:func:`plan`):
 
 1. the previews the page asks right after selecting each starting scene (gallery order), with
-   its three slider previews where the sliders start (what was warmed before 2026-12-04);
-2. the 128 px pictures of those mixes (what a first mix shows);
-3. the other scenes of the closure (two groups from other scenes), 64 and 128 px.
+   its three slider previews where the sliders start (all that was warmed before 2026-12-04);
+2. the 128 px pictures of those mixes (what a first mix shows; drawn only, the logit kept);
+3. the rest of the closure (two groups from two other scenes), at 64 px (the previews) and
+   128 px (the changed scene);
+4. the slider previews of the starting scenes: each group part of the way (``t`` on the
+   slider's 0.05 grid, strictly between 0 and 1, nearest the slider's start first) towards
+   each other scene. An interpolation leaves the closure; past the starting scenes the
+   combinations (N^3 scenes x 3 groups x (N - 1) scenes x 19 steps) are too many to warm.
 
-At most ``WARM_MOST`` closure scenes are pinned (12 scenes would make 1,728): for N > 10 the
-ones of step 3 past the bound are left to the LRU. Interpolations (``t`` strictly between 0 and
-1) leave the closure and are not warmed beyond step 1's sliders. Work goes in batches of
-``BATCH`` scenes, each taking the scorer's compute slot on its own and only while no
+At most ``WARM_PICTURES`` pictures are pinned, in that order (6 scenes: all 2,142, ~12 MB of
+PNG; 12 scenes would make 3,456 of the closure alone, and stop within step 3). Work goes in
+batches of ``BATCH`` scenes, each taking the scorer's compute slot on its own and only while no
 participant's probe waits for it (``background=True``), so a probe waits for at most the one
 batch already running."""
 
@@ -26,7 +29,7 @@ import itertools
 import logging
 import threading
 
-from explainers.explorer import FACTOR_GROUPS, mix
+from explainers.explorer import FACTOR_GROUPS, interpolate, mix
 from explainers.explorer.inference import DISPLAY_SIZE, PREVIEW_SIZE
 from explainers.explorer.scenes import scene_key
 
@@ -35,7 +38,9 @@ from . import session
 log = logging.getLogger(__name__)
 _STARTED: set[tuple] = set()
 _LOCK = threading.Lock()
-WARM_MOST = 1000  # closure scenes pinned (N^3: 216 for 6 scenes, 1,000 for 10); ~18 KB each
+WARM_PICTURES = 2400  # pictures pinned at most (~5 KB at 64 px, ~14 KB at 128 px)
+STEPS = 4  # the steps of the module docstring
+SLIDER_STEP = 0.05  # templates/studies/steps/explorer.html's step
 BATCH = 6  # scenes per batch (one compute slot held at a time)
 GROUPS = tuple(FACTOR_GROUPS)  # body, appearance, scene
 
@@ -62,10 +67,11 @@ def closure(n_scenes: int, order: list[int] | None = None) -> list[tuple[int, ..
                   key=lambda c: (mixes(c), sorted(rank[s] for s in c), c))
 
 
-def plan(scenes: list[dict], order: list[int], most: int = WARM_MOST) -> list[tuple[list, int]]:
+def plan(scenes: list[dict], order: list[int], most: int = WARM_PICTURES,
+         steps: int = STEPS) -> list[tuple[list, int]]:
     """What :func:`warm` computes, in order: ``(scenes, size)`` batches of at most ``BATCH``
-    distinct scenes, none twice (see the module docstring). ``most``: closure scenes pinned at
-    most; ``most=0`` warms the starting previews alone (step 1 without its mixes' 128 px)."""
+    distinct scenes, none twice, at most ``most`` pictures in all, the first ``steps`` steps of
+    the module docstring (``steps=1``: what was warmed before 2026-12-04)."""
     done: set[tuple] = set()
     out: list[tuple[list, int]] = []
 
@@ -73,30 +79,42 @@ def plan(scenes: list[dict], order: list[int], most: int = WARM_MOST) -> list[tu
         fresh = []
         for scene in batch:
             key = (scene_key(scene), size)
-            if key not in done:
+            if key not in done and len(done) < most:
                 done.add(key)
                 fresh.append(scene)
         out.extend((fresh[i:i + BATCH], size) for i in range(0, len(fresh), BATCH))
 
-    pinned = closure(len(scenes), order)[:max(0, most)]
-    allowed = {scene_key(combined(scenes, c)) for c in pinned}
+    others = {selected: [j for j in order if j != selected] for selected in order}
     for selected in order:  # step 1: the page's previews after selecting a starting scene
         state = {"selected": selected, "current": dict(scenes[selected])}
         action = session.Action(kind="previews", items=session.page_previews(selected, order))
         add(session.preview_scenes(state, scenes, action), PREVIEW_SIZE)
-    for selected in order:  # step 2: the pictures of the first mixes
-        add([mix(scenes[selected], scenes[j], g) for g in GROUPS for j in order
-             if j != selected and scene_key(mix(scenes[selected], scenes[j], g)) in allowed],
-            DISPLAY_SIZE)
-    rest = [combined(scenes, c) for c in pinned]  # step 3: the rest of the closure
-    for i in range(0, len(rest), BATCH):
-        add(rest[i:i + BATCH], PREVIEW_SIZE)
-        add(rest[i:i + BATCH], DISPLAY_SIZE)
+    if steps >= 2:  # step 2: the pictures of the first mixes
+        for selected in order:
+            add([mix(scenes[selected], scenes[j], g) for g in GROUPS for j in others[selected]],
+                DISPLAY_SIZE)
+    if steps >= 3:  # step 3: the rest of the closure
+        rest = [combined(scenes, c) for c in closure(len(scenes), order)]
+        for i in range(0, len(rest), BATCH):
+            add(rest[i:i + BATCH], PREVIEW_SIZE)
+            add(rest[i:i + BATCH], DISPLAY_SIZE)
+    if steps >= 4:  # step 4: the starting scenes' sliders
+        for t in slider_steps():
+            for selected in order:
+                add([interpolate(scenes[selected], scenes[j], g, t)
+                     for g in GROUPS for j in others[selected]], PREVIEW_SIZE)
     return out
 
 
+def slider_steps() -> list[float]:
+    """The slider's positions strictly between 0 and 1 (its 0.05 grid), nearest its start
+    (``session.SLIDER_T``) first."""
+    grid = [round(k * SLIDER_STEP, 2) for k in range(1, round(1 / SLIDER_STEP))]
+    return sorted(grid, key=lambda t: (abs(t - session.SLIDER_T), t))
+
+
 def warm_in_background(scorer, step, scenes: list[dict], order: list[int]) -> bool:
-    """Start warming ``step``'s mix closure once per process and scorer; returns whether this
+    """Start warming ``step``'s scenes (:func:`plan`) once per process and scorer; returns whether this
     call started it. ``order``: the gallery's scene order (by score)."""
     key = (id(scorer), step.sampler, step.seed, step.scene_count)
     with _LOCK:
@@ -108,12 +126,13 @@ def warm_in_background(scorer, step, scenes: list[dict], order: list[int]) -> bo
     return True
 
 
-def warm(scorer, scenes: list[dict], order: list[int], most: int = WARM_MOST) -> int:
+def warm(scorer, scenes: list[dict], order: list[int], most: int = WARM_PICTURES,
+         steps: int = STEPS) -> int:
     """Compute and pin :func:`plan`'s batches, one at a time; returns how many pictures were
     asked (distinct scenes and sizes)."""
     asked = 0
     try:
-        for batch, size in plan(scenes, order, most):
+        for batch, size in plan(scenes, order, most, steps):
             scorer.probe_many(batch, pin=True, size=size, background=True)
             asked += len(batch)
     except Exception:  # a warm-up failure must not take the worker down; probes still work
