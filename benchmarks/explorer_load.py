@@ -15,8 +15,9 @@ side to compare). Requests of one explorer run one at a time and a 429 is asked 
 as the page does. Every request is timed by the client whatever its answer (a connection error
 is status 0 with its time); the server's compute time and cache hits are read from the action
 log afterwards; the static participants' answers are checked in the database (load.verify).
-Before measuring, every worker is warmed (the model loaded, the starting previews pinned) and
-left ``--settle-s`` to finish.
+Before measuring, every worker is warmed (the model loaded, the mix closure and the starting
+sliders pinned: studies/explorer/warm.py, about 20 s of a core each) and left ``--settle-s``
+(40 s) to finish.
 
     .venv/bin/python benchmarks/explorer_load.py   # 50 explorers, 200 static, ~8 min
 
@@ -309,8 +310,9 @@ def main(argv=None) -> int:
     parser.add_argument("--wrong-first", type=float, default=0.2)
     parser.add_argument("--video-s", type=float, default=None,
                         help="every tutorial video's length (default: load.py's)")
-    parser.add_argument("--settle-s", type=float, default=15.0,
-                        help="seconds after warming the workers before measuring")
+    parser.add_argument("--settle-s", type=float, default=40.0,
+                        help="seconds after warming the workers before measuring (each "
+                        "worker's warm-up takes about 20 s of a core: studies/explorer/warm.py)")
     parser.add_argument("--time-limit", type=float, default=600.0)
     parser.add_argument("--database-url", default=os.environ.get(
         "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
