@@ -268,7 +268,8 @@ def _action_log(env: dict) -> dict:
 
 async def warm_workers(base: str, workers: int, settle_s: float) -> None:
     """Open the explorer page a few times so that every worker has loaded the model and started
-    warming the starting previews (studies/explorer/warm.py), then let that finish: a deployed
+    its warm-up (studies/explorer/warm.py: the mix closure, the starting sliders), then let that
+    finish: a deployed
     server does this once, at its first explorer; the benchmark measures the hours after."""
     for _ in range(3 * workers):
         timings: list = []

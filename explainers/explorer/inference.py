@@ -22,7 +22,10 @@ the shipped INN (``benchmarks/explorer_previews.py``). Any other model (one that
 own ``logit``.
 
 Cache: an LRU per process keyed by the canonical scene (rounded parameters), the checkpoint's
-bundle hash and the display size. Hits, misses and compute time are counted (:meth:`stats`).
+bundle hash and the display size, beside pinned entries (and their logits) that it never evicts
+(studies/explorer/warm.py's warm-up, computed with ``background=True``: only while no other
+batch waits for a compute slot). Hits, misses, compute time and the pinned pictures' bytes are
+counted (:meth:`stats`).
 """
 
 from __future__ import annotations
