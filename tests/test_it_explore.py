@@ -272,6 +272,34 @@ def test_the_starting_previews_are_warmed_and_pinned(explorer_study):
     assert scorer.stats()["pinned"] >= 4 * 9  # distinct scenes (some previews coincide)
 
 
+def test_a_worker_that_has_not_shown_the_page_warms_at_its_first_action(explorer):
+    import threading
+
+    from studies.explorer import warm
+
+    step = explorer.current_step()
+    key = warm._key(shared_scorer(), step)
+    assert key in warm._STARTED  # the page started it
+    for thread in threading.enumerate():
+        if thread.name == "explorer-warm":
+            thread.join(60)
+    warm._STARTED.discard(key)  # as in a worker that has not shown the page
+    started = []
+    real = warm.warm_in_background
+    warm.warm_in_background = lambda *a: started.append(a[3]) or real(*a)
+    try:
+        assert explore(explorer, action="select", index=1).json()["ok"]
+        assert explore(explorer, action="select", index=2).json()["ok"]
+    finally:
+        warm.warm_in_background = real
+    page_order = [int(i) for i in re.findall(r'class="explorer-scene" data-index="(\d+)"',
+                                             explorer.last.content.decode())]
+    assert started == [page_order] and key in warm._STARTED  # once, in the page's order
+    for thread in threading.enumerate():
+        if thread.name == "explorer-warm":
+            thread.join(60)
+
+
 def test_a_mix_of_mixes_and_its_previews_are_answered_from_the_warmed_cache(explorer):
     import threading
 

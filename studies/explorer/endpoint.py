@@ -30,6 +30,7 @@ from ..models import ExplorerAction, Status
 from . import limits, session
 from .pictures import picture
 from .scenes import scenes_of, scorer_of
+from .warm import warm_for_actions
 
 
 def _refuse(status: int, error: str, **headers) -> JsonResponse:
@@ -67,6 +68,7 @@ def handle(request, participant, is_explorer) -> JsonResponse:
     if wait is not None:
         return _refuse(429, "Too many requests; please wait a few seconds.",
                        **{"Retry-After": str(wait)})
+    warm_for_actions(scorer_of(ctx.spec), ctx.step, scenes)  # once per process
     try:
         if action.changes_state:
             with transaction.atomic():

@@ -113,10 +113,14 @@ def slider_steps() -> list[float]:
     return sorted(grid, key=lambda t: (abs(t - session.SLIDER_T), t))
 
 
+def _key(scorer, step) -> tuple:
+    return (id(scorer), step.sampler, step.seed, step.scene_count)
+
+
 def warm_in_background(scorer, step, scenes: list[dict], order: list[int]) -> bool:
-    """Start warming ``step``'s scenes (:func:`plan`) once per process and scorer; returns whether this
-    call started it. ``order``: the gallery's scene order (by score)."""
-    key = (id(scorer), step.sampler, step.seed, step.scene_count)
+    """Start warming ``step``'s scenes (:func:`plan`) once per process and scorer; returns
+    whether this call started it. ``order``: the gallery's scene order (by score)."""
+    key = _key(scorer, step)
     with _LOCK:
         if key in _STARTED:
             return False
@@ -124,6 +128,18 @@ def warm_in_background(scorer, step, scenes: list[dict], order: list[int]) -> bo
     threading.Thread(target=warm, args=(scorer, scenes, order), daemon=True,
                      name="explorer-warm").start()
     return True
+
+
+def warm_for_actions(scorer, step, scenes: list[dict]) -> bool:
+    """:func:`warm_in_background` from the explorer's endpoint: a worker that answers a
+    participant's actions without having shown the page (each request goes to whichever worker
+    takes it) warms too. The gallery's order is the page's (by rounded score, stable); once
+    started, this costs a set lookup."""
+    if _key(scorer, step) in _STARTED:
+        return False
+    shown = scorer.probe_many(scenes, pin=True)  # the gallery, pinned as the page pins it
+    order = sorted(range(len(scenes)), key=lambda i: -round(shown[i].score, 4))
+    return warm_in_background(scorer, step, scenes, order)
 
 
 def warm(scorer, scenes: list[dict], order: list[int], most: int = WARM_PICTURES,
