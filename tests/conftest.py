@@ -5,6 +5,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("XAI_SHARED_DIR", REPO.parent / "shared"))
+# the explorer's background warm-up, started by every test process that shows an explorer
+# page: its first 120 pictures (the starting previews), not all 2,142 (~20 s of a core);
+# tests/test_explorer_warm.py warms in full where it tests the warm-up
+os.environ.setdefault("XAI_EXPLORER_WARM_PICTURES", "120")
 
 # Fixtures of the studies tests (clock, study, trial_study) and the scripted participants;
 # borowski_pages_study (tests/borowski_pages.py).

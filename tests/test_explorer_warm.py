@@ -148,7 +148,8 @@ def test_warm_pins_exactly_the_plan_and_a_mix_of_mixes_is_a_hit():
     assert scorer.stats()["cached"] <= 4  # the LRU still bounded
 
 
-def test_the_warm_thread_leaves_room_for_a_participants_probe():
+def test_the_warm_thread_leaves_room_for_a_participants_probe(monkeypatch):
+    monkeypatch.delenv("XAI_EXPLORER_WARM_PICTURES", raising=False)  # the full warm-up
     model = Slow(0.02)  # warm's ~130 batches at 64 px, 20 ms each: ~3 s in all
     scorer = Scorer(model, forward="eager")
 
@@ -170,3 +171,48 @@ def test_the_warm_thread_leaves_room_for_a_participants_probe():
     assert not probe.cached and warming  # answered while warming goes on
     assert waited < 0.5  # at most a batch or two of warm's, not the whole warm-up
     assert scorer.stats()["pinned"] >= 2 * len(closure_keys())
+
+
+def test_the_environment_bounds_the_background_warm_up(monkeypatch):
+    monkeypatch.setenv("XAI_EXPLORER_WARM_PICTURES", "40")
+    scorer = Scorer(Slow(0.0), forward="eager")
+
+    class Step:
+        sampler, seed, scene_count = "study", 8, 4
+
+    assert warm.warm_in_background(scorer, Step(), SCENES, ORDER)
+    warm._THREADS[-1].join(30)
+    assert scorer.stats()["pinned"] == 40
+    monkeypatch.setenv("XAI_EXPLORER_WARM_PICTURES", "many")
+    with pytest.raises(ValueError, match="XAI_EXPLORER_WARM_PICTURES must be a whole number"):
+        warm.pictures_bound()
+    monkeypatch.delenv("XAI_EXPLORER_WARM_PICTURES")
+    assert warm.pictures_bound() == warm.WARM_PICTURES == 2400
+
+
+def test_a_process_that_exits_while_warming_exits_cleanly(tmp_path):
+    """torch aborts a process that exits while a thread computes (exit status 134,
+    "terminate called without an active exception"): the warm-up stops at exit instead."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = tmp_path / "exit_while_warming.py"
+    script.write_text(
+        "import time, torch\n"
+        "torch.set_num_threads(1)\n"
+        "from explainers.explorer import sampled_scenes, shared_scorer\n"
+        "from studies.explorer import warm\n"
+        "class Step:\n"
+        "    sampler, seed, scene_count = 'study', 7, 6\n"
+        "scorer = shared_scorer()\n"
+        "scenes = sampled_scenes(sampler='study', seed=7, count=6)\n"
+        "warm.warm_in_background(scorer, Step(), scenes, list(range(6)))\n"
+        "time.sleep(1.5)\n"
+        "assert warm._THREADS[0].is_alive()\n")
+    repo = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, str(script)], cwd=repo, capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(repo),
+                                                       "XAI_EXPLORER_WARM_PICTURES": ""})
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -17,16 +17,19 @@ cannot evict it, in this order (:func:`plan`):
    each other scene. An interpolation leaves the closure; past the starting scenes the
    combinations (N^3 scenes x 3 groups x (N - 1) scenes x 19 steps) are too many to warm.
 
-At most ``WARM_PICTURES`` pictures are pinned, in that order (6 scenes: all 2,142, ~12 MB of
-PNG; 12 scenes would make 3,456 of the closure alone, and stop within step 3). Work goes in
-batches of ``BATCH`` scenes, each taking the scorer's compute slot on its own and only while no
-participant's probe waits for it (``background=True``), so a probe waits for at most the one
-batch already running."""
+At most ``WARM_PICTURES`` pictures (``XAI_EXPLORER_WARM_PICTURES`` if set) are pinned, in
+that order (6 scenes: all 2,142, ~12 MB of PNG; 12 scenes would make 3,456 of the closure
+alone, and stop within step 3). Work goes in batches of ``BATCH`` scenes, each taking the
+scorer's compute slot on its own and only while no participant's probe waits for it
+(``background=True``), so a probe waits for at most the one batch already running; at exit a
+warm-up stops after its batch."""
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import logging
+import os
 import threading
 
 from explainers.explorer import FACTOR_GROUPS, interpolate, mix
@@ -38,6 +41,8 @@ from . import session
 log = logging.getLogger(__name__)
 _STARTED: set[tuple] = set()
 _LOCK = threading.Lock()
+_STOP = threading.Event()  # set at exit: a warm-up stops after its batch (see _stop_warming)
+_THREADS: list[threading.Thread] = []
 WARM_PICTURES = 2400  # pictures pinned at most (~5 KB at 64 px, ~14 KB at 128 px)
 STEPS = 4  # the steps of the module docstring
 SLIDER_STEP = 0.05  # templates/studies/steps/explorer.html's step
@@ -125,9 +130,31 @@ def warm_in_background(scorer, step, scenes: list[dict], order: list[int]) -> bo
         if key in _STARTED:
             return False
         _STARTED.add(key)
-    threading.Thread(target=warm, args=(scorer, scenes, order), daemon=True,
-                     name="explorer-warm").start()
+    thread = threading.Thread(target=warm, args=(scorer, scenes, order, pictures_bound()),
+                              daemon=True, name="explorer-warm")
+    _THREADS.append(thread)
+    thread.start()
     return True
+
+
+def pictures_bound() -> int:
+    """``XAI_EXPLORER_WARM_PICTURES`` (a whole number; the tests warm less), else
+    ``WARM_PICTURES``."""
+    raw = os.environ.get("XAI_EXPLORER_WARM_PICTURES", "")
+    if not raw:
+        return WARM_PICTURES
+    if not raw.isdigit():
+        raise ValueError(f"XAI_EXPLORER_WARM_PICTURES must be a whole number, got {raw!r}")
+    return int(raw)
+
+
+@atexit.register
+def _stop_warming() -> None:
+    """At exit, let a running warm-up finish its batch and stop: torch aborts a process that
+    exits while a thread of it computes ("terminate called without an active exception")."""
+    _STOP.set()
+    for thread in _THREADS:
+        thread.join(10)
 
 
 def warm_for_actions(scorer, step, scenes: list[dict]) -> bool:
@@ -149,6 +176,8 @@ def warm(scorer, scenes: list[dict], order: list[int], most: int = WARM_PICTURES
     asked = 0
     try:
         for batch, size in plan(scenes, order, most, steps):
+            if _STOP.is_set():
+                break
             scorer.probe_many(batch, pin=True, size=size, background=True)
             asked += len(batch)
     except Exception:  # a warm-up failure must not take the worker down; probes still work
