@@ -1,10 +1,11 @@
 """Live inference for the explorer: render a scene, score it with the shipped model, cache it.
 
-Where it runs: inside the web worker process (see docs/explorer.md for the measurement behind
-the choice). The model is loaded once per process, on first use, behind a lock; torch's
-intra-op threads are bounded (``XAI_EXPLORER_TORCH_THREADS``, default 1) and so is the number
-of probes computed at once in one process (``XAI_EXPLORER_CONCURRENCY``, default 1), so a burst
-of previews queues inside the process instead of oversubscribing the cores the pages need.
+Where it runs: in a process of its own beside each web worker (:func:`shared_scorer`, see
+:mod:`explainers.explorer.service` and docs/explorer.md for the measurement behind the choice),
+or, with ``XAI_EXPLORER_INFERENCE=inline``, in the caller's process. The model is loaded once per
+process, on first use; torch's intra-op threads are bounded (``XAI_EXPLORER_TORCH_THREADS``,
+default 1) and so is the number of batches computed at once (``XAI_EXPLORER_CONCURRENCY``,
+default 1), so a burst of previews queues instead of oversubscribing the cores the pages need.
 
 Score: ``tanh(logit / logit_scale)`` in [-1, 1], the paper's display (it replaced the final
 sigmoid by a tanh after training) on logits divided by the model's spread: +1 = Stretchy (label
@@ -252,27 +253,48 @@ def scoring_function(model, *, forward: Forward = "frozen"):
     return model.logit
 
 
-_SCORERS: dict[str, Scorer] = {}
+_SCORERS: dict[tuple, object] = {}
 _SCORER_LOCK = threading.Lock()
+INFERENCE_MODES = ("process", "inline")
 
 
-def shared_scorer(checkpoint=None) -> Scorer:
-    """The process's Scorer of a checkpoint folder (default: the shipped one), loaded on the
-    first call and then reused."""
+def inference_mode() -> str:
+    """``XAI_EXPLORER_INFERENCE``: ``process`` (the default: the model in a process beside the
+    web worker, :mod:`explainers.explorer.service`) or ``inline`` (in the worker's own threads:
+    the unit tests, a one-off script)."""
+    mode = os.environ.get("XAI_EXPLORER_INFERENCE", "").strip().lower() or "process"
+    if mode not in INFERENCE_MODES:
+        raise ValueError(f"XAI_EXPLORER_INFERENCE must be process or inline, got "
+                         f"{os.environ['XAI_EXPLORER_INFERENCE']!r}")
+    return mode
+
+
+def shared_scorer(checkpoint=None):
+    """The process's scorer of a checkpoint folder (default: the shipped one), made on the
+    first call and then reused: a :class:`~explainers.explorer.service.ScorerProcess` (its
+    child loads the model) or, with ``XAI_EXPLORER_INFERENCE=inline``, a :class:`Scorer`."""
     from explainers.models.checkpoint import DEFAULT_CHECKPOINT
 
-    key = str(Path(checkpoint or DEFAULT_CHECKPOINT).resolve())
-    scorer = _SCORERS.get(key)
+    mode = inference_mode()
+    path = str(Path(checkpoint or DEFAULT_CHECKPOINT).resolve())
+    scorer = _SCORERS.get((mode, path))
     if scorer is None:
         with _SCORER_LOCK:
-            scorer = _SCORERS.get(key)
+            scorer = _SCORERS.get((mode, path))
             if scorer is None:
-                from explainers.models import load_checkpoint
+                threads = _env_int("XAI_EXPLORER_TORCH_THREADS", 1)
+                concurrency = _env_int("XAI_EXPLORER_CONCURRENCY", 1)
+                if mode == "process":
+                    from .service import ScorerProcess
 
-                torch.set_num_threads(_env_int("XAI_EXPLORER_TORCH_THREADS", 1))
-                scorer = _SCORERS[key] = Scorer(
-                    load_checkpoint(key), concurrency=_env_int("XAI_EXPLORER_CONCURRENCY", 1),
-                    logit_scale=recorded_logit_scale(key))
+                    scorer = ScorerProcess(path, threads=threads, concurrency=concurrency)
+                else:
+                    from explainers.models import load_checkpoint
+
+                    torch.set_num_threads(threads)
+                    scorer = Scorer(load_checkpoint(path), concurrency=concurrency,
+                                    logit_scale=recorded_logit_scale(path))
+                _SCORERS[(mode, path)] = scorer
     return scorer
 
 
