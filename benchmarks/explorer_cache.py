@@ -33,8 +33,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import torch  # noqa: E402
+from explorer_load import draw_doing  # noqa: E402
 
 from explainers.explorer import FACTOR_GROUPS, Scorer, sampled_scenes  # noqa: E402
 from explainers.explorer.inference import PREVIEW_SIZE, recorded_logit_scale  # noqa: E402
@@ -43,8 +45,6 @@ from explainers.models.checkpoint import DEFAULT_CHECKPOINT  # noqa: E402
 from studies.explorer import session, warm  # noqa: E402
 
 GROUPS = tuple(FACTOR_GROUPS)
-DOINGS = (("slide", 0.40), ("mix", 0.25), ("interpolate", 0.10), ("select", 0.10),
-          ("undo", 0.08), ("reset", 0.07))  # benchmarks/explorer_load.py's
 MODES = {"starting": 1, "closure": 3, "closure_sliders": warm.STEPS}  # warm.plan's steps
 
 
@@ -57,14 +57,7 @@ class Bot:
         self.sliders = {g: {"source": order[0], "t": 0.5} for g in GROUPS}
 
     def doing(self):
-        if self.state.get("current") is None:
-            return "select"
-        roll, total = self.rng.random(), 0.0
-        for name, share in DOINGS:
-            total += share
-            if roll < total:
-                return name
-        return DOINGS[-1][0]
+        return "select" if self.state.get("current") is None else draw_doing(self.rng)
 
     def requests(self, scenes):
         """One doing: the list of (scenes, size) requests it sends."""

@@ -85,6 +85,18 @@ GROUPS = ("body", "appearance", "scene")
 # reset. Every change is followed by the previews the page then asks (static/studies/explorer.js).
 DOINGS = (("slide", 0.40), ("mix", 0.25), ("interpolate", 0.10), ("select", 0.10),
           ("undo", 0.08), ("reset", 0.07))
+
+
+def draw_doing(rng) -> str:
+    """One of :data:`DOINGS`, drawn with its share."""
+    roll, total = rng.random(), 0.0
+    for name, share in DOINGS:
+        total += share
+        if roll < total:
+            return name
+    return DOINGS[-1][0]
+
+
 RETRY_429_S = 2.0  # explorer.js asks again 2 s after a 429
 SCENE = re.compile(r'class="explorer-scene" data-index="(\d+)"')
 
@@ -140,14 +152,7 @@ class Explorer:
             await asyncio.sleep(RETRY_429_S)
 
     def doing(self) -> str:
-        if self.selected is None:
-            return "select"
-        roll, total = self.rng.random(), 0.0
-        for name, share in DOINGS:
-            total += share
-            if roll < total:
-                return name
-        return DOINGS[-1][0]
+        return "select" if self.selected is None else draw_doing(self.rng)
 
     async def change(self, session, name: str) -> None:
         group, others = self.rng.choice(GROUPS), [i for i in self.order if i != self.selected]
