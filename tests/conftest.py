@@ -9,9 +9,6 @@ SHARED = Path(os.environ.get("XAI_SHARED_DIR", REPO.parent / "shared"))
 # page: its first 120 pictures (the starting previews), not all 2,142 (~20 s of a core);
 # tests/test_explorer_warm.py warms in full where it tests the warm-up
 os.environ.setdefault("XAI_EXPLORER_WARM_PICTURES", "120")
-# the explorer's scorer in the test process itself (servers run it in a process of their own:
-# tests/test_explorer_service.py and the browser test of the explorer take that path)
-os.environ.setdefault("XAI_EXPLORER_INFERENCE", "inline")
 
 # Fixtures of the studies tests (clock, study, trial_study) and the scripted participants;
 # borowski_pages_study (tests/borowski_pages.py).

@@ -124,9 +124,10 @@ def test_the_process_ends_with_its_parent(tmp_path):
 
 def test_the_mode_comes_from_the_environment_and_a_wrong_one_is_refused(monkeypatch):
     monkeypatch.setenv("XAI_EXPLORER_INFERENCE", "")
-    assert inference_mode() == "process"
-    monkeypatch.setenv("XAI_EXPLORER_INFERENCE", " Inline ")
     assert inference_mode() == "inline" and isinstance(shared_scorer(), Scorer)
+    monkeypatch.setenv("XAI_EXPLORER_INFERENCE", " Process ")
+    assert inference_mode() == "process"
+    assert isinstance(shared_scorer(), ScorerProcess)
     monkeypatch.setenv("XAI_EXPLORER_INFERENCE", "gpu")
     with pytest.raises(ValueError, match="XAI_EXPLORER_INFERENCE must be process or inline, "
                                          "got 'gpu'"):

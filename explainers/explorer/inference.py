@@ -1,8 +1,8 @@
 """Live inference for the explorer: render a scene, score it with the shipped model, cache it.
 
-Where it runs: in a process of its own beside each web worker (:func:`shared_scorer`, see
-:mod:`explainers.explorer.service` and docs/explorer.md for the measurement behind the choice),
-or, with ``XAI_EXPLORER_INFERENCE=inline``, in the caller's process. The model is loaded once per
+Where it runs: in the web worker's own threads (:func:`shared_scorer`; docs/explorer.md has the
+measurements behind the choice), or, with ``XAI_EXPLORER_INFERENCE=process``, in a process of
+its own beside each worker (:mod:`explainers.explorer.service`). The model is loaded once per
 process, on first use; torch's intra-op threads are bounded (``XAI_EXPLORER_TORCH_THREADS``,
 default 1) and so is the number of batches computed at once (``XAI_EXPLORER_CONCURRENCY``,
 default 1), so a burst of previews queues instead of oversubscribing the cores the pages need.
@@ -259,10 +259,10 @@ INFERENCE_MODES = ("process", "inline")
 
 
 def inference_mode() -> str:
-    """``XAI_EXPLORER_INFERENCE``: ``process`` (the default: the model in a process beside the
-    web worker, :mod:`explainers.explorer.service`) or ``inline`` (in the worker's own threads:
-    the unit tests, a one-off script)."""
-    mode = os.environ.get("XAI_EXPLORER_INFERENCE", "").strip().lower() or "process"
+    """``XAI_EXPLORER_INFERENCE``: ``inline`` (the default: in the web worker's own threads) or
+    ``process`` (the model in a process beside the worker, :mod:`explainers.explorer.service`;
+    measured slower under docs/explorer.md's load, kept for loads where the GIL is the limit)."""
+    mode = os.environ.get("XAI_EXPLORER_INFERENCE", "").strip().lower() or "inline"
     if mode not in INFERENCE_MODES:
         raise ValueError(f"XAI_EXPLORER_INFERENCE must be process or inline, got "
                          f"{os.environ['XAI_EXPLORER_INFERENCE']!r}")
@@ -271,8 +271,8 @@ def inference_mode() -> str:
 
 def shared_scorer(checkpoint=None):
     """The process's scorer of a checkpoint folder (default: the shipped one), made on the
-    first call and then reused: a :class:`~explainers.explorer.service.ScorerProcess` (its
-    child loads the model) or, with ``XAI_EXPLORER_INFERENCE=inline``, a :class:`Scorer`."""
+    first call and then reused: a :class:`Scorer` or, with ``XAI_EXPLORER_INFERENCE=process``,
+    a :class:`~explainers.explorer.service.ScorerProcess` (its child loads the model)."""
     from explainers.models.checkpoint import DEFAULT_CHECKPOINT
 
     mode = inference_mode()

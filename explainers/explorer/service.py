@@ -1,6 +1,10 @@
-"""The explorer's scorer in a process of its own, one beside each web worker process.
+"""The explorer's scorer in a process of its own, one beside each web worker process
+(``XAI_EXPLORER_INFERENCE=process``; the default is the worker's own threads, see
+docs/explorer.md: under the benchmark's load this placement measured slightly slower, 1.06-1.12x
+the preview p95 and about 10 % more CPU per request, so it is kept for loads where the GIL, not
+the cores, is the limit).
 
-Why not in the web worker's own threads: a probe renders a scene with a few hundred small torch
+What it avoids: a probe renders a scene with a few hundred small torch
 operations, and each gives up Python's GIL while its kernel runs and must take it back after. A
 thread of the same process that keeps the GIL busy with Python (a page's template, Django's
 ORM) makes each of those hand-backs wait for the interpreter's switch interval (5 ms). Measured

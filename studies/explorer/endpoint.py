@@ -9,10 +9,10 @@ already left, 429 over the per-session limit (:mod:`.limits`, with ``Retry-After
 :class:`~studies.models.ExplorerAction` row.
 
 State-changing actions run under the participant's row lock, as every step POST does; previews
-read the state without it (they change nothing). The render and forward pass run in a process
-beside this web worker (``explainers.explorer.shared_scorer`` of the study's checkpoint, a
-``ScorerProcess``: model loaded once, bounded threads, LRU cache); docs/explorer.md says why
-and what it costs.
+read the state without it (they change nothing). The render and forward pass run in this web
+worker (``explainers.explorer.shared_scorer`` of the study's checkpoint: model loaded once per
+process, bounded threads, LRU cache; ``XAI_EXPLORER_INFERENCE=process`` moves them to a process
+beside it); docs/explorer.md says why and what it costs.
 """
 
 from __future__ import annotations

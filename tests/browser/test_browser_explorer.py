@@ -49,9 +49,8 @@ def current_score(page) -> str:
 
 
 @pytest.fixture
-def explorer_site(live_server, settings, tmp_path, server_clock, monkeypatch):
+def explorer_site(live_server, settings, tmp_path, server_clock):
     settings.PROLIFIC_COMPLETE_URL = PROLIFIC_COMPLETE_URL
-    monkeypatch.setenv("XAI_EXPLORER_INFERENCE", "process")  # as a server runs it
     study, _ = load_study(write_explorer_study(tmp_path))
     return study, live_server.url
 
