@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import torch  # noqa: E402
 from explorer_load import draw_doing  # noqa: E402
+from harness import load_average  # noqa: E402
 
 from explainers.explorer import FACTOR_GROUPS, Scorer, sampled_scenes  # noqa: E402
 from explainers.explorer.inference import PREVIEW_SIZE, recorded_logit_scale  # noqa: E402
@@ -166,8 +167,7 @@ def main(argv=None) -> int:
         "median": {m: {k: round(statistics.median(r[k] for r in rs), 3) for k in rs[0]}
                    for m, rs in results.items()},
         "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        "load_average_1_5_15min": {"before": [round(x, 1) for x in load_before],
-                                   "after": [round(x, 1) for x in os.getloadavg()]},
+        "load_average_1_5_15min": load_average(load_before),
     }, indent=2))
     return 0
 

@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import torch  # noqa: E402
 from explorer_previews import changed_scenes  # noqa: E402
+from harness import load_average  # noqa: E402
 
 from explainers.explorer import Scorer, sampled_scenes  # noqa: E402
 from explainers.explorer.inference import PREVIEW_SIZE, recorded_logit_scale  # noqa: E402
@@ -84,8 +85,7 @@ def main(argv=None) -> int:
     print(json.dumps({
         "previews_per_request": len(group), "changes": args.changes,
         "median_wall_ms": {m: round(statistics.median(v), 1) for m, v in times.items()},
-        "load_average_1_5_15min": {"before": [round(x, 1) for x in load_before],
-                                   "after": [round(x, 1) for x in os.getloadavg()]},
+        "load_average_1_5_15min": load_average(load_before),
     }, indent=2))
     return 0
 

@@ -52,6 +52,7 @@ from harness import (  # noqa: E402
     browser_session,
     entry_url,
     free_port,
+    load_average,
     ms,
     new_pid,
     report,
@@ -409,8 +410,7 @@ def main(argv=None) -> int:
                                "client": round(client_cpu * 1000 / max(1, n_requests), 2)},
         "cpu_cores_busy": {"gunicorn": round(server_cpu / max(1.0, wall), 2),
                            "client": round(client_cpu / max(1.0, wall), 2)},
-        "load_average_1_5_15min": {"before": [round(x, 1) for x in load_before],
-                                   "after": [round(x, 1) for x in load_after]},
+        "load_average_1_5_15min": load_average(load_before, load_after),
     }
     completed = figures["static_outcomes"].get("completed", 0)
     targets = {"preview p95 < 150 ms (every request that asks previews)":

@@ -21,8 +21,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import torch  # noqa: E402
+from harness import load_average  # noqa: E402
 
 from explainers.explorer import FACTOR_GROUPS, Scorer, sampled_scenes  # noqa: E402
 from explainers.explorer.inference import PREVIEW_SIZE  # noqa: E402
@@ -93,8 +95,7 @@ def main(argv=None) -> int:
         f"median_ratio_{MODES[0]}_to_mode_wall": {m: round(statistics.median(
             o["wall"] / n["wall"] for o, n in zip(first, v, strict=True)), 2)
             for m, v in times.items()},
-        "load_average_1_5_15min": {"before": [round(x, 1) for x in load_before],
-                                   "after": [round(x, 1) for x in os.getloadavg()]},
+        "load_average_1_5_15min": load_average(load_before),
     }, indent=2))
     return 0
 

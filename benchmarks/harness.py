@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import secrets
 import socket
 import time
@@ -129,3 +130,10 @@ def report(figures: dict, targets: dict[str, bool]) -> int:
     for name, ok in targets.items():
         print(f"{'PASS' if ok else 'FAIL'}  {name}")
     return 0 if all(targets.values()) else 1
+
+
+def load_average(before, after=None) -> dict:
+    """The 1/5/15-minute load averages (``os.getloadavg()``) taken at the start (``before``)
+    and at the end (``after``, default now), rounded as the benchmarks print them."""
+    after = os.getloadavg() if after is None else after
+    return {"before": [round(x, 1) for x in before], "after": [round(x, 1) for x in after]}

@@ -62,6 +62,7 @@ from harness import (  # noqa: E402
     browser_session,
     entry_url,
     free_port,
+    load_average,
     loop_lag,
     ms,
     new_pid,
@@ -738,8 +739,7 @@ def main(argv=None) -> int:
         "client_loop_late_ms": {"p50": ms(late, 0.5), "p95": ms(late, 0.95),
                                 "p99": ms(late, 0.99), "max": ms(late, 1.0)},
         "pages_by_minute": pages_by_minute(bots, t0),
-        "load_average_1_5_15min": {"before": [round(x, 1) for x in load_before],
-                                   "after": [round(x, 1) for x in load_after]},
+        "load_average_1_5_15min": load_average(load_before, load_after),
         "outcomes": dict(outcomes), "completion_codes": dict(codes),
         # gunicorn's and Django's warnings (e.g. "Bad Request: PATH" for a 400): none expected
         "server_log": {"path": args.server_log, "lines": len(log_lines),
