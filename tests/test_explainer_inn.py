@@ -207,3 +207,29 @@ def test_map_on_cpu_keeps_order_and_restores_the_thread_count():
     assert [o.tolist() for o in out] == [[2.0], [4.0, 4.0], [6.0] * 3, [8.0] * 4]
     assert set(seen) == {(1, False)}
     assert torch.get_num_threads() == previous
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_imap_on_cpu_yields_in_order_and_a_closed_one_restores_threads_and_drops_the_rest(workers):
+    import threading
+
+    from explainers.models.cpu_threads import imap_on_cpu
+
+    previous = torch.get_num_threads()
+    started, gate = [], threading.Event()
+
+    def work(n):
+        started.append(n)
+        if n > 2:
+            gate.wait(5)
+        return n * 10
+
+    results = imap_on_cpu(work, list(range(40)), workers=workers)
+    assert [next(results), next(results)] == [0, 10]
+    assert torch.get_num_threads() == 1  # while it runs
+    threading.Timer(0.2, gate.set).start()  # the parts running finish after the close began
+    results.close()
+    assert torch.get_num_threads() == previous
+    assert len(started) < 40  # the parts not yet started were dropped
+    assert list(imap_on_cpu(work, [5, 1, 3], workers=workers)) == [50, 10, 30]
+    assert torch.get_num_threads() == previous

@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 import torch
 
-from explainers.models.cpu_threads import keep_freed_memory, map_on_cpu
+from explainers.models.cpu_threads import imap_on_cpu, keep_freed_memory, map_on_cpu
 from explainers.synthetic import FACTOR_RANGES, FACTORS, SceneBatch, intervene, render
 
 from .shading import SHADING_FACTORS, render_shading_path
@@ -116,30 +115,22 @@ def _pipelined_on_cpu(images_of, read, batches, seconds):
     core idle. ``seconds["render"]`` and ``["forward"]`` split the wall-clock time of all the
     batches in the proportion of the threads' time in each (they add up to the wall time, as
     they did one after another)."""
-    workers = torch.get_num_threads()
-    slices = workers  # read_on_cpu's split of a batch: the kernels see the same batch sizes
+    slices = torch.get_num_threads()  # read_on_cpu's split of a batch: the same batch sizes
     spent = {"render": 0.0, "forward": 0.0}
 
     def one(batch):
-        with torch.inference_mode():  # grad mode is per thread
-            t0 = time.perf_counter()
-            images = images_of(*batch)
-            t1 = time.perf_counter()
-            parts = torch.tensor_split(images, max(1, min(slices, len(images))))
-            y = torch.cat([read(part) for part in parts]).double().numpy()
-            return batch, y, t1 - t0, time.perf_counter() - t1
+        t0 = time.perf_counter()
+        images = images_of(*batch)
+        t1 = time.perf_counter()
+        parts = torch.tensor_split(images, max(1, min(slices, len(images))))
+        y = torch.cat([read(part) for part in parts]).double().numpy()
+        return batch, y, t1 - t0, time.perf_counter() - t1
 
     t_start = time.perf_counter()
-    torch.set_num_threads(1)
-    pool = ThreadPoolExecutor(max_workers=workers)
-    try:
-        for (f, start), y, render_s, forward_s in pool.map(one, batches):
-            spent["render"] += render_s
-            spent["forward"] += forward_s
-            yield f, start, y
-    finally:  # stopped early (an error in progress): the batches not started are dropped
-        pool.shutdown(wait=True, cancel_futures=True)
-        torch.set_num_threads(workers)
+    for (f, start), y, render_s, forward_s in imap_on_cpu(one, batches, workers=slices):
+        spent["render"] += render_s
+        spent["forward"] += forward_s
+        yield f, start, y
     wall = time.perf_counter() - t_start
     busy = spent["render"] + spent["forward"]
     for k in spent:

@@ -10,7 +10,7 @@ independent of the machine's core count.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
@@ -24,20 +24,35 @@ def map_on_cpu(fn: Callable[[T], R], parts: Sequence[T], workers: int | None = N
     """``[fn(part) for part in parts]``, in order, computed by ``workers`` Python threads (default:
     torch's thread count) with single-threaded torch kernels and gradients off; the process-wide
     torch thread count is restored afterwards."""
+    return list(imap_on_cpu(fn, parts, workers))
+
+
+def imap_on_cpu(fn: Callable[[T], R], parts: Sequence[T],
+                workers: int | None = None) -> Iterator[R]:
+    """:func:`map_on_cpu` yielding each result, in order, as soon as it and those before it are
+    done (the caller can report progress); torch's thread count stays 1 until the generator is
+    exhausted or closed, then is restored, and parts not yet started are dropped if it is
+    closed early."""
     previous = torch.get_num_threads()
     workers = max(1, min(previous if workers is None else workers, len(parts)))
     torch.set_num_threads(1)
     try:
         if workers == 1:
-            with torch.no_grad():
-                return [fn(part) for part in parts]
+            for part in parts:
+                with torch.no_grad():
+                    result = fn(part)
+                yield result
+            return
 
         def run(part):  # grad mode is per thread
             with torch.no_grad():
                 return fn(part)
 
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            return list(pool.map(run, parts))
+        pool = ThreadPoolExecutor(max_workers=workers)
+        try:
+            yield from pool.map(run, parts)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
     finally:
         torch.set_num_threads(previous)
 
