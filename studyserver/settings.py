@@ -122,7 +122,7 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # Server-side binding: psycopg sends each statement with its parameters apart, and prepares
     # a statement once it has run DATABASE_PREPARE_THRESHOLD times on a connection (psycopg's
     # default 5), so PostgreSQL parses and plans the participant flow's few statements once per
-    # connection instead of once per request (with DATABASE_CONN_MAX_AGE > 0): 0.6x of its CPU
+    # connection instead of once per request (with DATABASE_CONN_MAX_AGE > 0): 0.55x of its CPU
     # per request in benchmarks/request_cost.py. "none" turns preparing off (a pooler in
     # transaction mode, e.g. PgBouncer before 1.21, cannot keep prepared statements).
     threshold = os.environ.get("DATABASE_PREPARE_THRESHOLD", "5").strip().lower()
